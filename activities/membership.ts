@@ -1,0 +1,64 @@
+import { log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { jumpCloudFailure } from './failures';
+
+export type MembershipDirectory = Pick<JumpCloudClient, 'isMember' | 'addMember' | 'removeMember'>;
+
+export interface Membership {
+  groupId: string;
+  userId: string;
+}
+
+/** JumpCloud membership changes, each checked afterwards: a 2xx alone is not proof the change landed. */
+export function createMembershipActivities(directory: MembershipDirectory) {
+  return {
+    async isGroupMember({ groupId, userId }: Membership): Promise<boolean> {
+      try {
+        return await directory.isMember(groupId, userId);
+      } catch (err) {
+        throw jumpCloudFailure(err);
+      }
+    },
+
+    async addMembership({ groupId, userId }: Membership): Promise<{ alreadyMember: boolean }> {
+      let changed: boolean;
+      try {
+        ({ changed } = await directory.addMember(groupId, userId));
+      } catch (err) {
+        throw jumpCloudFailure(err);
+      }
+      await expectMembership(directory, { groupId, userId }, true);
+      log.info('Membership added', { groupId, userId, changed });
+      return { alreadyMember: !changed };
+    },
+
+    async revokeMembership({ groupId, userId }: Membership): Promise<{ wasMember: boolean }> {
+      let changed: boolean;
+      try {
+        ({ changed } = await directory.removeMember(groupId, userId));
+      } catch (err) {
+        throw jumpCloudFailure(err, { alwaysRetry: true });
+      }
+      await expectMembership(directory, { groupId, userId }, false, { alwaysRetry: true });
+      log.info('Membership removed', { groupId, userId, changed });
+      return { wasMember: changed };
+    },
+  };
+}
+
+async function expectMembership(directory: MembershipDirectory, m: Membership, expected: boolean, options: { alwaysRetry?: boolean } = {}) {
+  let actual: boolean;
+  try {
+    actual = await directory.isMember(m.groupId, m.userId);
+  } catch (err) {
+    throw jumpCloudFailure(err, options);
+  }
+  if (actual !== expected) {
+    // Retryable: JumpCloud may be briefly inconsistent; the next attempt repeats the (idempotent) change.
+    throw ApplicationFailure.retryable(
+      `JumpCloud accepted the change but user ${m.userId} is ${actual ? 'still' : 'not'} a member of group ${m.groupId}`,
+      'MembershipNotVerified',
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { type WebClient } from '@slack/web-api';
+import { approvalMessage, requesterNotice } from '../integrations/slack/grant-blocks';
+import { type GrantState, type SlackMessageRef } from '../workflows/grant-types';
+import { slackFailure } from './failures';
+
+/** Slack side effects of a grant. Each call is one Web API request; Temporal owns the retries. */
+export function createSlackNotificationActivities(slack: WebClient) {
+  return {
+    async postApprovalRequest(state: GrantState): Promise<SlackMessageRef> {
+      const message = approvalMessage(state);
+      try {
+        const result = await slack.chat.postMessage({ channel: state.approvalChannel, text: message.text, blocks: message.blocks });
+        return { channel: result.channel ?? state.approvalChannel, ts: result.ts ?? '' };
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+
+    async updateApprovalMessage(ref: SlackMessageRef, state: GrantState): Promise<void> {
+      const message = approvalMessage(state);
+      try {
+        await slack.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+
+    /** A direct message to the requester describing the grant's current state. */
+    async notifyRequester(state: GrantState): Promise<void> {
+      const message = requesterNotice(state);
+      try {
+        // Posting to a user ID opens (or reuses) the bot's DM with that user.
+        await slack.chat.postMessage({ channel: state.requester.slackUserId, text: message.text, blocks: message.blocks });
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+  };
+}

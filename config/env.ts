@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** Raised when the environment is missing or has a bad value; the message names every offending variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const nonEmpty = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
+const url = (what: string) => z.url({ error: `must be a URL (${what})` });
+
+/** Environment variables shared by the worker and the gateway (DESIGN.md, "Configuration contract"). */
+export const temporalEnv = {
+  TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('jit-access'),
+};
+
+export const slackEnv = {
+  SLACK_BOT_TOKEN: nonEmpty('the Slack bot token, xoxb-…'),
+  SLACK_API_URL: url('the Slack Web API base').default('https://slack.com/api/'),
+};
+
+export const jumpCloudEnv = {
+  JUMPCLOUD_API_KEY: nonEmpty('a JumpCloud API key'),
+  JUMPCLOUD_ORG_ID: z.string().trim().min(1).optional(),
+  JUMPCLOUD_API_URL: url('the JumpCloud API base').default('https://console.jumpcloud.com/api'),
+};
+
+export { nonEmpty as requiredString };
+
+/** Parses `env` with `schema`, or throws a ConfigError naming each bad variable and why. */
+export function parseEnv<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  // Treat empty strings as unset, so `FOO=` falls back to the default or is reported as missing.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration in the environment:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,50 @@
+/** A failed JumpCloud call, classified so callers know whether trying again can help. */
+export class JumpCloudError extends Error {
+  override readonly name = 'JumpCloudError';
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+export function jumpCloudHttpError(method: string, path: string, status: number, body: string, retryAfter: string | null): JumpCloudError {
+  const detail = errorDetail(body);
+  const what = `JumpCloud ${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`;
+  const hint = OPERATOR_HINTS[status];
+  return new JumpCloudError(hint ? `${what} (${hint})` : what, status, RETRYABLE_STATUSES.has(status), parseRetryAfter(retryAfter));
+}
+
+const OPERATOR_HINTS: Record<number, string> = {
+  400: 'the request was malformed; check the group and user IDs',
+  401: 'the API key is missing or invalid, or x-org-id is required for a multi-tenant admin; check JUMPCLOUD_API_KEY and JUMPCLOUD_ORG_ID',
+  403: "the API key's administrator may not manage user groups",
+};
+
+function errorDetail(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object') {
+      const record = parsed as Record<string, unknown>;
+      const message = record.message ?? record.error;
+      if (typeof message === 'string') return message;
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.slice(0, 200);
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

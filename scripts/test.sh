@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test command: installs what is missing, then lint, typecheck and the suite on a real Temporal server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing npm packages..."
+  npm ci --no-audit --no-fund
+fi
+TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal-cli.sh)"
+export TEMPORAL_CLI_PATH
+
+echo "Lint..."
+npx eslint --max-warnings=0 .
+echo "Typecheck..."
+npx tsc --noEmit -p tsconfig.json
+echo "Tests..."
+npx tsx scripts/run-test-suite.ts "$@"

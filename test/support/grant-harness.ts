@@ -1,0 +1,151 @@
+import { type TestContext } from 'node:test';
+import { type Client } from '@temporalio/client';
+import { type Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
+import { createSlackClient } from '../../integrations/slack/slack-client';
+import { createGrantService, type GrantService } from '../../integrations/temporal/grant-service';
+import { startJumpCloudStandIn, type JumpCloudStandIn } from '../../sandbox/jumpcloud-stand-in';
+import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack-stand-in';
+import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant-types';
+import { createGrantWorker } from '../../worker/create-worker';
+import { eventually } from './eventually';
+import { randomObjectId, type TestTemporal, testTemporal, testWorkflowBundle, uniqueName } from './temporal';
+
+export const SLACK_BOT_TOKEN = 'xoxb-test-token';
+export const SLACK_SIGNING_SECRET = 'test-signing-secret';
+export const JUMPCLOUD_API_KEY = 'jc-test-api-key';
+export const APPROVAL_CHANNEL = 'C0APPROVALS';
+
+export interface Person {
+  slackUserId: string;
+  email: string;
+  jumpcloudUserId: string;
+  name: string;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export interface GrantHarness {
+  client: Client;
+  grants: GrantService;
+  slack: SlackStandIn;
+  jumpcloud: JumpCloudStandIn;
+  taskQueue: string;
+  requester: Person;
+  approver: Person;
+  secondApprover: Person;
+  outsider: Person;
+  group: { id: string; name: string };
+  /** A second JIT group, for tests that need two. */
+  otherGroup: { id: string; name: string };
+  grantInput(overrides?: Partial<GrantInput>): GrantInput;
+  startWorker(): Promise<RunningWorker>;
+  waitForStatus(workflowId: string, status: GrantStatus, timeoutMs?: number): Promise<GrantState>;
+  isMember(person?: Person): boolean;
+}
+
+/**
+ * A fresh world per test: Slack and JumpCloud stand-ins on loopback, the production clients pointed at them,
+ * a unique task queue on the shared Temporal dev server, and (by default) a running worker.
+ */
+export async function createGrantHarness(
+  t: TestContext,
+  options: { worker?: boolean; temporal?: TestTemporal } = {},
+): Promise<GrantHarness> {
+  const temporal = options.temporal ?? (await testTemporal());
+  const people = ['requester', 'approver', 'second-approver', 'outsider'].map((role, i) => ({
+    slackUserId: `U0${role.replace(/-/g, '').toUpperCase().slice(0, 6)}${i}`,
+    email: `${role}-${randomObjectId().slice(0, 6)}@example.com`,
+    jumpcloudUserId: randomObjectId(),
+    name: role,
+  })) as [Person, Person, Person, Person];
+  const [requester, approver, secondApprover, outsider] = people;
+  const group = { id: randomObjectId(), name: 'prod-db-readonly' };
+  const otherGroup = { id: randomObjectId(), name: 'billing-admin' };
+
+  const jumpcloud = await startJumpCloudStandIn({
+    apiKey: JUMPCLOUD_API_KEY,
+    seed: {
+      users: people.map((p) => ({ id: p.jumpcloudUserId, email: p.email, username: p.name })),
+      groups: [group, otherGroup],
+    },
+  });
+  t.after(() => jumpcloud.close());
+  const slack = await startSlackStandIn({
+    botToken: SLACK_BOT_TOKEN,
+    signingSecret: SLACK_SIGNING_SECRET,
+    users: people.map((p) => ({ id: p.slackUserId, name: p.name, email: p.email })),
+  });
+  t.after(() => slack.close());
+
+  const taskQueue = uniqueName('grant-test');
+  const activities = createActivities({
+    directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
+    slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: slack.apiUrl, timeoutMs: 2000 }),
+  });
+  const workflowBundle = await testWorkflowBundle();
+  const grants = createGrantService(temporal.client, taskQueue);
+
+  const startWorker = async (): Promise<RunningWorker> => {
+    const worker = await createGrantWorker({
+      connection: temporal.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities,
+      workflowBundle,
+      shutdownGraceSeconds: 2,
+    });
+    const running = worker.run();
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      worker.shutdown();
+      await running;
+    };
+    t.after(stop);
+    return { worker, stop };
+  };
+  if (options.worker !== false) await startWorker();
+
+  return {
+    client: temporal.client,
+    grants,
+    slack,
+    jumpcloud,
+    taskQueue,
+    requester,
+    approver,
+    secondApprover,
+    outsider,
+    group,
+    otherGroup,
+    grantInput: (overrides = {}) => ({
+      requestId: uniqueName('req'),
+      requester: { slackUserId: requester.slackUserId, email: requester.email, jumpcloudUserId: requester.jumpcloudUserId },
+      group,
+      durationSeconds: 3,
+      justification: 'Investigating incident INC-42',
+      policy: {
+        approvers: [approver.slackUserId, secondApprover.slackUserId],
+        maxDurationSeconds: 3600,
+        approvalTimeoutSeconds: 60,
+        allowSelfApproval: false,
+        approvalChannel: APPROVAL_CHANNEL,
+      },
+      timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5 },
+      ...overrides,
+    }),
+    startWorker,
+    waitForStatus: (workflowId, status, timeoutMs = 30_000) =>
+      eventually(`grant ${workflowId} to reach ${status}`, async () => {
+        const state = await grants.state(workflowId);
+        return state.status === status ? state : undefined;
+      }, timeoutMs),
+    isMember: (person = requester) => jumpcloud.isMember(group.id, person.jumpcloudUserId),
+  };
+}

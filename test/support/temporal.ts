@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { workflowsPath } from '../../worker/create-worker';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed by another module in this process
+}
+
+export interface TestTemporal {
+  address: string;
+  client: Client;
+  nativeConnection: NativeConnection;
+}
+
+let shared: Promise<TestTemporal> | undefined;
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/**
+ * The suite's shared Temporal dev server (started by scripts/run-test-suite.ts). Missing is a failure, never a skip.
+ */
+export function testTemporal(): Promise<TestTemporal> {
+  shared ??= (async () => {
+    const address = process.env.JIT_TEST_TEMPORAL_ADDRESS;
+    if (!address) {
+      throw new Error(
+        'No Temporal dev server for the tests. Run them with `npm test` (it builds the Temporal CLI if needed and starts ' +
+          'one server for the run), or set JIT_TEST_TEMPORAL_ADDRESS=127.0.0.1:PORT of a running `temporal server start-dev` ' +
+          'that has the search attributes of workflows/search-attributes.ts.',
+      );
+    }
+    const connection = await Connection.connect({ address });
+    const nativeConnection = await NativeConnection.connect({ address });
+    return { address, client: new Client({ connection }), nativeConnection };
+  })();
+  return shared;
+}
+
+/** Workflow code bundled once per test process (webpack takes seconds). */
+export function testWorkflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export async function closeTestTemporal(): Promise<void> {
+  if (!shared) return;
+  const { client, nativeConnection } = await shared;
+  await client.connection.close();
+  await nativeConnection.close();
+  shared = undefined;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A JumpCloud-style 24-hex-character object ID, unique per test so workflow IDs never collide across tests. */
+export function randomObjectId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 24);
+}

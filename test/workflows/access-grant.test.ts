@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { GrantRefusedError } from '../../integrations/temporal/grant-service';
+import { ActionIds } from '../../integrations/slack/action-ids';
+import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
+import { type GrantState } from '../../workflows/grant-types';
+import { APPROVAL_CHANNEL, createGrantHarness, type GrantHarness } from '../support/grant-harness';
+import { eventually } from '../support/eventually';
+import { closeTestTemporal } from '../support/temporal';
+
+after(() => closeTestTemporal());
+
+function membershipChanges(h: GrantHarness, op: 'add' | 'remove') {
+  return h.jumpcloud.calls.filter(
+    (c) => c.method === 'POST' && c.path.endsWith('/members') && (c.body as { op?: string } | undefined)?.op === op && !c.fault,
+  );
+}
+
+function buttonsOf(blocks: unknown[] | undefined): string[] {
+  return (blocks ?? []).flatMap((b) => ((b as { elements?: Array<{ action_id?: string }> }).elements ?? []).map((e) => e.action_id ?? '')).filter(Boolean);
+}
+
+async function approvalPosted(h: GrantHarness) {
+  return h.slack.waitFor('the approval request in the approval channel', () => h.slack.messages(APPROVAL_CHANNEL)[0], 15_000);
+}
+
+describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, () => {
+  test('approve adds the membership, and at expiry it is removed and everyone is told', async (t) => {
+    const h = await createGrantHarness(t);
+    const start = await h.grants.start(h.grantInput({ durationSeconds: 3 }));
+    assert.equal(start.outcome, 'started');
+
+    const request = await approvalPosted(h);
+    assert.deepEqual(buttonsOf(request.blocks), [ActionIds.approve, ActionIds.reject]);
+    assert.equal(h.isMember(), false, 'nothing is added before approval');
+
+    const decided = await h.grants.decide(start.workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'click-1');
+    assert.equal(decided.status, 'APPROVED');
+    const active = await h.waitForStatus(start.workflowId, 'ACTIVE');
+    assert.equal(h.isMember(), true);
+    assert.ok(active.grantedAt && active.expiresAt);
+    assert.equal(Date.parse(active.expiresAt) - Date.parse(active.grantedAt), 3000, 'the clock starts at grant time');
+
+    const grantedDm = await h.slack.waitFor('the "granted" DM', () => h.slack.dms(h.requester.slackUserId).find((m) => buttonsOf(m.blocks).includes(ActionIds.revoke)));
+    assert.match(JSON.stringify(grantedDm.blocks), /<!date\^\d+\^/);
+
+    const final = (await h.client.workflow.getHandle(start.workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.equal(h.isMember(), false, 'the membership is removed at expiry');
+    assert.ok(Date.parse(final.endedAt ?? '') >= Date.parse(final.expiresAt ?? ''), 'removed no earlier than the expiry');
+    assert.equal(final.decidedBy, h.approver.slackUserId);
+    assert.equal(membershipChanges(h, 'add').length, 1);
+    assert.equal(membershipChanges(h, 'remove').length, 1);
+
+    await h.slack.waitFor('the "expired" DM', () => h.slack.dms(h.requester.slackUserId).find((m) => /expired/.test(m.text ?? '')));
+    const finalMessage = h.slack.messages(APPROVAL_CHANNEL)[0];
+    assert.deepEqual(buttonsOf(finalMessage?.blocks), [], 'the approval message loses its buttons');
+    assert.match(JSON.stringify(finalMessage?.blocks), new RegExp(`Approved by <@${h.approver.slackUserId}>`));
+  });
+
+  test('an auditor reads who, what, why, how long, approver and times from Temporal after the grant ended', async (t) => {
+    const h = await createGrantHarness(t);
+    const input = h.grantInput({ durationSeconds: 1, justification: 'Quarterly access review' });
+    const { workflowId } = await h.grants.start(input);
+    await approvalPosted(h);
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.secondApprover.slackUserId, reason: 'ok for Q3' }, 'c');
+    const handle = h.client.workflow.getHandle(workflowId);
+    const result = (await handle.result()) as GrantState;
+
+    const description = await handle.describe();
+    assert.equal(description.typedSearchAttributes.get(sa.status), 'EXPIRED');
+    assert.equal(description.typedSearchAttributes.get(sa.requester), h.requester.slackUserId);
+    assert.equal(description.typedSearchAttributes.get(sa.group), h.group.id);
+    assert.equal(description.typedSearchAttributes.get(sa.decider), h.secondApprover.slackUserId);
+    assert.equal(description.typedSearchAttributes.get(sa.expiresAt)?.toISOString(), result.expiresAt);
+    assert.deepEqual(
+      {
+        who: result.requester.email,
+        what: result.group.name,
+        why: result.justification,
+        howLong: result.durationSeconds,
+        approvedBy: result.decidedBy,
+        reason: result.decisionReason,
+      },
+      { who: h.requester.email, what: h.group.name, why: 'Quarterly access review', howLong: 1, approvedBy: h.secondApprover.slackUserId, reason: 'ok for Q3' },
+    );
+    assert.ok(result.grantedAt && result.endedAt && Date.parse(result.endedAt) > Date.parse(result.grantedAt));
+
+    const listed = await eventually('the grant in a visibility query by requester and status', async () => {
+      const found: string[] = [];
+      for await (const wf of h.client.workflow.list({ query: `JitRequester = '${h.requester.slackUserId}' AND JitStatus = 'EXPIRED' AND JitGroup = '${h.group.id}'` })) {
+        found.push(wf.workflowId);
+      }
+      return found.length > 0 ? found : undefined;
+    });
+    assert.deepEqual(listed, [workflowId]);
+  });
+
+  test('reject ends the request, tells the requester and never touches the membership', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput());
+    await approvalPosted(h);
+    await h.grants.decide(workflowId, { decision: 'reject', deciderSlackUserId: h.approver.slackUserId, reason: 'not on call' }, 'r1');
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'REJECTED');
+    assert.equal(final.decisionReason, 'not on call');
+    assert.equal(membershipChanges(h, 'add').length + membershipChanges(h, 'remove').length, 0);
+    const dm = await h.slack.waitFor('the rejection DM', () => h.slack.dms(h.requester.slackUserId).find((m) => /rejected/.test(m.text ?? '')));
+    assert.match(dm.text ?? '', /not on call/);
+    const message = h.slack.messages(APPROVAL_CHANNEL)[0];
+    assert.deepEqual(buttonsOf(message?.blocks), []);
+    assert.match(JSON.stringify(message?.blocks), /Rejected by/);
+  });
+
+  test('nobody deciding in time times the request out, tells the requester, and a late approval is refused', async (t) => {
+    const h = await createGrantHarness(t);
+    const input = h.grantInput();
+    input.policy.approvalTimeoutSeconds = 2;
+    const { workflowId } = await h.grants.start(input);
+    await approvalPosted(h);
+    const timedOut = await h.waitForStatus(workflowId, 'TIMED_OUT');
+    assert.equal(timedOut.decidedBy, undefined);
+    await h.slack.waitFor('the timeout DM', () => h.slack.dms(h.requester.slackUserId).find((m) => /in time/.test(m.text ?? '')));
+    await h.slack.waitFor('the approval message without buttons', () => buttonsOf(h.slack.messages(APPROVAL_CHANNEL)[0]?.blocks).length === 0);
+    await assert.rejects(
+      h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'late'),
+      (err: Error) => err instanceof GrantRefusedError && /timed out|ended/.test(err.message),
+    );
+    assert.equal(membershipChanges(h, 'add').length, 0);
+  });
+
+  test('an approval from someone who is not an approver is refused and changes nothing', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput());
+    await assert.rejects(
+      h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.outsider.slackUserId }, 'o1'),
+      (err: Error) => err instanceof GrantRefusedError && /not an approver for prod-db-readonly/.test(err.message),
+    );
+    const state = await h.grants.state(workflowId);
+    assert.equal(state.status, 'PENDING_APPROVAL');
+    assert.equal(state.decidedBy, undefined);
+    assert.equal(h.isMember(), false);
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+    assert.equal(((await h.client.workflow.getHandle(workflowId).result()) as GrantState).status, 'CANCELLED');
+  });
+
+  test('the requester cannot approve their own request, even when listed as an approver', async (t) => {
+    const h = await createGrantHarness(t);
+    const input = h.grantInput();
+    input.policy.approvers.push(h.requester.slackUserId);
+    const { workflowId } = await h.grants.start(input);
+    await assert.rejects(
+      h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.requester.slackUserId }, 's1'),
+      (err: Error) => err instanceof GrantRefusedError && /your own request/.test(err.message),
+    );
+    assert.equal((await h.grants.state(workflowId)).status, 'PENDING_APPROVAL');
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
+
+  test('self-approval works when the group policy allows it', async (t) => {
+    const h = await createGrantHarness(t);
+    const input = h.grantInput({ durationSeconds: 1 });
+    input.policy.allowSelfApproval = true;
+    const { workflowId } = await h.grants.start(input);
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.requester.slackUserId }, 's2');
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.equal(final.decidedBy, h.requester.slackUserId);
+    assert.equal(membershipChanges(h, 'add').length, 1);
+  });
+
+  test('two simultaneous approvals are one decision: one membership change, one timer', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 2 }));
+    await approvalPosted(h);
+    const approve = (who: string, updateId: string) =>
+      h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: who }, updateId);
+    const results = await Promise.allSettled([
+      approve(h.approver.slackUserId, 'click-a'),
+      approve(h.secondApprover.slackUserId, 'click-b'),
+      approve(h.approver.slackUserId, 'click-a'), // the same click delivered twice
+    ]);
+    const accepted = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const decider = (await h.waitForStatus(workflowId, 'ACTIVE')).decidedBy;
+    assert.ok(refused.length >= 1, 'at least the second approver is refused');
+    for (const r of refused) assert.match((r.reason as Error).message, /already approved/);
+    for (const r of accepted) assert.equal((r as PromiseFulfilledResult<GrantState>).value.decidedBy, decider);
+
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.equal(membershipChanges(h, 'add').length, 1);
+    assert.equal(membershipChanges(h, 'remove').length, 1);
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
+    // One approval-timeout timer and one expiry timer; a second decision would have added more.
+    assert.equal(timers.length, 2);
+  });
+
+  test('the requester can revoke early: the membership goes at once and the grant records who ended it', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    assert.equal(h.isMember(), true);
+    await assert.rejects(h.grants.revoke(workflowId, { bySlackUserId: h.outsider.slackUserId }, 'x'), /only the requester or an approver/);
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId, reason: 'done early' }, 'rv');
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'REVOKED');
+    assert.equal(final.endedBy, h.requester.slackUserId);
+    assert.equal(h.isMember(), false);
+    assert.ok(Date.parse(final.endedAt ?? '') < Date.parse(final.expiresAt ?? ''));
+  });
+
+  test('a user who already had standing access is neither added nor removed, and the grant records it', async (t) => {
+    const h = await createGrantHarness(t);
+    h.jumpcloud.setMember(h.group.id, h.requester.jumpcloudUserId, true);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 1 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'ALREADY_MEMBER');
+    assert.equal(final.standingAccess, true);
+    assert.equal(membershipChanges(h, 'add').length + membershipChanges(h, 'remove').length, 0);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // past the would-be expiry
+    assert.equal(h.isMember(), true, 'standing access survives');
+  });
+
+  test('a second request for a pending or active grant starts no second workflow or timer', async (t) => {
+    const h = await createGrantHarness(t);
+    const first = h.grantInput({ durationSeconds: 600 });
+    const started = await h.grants.start(first);
+    assert.equal((await h.grants.start(first)).outcome, 'duplicate', 'the same request submitted twice');
+    assert.equal((await h.grants.start(h.grantInput())).outcome, 'conflict', 'a different request while pending');
+    await h.grants.decide(started.workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await h.waitForStatus(started.workflowId, 'ACTIVE');
+    assert.equal((await h.grants.start(h.grantInput())).outcome, 'conflict', 'a different request while active');
+
+    const runs: string[] = [];
+    for await (const wf of h.client.workflow.list({ query: `WorkflowId = '${started.workflowId}'` })) runs.push(wf.runId);
+    assert.equal(runs.length, 1);
+    await h.grants.revoke(started.workflowId, { bySlackUserId: h.approver.slackUserId }, 'end');
+    await h.client.workflow.getHandle(started.workflowId).result();
+    assert.equal(membershipChanges(h, 'add').length, 1);
+  });
+
+  test('JumpCloud 5xx and 429 bursts during add and remove still end with the membership added, then removed', async (t) => {
+    const h = await createGrantHarness(t);
+    h.jumpcloud.faults.add({ kind: 'status', status: 503, times: 2, match: { method: 'POST', path: '/members$' } });
+    h.jumpcloud.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 1, times: 2, match: { method: 'POST', path: '/members$' } });
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 2 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    assert.equal(h.isMember(), true);
+    assert.equal(h.jumpcloud.faults.injected, 4);
+
+    h.jumpcloud.faults.add({ kind: 'status', status: 502, times: 2, match: { method: 'POST', path: '/members$' } });
+    h.jumpcloud.faults.add({ kind: 'drop', times: 1, match: { method: 'POST', path: '/members$' } });
+    h.jumpcloud.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 1, times: 1, match: { method: 'POST', path: '/members$' } });
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.equal(h.isMember(), false);
+    assert.equal(h.jumpcloud.faults.injected, 8);
+  });
+
+  test('a worker stopped during the wait and a new one started still revokes at expiry', async (t) => {
+    const h = await createGrantHarness(t, { worker: false });
+    const first = await h.startWorker();
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 4 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    const active = await h.waitForStatus(workflowId, 'ACTIVE');
+    await first.stop();
+
+    // No worker while the expiry passes.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(active.expiresAt ?? '') - Date.now()) + 500));
+    assert.equal(h.isMember(), true, 'nobody could have removed it without a worker');
+
+    await h.startWorker();
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.equal(h.isMember(), false);
+  });
+
+  test('Slack failing throughout still grants and revokes; the failures are counted, not fatal', async (t) => {
+    const h = await createGrantHarness(t);
+    h.slack.faults.add({ kind: 'status', status: 503 });
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 2 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    assert.equal(h.isMember(), true);
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.equal(h.isMember(), false);
+    assert.ok(final.notificationFailures >= 3, `notifications given up: ${final.notificationFailures}`);
+    assert.equal(h.slack.messages(APPROVAL_CHANNEL).length, 0);
+  });
+
+  test('a duration over the policy maximum fails the workflow before anything is posted or changed', async (t) => {
+    const h = await createGrantHarness(t);
+    const input = h.grantInput({ durationSeconds: 7200 });
+    const { workflowId } = await h.grants.start(input);
+    await assert.rejects(h.client.workflow.getHandle(workflowId).result(), (err: Error) => {
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.match(err.cause?.message ?? '', /exceeds the group's maximum of 3600s/);
+      return true;
+    });
+    assert.equal(h.jumpcloud.calls.length, 0);
+    assert.equal(h.slack.calls.length, 0);
+  });
+
+  test('cancelling an active grant still removes the membership', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    const handle = h.client.workflow.getHandle(workflowId);
+    await handle.cancel();
+    await assert.rejects(handle.result());
+    assert.equal(h.isMember(), false);
+    assert.equal(membershipChanges(h, 'remove').length, 1);
+  });
+
+  test('a justification cannot ping the channel or forge a link in the approval message', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ justification: 'urgent <!channel> see <https://evil.example|docs> & more' }));
+    const message = await approvalPosted(h);
+    const text = JSON.stringify(message.blocks);
+    assert.ok(!text.includes('<!channel>'));
+    assert.ok(!text.includes('<https://evil.example'));
+    assert.match(text, /&lt;!channel&gt; see &lt;https:\/\/evil.example\|docs&gt; &amp; more/);
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
+});

@@ -1,0 +1,1 @@
+export { accessGrantWorkflow } from './access-grant';
