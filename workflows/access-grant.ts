@@ -13,10 +13,15 @@ const DEFAULT_NOTIFICATION_BUDGET_SECONDS = 3600;
  * Returns the final state, so the closed workflow's result answers an auditor's questions on its own.
  */
 export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState> {
+  const problem = inputProblem(input);
+  if (problem) throw wf.ApplicationFailure.nonRetryable(`Invalid grant request: ${problem}`, 'InvalidGrantRequest');
+
   const requestedAt = Date.now();
+  // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
+  // handler is registered, so the state must already be what the validator expects.
   const state: GrantState = {
     requestId: input.requestId,
-    status: 'REQUESTED',
+    status: 'PENDING_APPROVAL',
     requester: input.requester,
     group: input.group,
     durationSeconds: input.durationSeconds,
@@ -52,8 +57,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     { validator: (revoke) => refuseWith(revokeRefusal(state, input.policy, revoke)) },
   );
 
-  const problem = inputProblem(input);
-  if (problem) throw wf.ApplicationFailure.nonRetryable(`Invalid grant request: ${problem}`, 'InvalidGrantRequest');
+  setStatus(state.status);
 
   const membership = membershipActivities(input);
   const slack = slackActivities(input);
@@ -82,7 +86,6 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     notify('message requester', () => slack.notifyRequester(snapshot));
   };
 
-  setStatus('PENDING_APPROVAL');
   notify('post approval request', async () => {
     const ref: SlackMessageRef = await slack.postApprovalRequest({ ...state });
     state.approvalMessage = ref;
@@ -178,14 +181,10 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
 
 function membershipActivities(input: GrantInput) {
   const maxInterval = input.timing?.membershipRetryMaxIntervalSeconds ?? DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS;
+  // No maximumAttempts and no scheduleToClose: a grant's membership change retries until it happens.
   return wf.proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
-    retry: {
-      initialInterval: `${Math.min(1, maxInterval)} seconds`,
-      backoffCoefficient: 2,
-      maximumInterval: `${maxInterval} seconds`,
-      maximumAttempts: 0, // unlimited: a grant's membership change must eventually happen
-    },
+    retry: { initialInterval: `${Math.min(1, maxInterval)} seconds`, backoffCoefficient: 2, maximumInterval: `${maxInterval} seconds` },
   });
 }
 

@@ -19,15 +19,16 @@ test('a grant active while the Temporal server crashes and restarts is still rev
   const port = await freePort();
 
   let server = await startTemporalDevServer({ cliPath, port, dbFile });
-  t.after(() => server.stop({ hard: true }));
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const temporal = { address: server.address, client: new Client({ connection }), nativeConnection };
+  const h = await createGrantHarness(t, { temporal });
+  // After-hooks run in registration order: the harness's worker stops before its connection and server go.
   t.after(async () => {
     await connection.close();
     await nativeConnection.close();
+    await server.stop({ hard: true });
   });
-  const temporal = { address: server.address, client: new Client({ connection }), nativeConnection };
-  const h = await createGrantHarness(t, { temporal });
 
   const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 8 }));
   await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');

@@ -1,0 +1,490 @@
+/**
+ * The production packaging, checked without a Docker engine: `docker compose config` renders and validates
+ * docker-compose.yml (interpolation, required variables, schema), and the Slack manifest and example policy
+ * are parsed as YAML. The search-attribute job's shell script is also run against a stub `temporal` CLI.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { loadPolicy } from '../../config/policy';
+import { grantSearchAttributes, searchAttributeCliArgs } from '../../workflows/search-attributes';
+
+const execFileAsync = promisify(execFile);
+const root = join(__dirname, '..', '..');
+const composeFile = join(root, 'docker-compose.yml');
+
+/** Dummy values for every variable docker-compose.yml requires with ${VAR:?…}. */
+const requiredVars = {
+  POSTGRES_PASSWORD: 'dummy-postgres-password',
+  SLACK_BOT_TOKEN: 'xoxb-dummy',
+  SLACK_SIGNING_SECRET: 'dummy-signing-secret',
+  SLACK_APPROVAL_CHANNEL: 'C0DUMMY0001',
+  JUMPCLOUD_API_KEY: 'dummy-jumpcloud-key',
+} as const;
+
+const expectedAttributes = [
+  'JitStatus=Keyword',
+  'JitRequester=Keyword',
+  'JitRequesterEmail=Keyword',
+  'JitGroup=Keyword',
+  'JitDecider=Keyword',
+  'JitExpiresAt=Datetime',
+];
+
+const scratch = mkdtempSync(join(tmpdir(), 'jit-compose-test-'));
+// An empty env file, so a developer's own .env in the repo cannot satisfy (or break) what the tests check.
+const emptyEnvFile = join(scratch, 'empty.env');
+writeFileSync(emptyEnvFile, '');
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface ExecFailure extends Error {
+  code?: string | number;
+  stdout?: string;
+  stderr?: string;
+}
+
+const installDockerCli =
+  'The docker CLI is required by the deployment tests: install it (`apt-get install docker.io`, or docker-ce-cli from Docker\'s apt repository).';
+const installComposePlugin =
+  'The Docker Compose v2 plugin (`docker compose`) is required by the deployment tests: install docker-compose-plugin ' +
+  '(Docker\'s apt repository) or a docker-compose v2 binary in /usr/local/lib/docker/cli-plugins/.';
+
+let toolingChecked: Promise<void> | undefined;
+
+/** Fails (never skips) with an install hint when the docker CLI or its compose plugin is missing. */
+function requireDockerCompose(): Promise<void> {
+  toolingChecked ??= (async () => {
+    try {
+      await execFileAsync('docker', ['--version']);
+    } catch (err) {
+      throw new Error(`${installDockerCli} (${(err as Error).message})`);
+    }
+    try {
+      await execFileAsync('docker', ['compose', 'version']);
+    } catch (err) {
+      const failure = err as ExecFailure;
+      throw new Error(`${installComposePlugin} (${failure.stderr?.trim() || failure.message})`);
+    }
+  })();
+  return toolingChecked;
+}
+
+interface ComposeResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `docker compose -f docker-compose.yml <args>` with exactly `vars` as the interpolation environment. */
+async function compose(args: string[], vars: Record<string, string>): Promise<ComposeResult> {
+  await requireDockerCompose();
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? scratch, ...vars };
+  if (process.env.DOCKER_CONFIG) env.DOCKER_CONFIG = process.env.DOCKER_CONFIG;
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      'docker',
+      ['compose', '--project-directory', root, '-f', composeFile, '--env-file', emptyEnvFile, ...args],
+      { env, cwd: root, maxBuffer: 16 * 1024 * 1024 },
+    );
+    return { ok: true, stdout, stderr };
+  } catch (err) {
+    const failure = err as ExecFailure;
+    if (failure.stdout === undefined && failure.stderr === undefined) throw err;
+    return { ok: false, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
+  }
+}
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  command?: string[] | null;
+  entrypoint?: string[] | null;
+  environment?: Record<string, string | null>;
+  depends_on?: Record<string, { condition: string }>;
+  ports?: { host_ip?: string; target: number; published?: string }[];
+  volumes?: { type: string; source?: string; target: string; read_only?: boolean }[];
+  restart?: string;
+  stop_grace_period?: string;
+  healthcheck?: { test?: string[] };
+}
+
+interface ComposeModel {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+let rendered: Promise<ComposeModel> | undefined;
+
+/** The compose model as Docker Compose resolves it with every required variable set to a dummy value. */
+function renderedConfig(): Promise<ComposeModel> {
+  rendered ??= (async () => {
+    const result = await compose(['config', '--format', 'json'], requiredVars);
+    assert.ok(result.ok, `docker compose config failed with every required variable set:\n${result.stderr}`);
+    return JSON.parse(result.stdout) as ComposeModel;
+  })();
+  return rendered;
+}
+
+async function service(name: string): Promise<ComposeService> {
+  const config = await renderedConfig();
+  const found = config.services[name];
+  assert.ok(found, `docker-compose.yml has no service "${name}"`);
+  return found;
+}
+
+/** Compose keeps `$$` escaped in its rendered output; the container's shell sees a single `$`. */
+function containerScript(svc: ComposeService): string {
+  const script = svc.command?.[0];
+  assert.ok(script, 'the search-attribute job has no script in `command`');
+  return script.replaceAll('$$', '$');
+}
+
+function durationSeconds(value: string): number {
+  let total = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) {
+    const factor = { h: 3600, m: 60, s: 1, ms: 0.001 }[unit as 'h' | 'm' | 's' | 'ms'];
+    total += Number(amount) * factor;
+  }
+  return total;
+}
+
+// ---- docker compose ----
+
+test('docker compose config validates the file and renders all six services when the required variables are set', async () => {
+  const config = await renderedConfig();
+  assert.deepEqual(Object.keys(config.services).sort(), [
+    'gateway',
+    'postgresql',
+    'temporal',
+    'temporal-register-search-attributes',
+    'temporal-ui',
+    'worker',
+  ]);
+  const quiet = await compose(['config', '-q'], requiredVars);
+  assert.ok(quiet.ok, quiet.stderr);
+  assert.equal(quiet.stdout, '');
+});
+
+test('postgres, temporal, admin-tools and the UI are official images pinned to explicit versions', async () => {
+  assert.equal((await service('postgresql')).image, 'postgres:16');
+  const temporal = (await service('temporal')).image ?? '';
+  const match = /^temporalio\/auto-setup:(1\.2\d\.\d+)$/.exec(temporal);
+  assert.ok(match, `temporal image ${temporal} is not a pinned temporalio/auto-setup 1.2x tag`);
+  const adminTools = (await service('temporal-register-search-attributes')).image ?? '';
+  assert.ok(
+    adminTools.startsWith(`temporalio/admin-tools:${match[1]}`),
+    `admin-tools image ${adminTools} does not match the server version ${match[1]}`,
+  );
+  assert.match((await service('temporal-ui')).image ?? '', /^temporalio\/ui:\d+\.\d+\.\d+$/);
+});
+
+test('postgres keeps its data in a named volume, is health-checked, and shares its password with temporal', async () => {
+  const config = await renderedConfig();
+  const postgres = await service('postgresql');
+  const data = postgres.volumes?.find((v) => v.target === '/var/lib/postgresql/data');
+  assert.ok(data && data.type === 'volume' && data.source && config.volumes?.[data.source] !== undefined, 'no named data volume');
+  assert.ok(postgres.healthcheck?.test?.join(' ').includes('pg_isready'));
+  assert.equal(postgres.environment?.POSTGRES_PASSWORD, requiredVars.POSTGRES_PASSWORD);
+
+  const temporal = await service('temporal');
+  assert.equal(temporal.environment?.DB, 'postgres12');
+  assert.equal(temporal.environment?.DB_PORT, '5432');
+  assert.equal(temporal.environment?.POSTGRES_SEEDS, 'postgresql');
+  assert.equal(temporal.environment?.POSTGRES_USER, postgres.environment?.POSTGRES_USER);
+  assert.equal(temporal.environment?.POSTGRES_PWD, requiredVars.POSTGRES_PASSWORD);
+  assert.equal(temporal.depends_on?.postgresql?.condition, 'service_healthy');
+});
+
+test('temporal gRPC (7233) and the temporal UI (8080) are published on 127.0.0.1 only', async () => {
+  for (const [name, port] of [['temporal', 7233], ['temporal-ui', 8080]] as const) {
+    const ports = (await service(name)).ports ?? [];
+    assert.deepEqual(
+      ports.map((p) => [p.host_ip, p.target, p.published]),
+      [['127.0.0.1', port, String(port)]],
+      `${name} ports`,
+    );
+  }
+  assert.equal((await service('temporal-ui')).environment?.TEMPORAL_ADDRESS, 'temporal:7233');
+});
+
+test('the search-attribute job creates all six JIT attributes, with the types the workflow code declares', async () => {
+  const job = await service('temporal-register-search-attributes');
+  const script = containerScript(job);
+  assert.match(script, /temporal operator search-attribute create --address temporal:7233 --namespace default/);
+  for (const attribute of expectedAttributes) assert.ok(script.includes(attribute), `missing ${attribute}`);
+  // The same list as workflows/search-attributes.ts, so a new attribute in code cannot be forgotten here.
+  const fromCode = searchAttributeCliArgs().filter((arg) => arg !== '--search-attribute');
+  assert.deepEqual([...fromCode].sort(), [...expectedAttributes].sort());
+  assert.equal(Object.keys(grantSearchAttributes).length, 6);
+  assert.equal(job.restart, 'no');
+});
+
+/** Writes a stub `temporal` CLI (and a no-op `sleep`) and runs the job's script with them first on PATH. */
+async function runJobScript(stubBehaviour: string): Promise<{ code: number; output: string; calls: string[] }> {
+  const script = containerScript(await service('temporal-register-search-attributes'));
+  const bin = mkdtempSync(join(scratch, 'bin-'));
+  const log = join(bin, 'calls.log');
+  writeFileSync(
+    join(bin, 'temporal'),
+    `#!/bin/sh\necho "$*" >> "${log}"\nstate="${bin}/list-calls"\n${stubBehaviour}\n`,
+  );
+  writeFileSync(join(bin, 'sleep'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(bin, 'temporal'), 0o755);
+  chmodSync(join(bin, 'sleep'), 0o755);
+  const env = { PATH: `${bin}:/usr/bin:/bin` };
+  try {
+    const { stdout, stderr } = await execFileAsync('/bin/sh', ['-c', script], { env, timeout: 30_000 });
+    return { code: 0, output: stdout + stderr, calls: readFileSync(log, 'utf8').trim().split('\n') };
+  } catch (err) {
+    const failure = err as ExecFailure;
+    const code = typeof failure.code === 'number' ? failure.code : -1;
+    return { code, output: (failure.stdout ?? '') + (failure.stderr ?? ''), calls: readFileSync(log, 'utf8').trim().split('\n') };
+  }
+}
+
+test('the search-attribute job retries until Temporal answers and treats an existing attribute as done', async () => {
+  // `list` fails twice (server still starting), then lists JitStatus; creating JitStatus again is refused.
+  const run = await runJobScript(`
+case "$*" in
+  *"search-attribute list"*)
+    n=$(cat "$state" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$state"
+    if [ "$n" -le 2 ]; then echo "connection refused" >&2; exit 1; fi
+    echo "JitStatus  Keyword"; exit 0 ;;
+  *"--name JitStatus "*) echo "search attribute JitStatus already exists" >&2; exit 1 ;;
+  *"search-attribute create"*) exit 0 ;;
+esac
+exit 2`);
+  assert.equal(run.code, 0, run.output);
+  const creates = run.calls.filter((c) => c.includes('search-attribute create'));
+  assert.deepEqual(
+    creates.map((c) => /--name (\S+) --type (\S+)/.exec(c)?.slice(1).join('=')),
+    expectedAttributes,
+  );
+  for (const call of creates) assert.match(call, /--address temporal:7233 --namespace default/);
+  assert.ok(run.calls.filter((c) => c.includes('search-attribute list')).length >= 3, 'did not retry the readiness probe');
+  assert.match(run.output, /JitStatus already exists/);
+});
+
+test('the search-attribute job exits non-zero when an attribute can be neither created nor found', async () => {
+  const run = await runJobScript(`
+case "$*" in
+  *"search-attribute list"*) echo "JitStatus  Keyword"; exit 0 ;;
+  *"--name JitGroup "*) echo "permission denied" >&2; exit 1 ;;
+  *"search-attribute create"*) exit 0 ;;
+esac
+exit 2`);
+  assert.notEqual(run.code, 0);
+  assert.match(run.output, /could not create search attribute JitGroup/);
+});
+
+test('worker and gateway are built from this repo and run worker/main.ts and gateway/main.ts with tsx', async () => {
+  for (const [name, entry] of [['worker', 'worker/main.ts'], ['gateway', 'gateway/main.ts']] as const) {
+    const svc = await service(name);
+    assert.equal(svc.build?.context, root, `${name} build context`);
+    assert.deepEqual(svc.command, ['npx', 'tsx', entry]);
+    assert.equal(svc.restart, 'unless-stopped');
+    assert.equal(svc.depends_on?.['temporal-register-search-attributes']?.condition, 'service_completed_successfully');
+  }
+});
+
+test('worker and gateway receive every required variable, the Temporal address and the read-only policy mount', async () => {
+  for (const name of ['worker', 'gateway']) {
+    const svc = await service(name);
+    const env = svc.environment ?? {};
+    for (const [key, value] of Object.entries(requiredVars)) {
+      if (key === 'POSTGRES_PASSWORD') continue; // only the database and Temporal need it
+      assert.equal(env[key], value, `${name} ${key}`);
+    }
+    assert.equal(env.POSTGRES_PASSWORD, undefined, `${name} must not see the database password`);
+    assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.equal(env.TEMPORAL_NAMESPACE, 'default');
+    assert.equal(env.TEMPORAL_TASK_QUEUE, 'jit-access');
+    assert.equal(env.JIT_POLICY_FILE, '/config/policy.yaml');
+    assert.equal(env.PORT, '3000');
+    for (const optional of ['JUMPCLOUD_ORG_ID', 'JUMPCLOUD_API_URL', 'SLACK_API_URL']) {
+      assert.ok(optional in env, `${name} does not pass ${optional} through`);
+    }
+    const configMount = svc.volumes?.find((v) => v.target === '/config');
+    assert.ok(configMount, `${name} has no /config mount`);
+    assert.equal(configMount.type, 'bind');
+    assert.equal(configMount.source, join(root, 'config'));
+    assert.equal(configMount.read_only, true);
+  }
+});
+
+test('optional variables set in the environment reach worker and gateway, and namespace/queue can be overridden', async () => {
+  const result = await compose(['config', '--format', 'json'], {
+    ...requiredVars,
+    JUMPCLOUD_ORG_ID: 'org-123',
+    JUMPCLOUD_API_URL: 'https://console.eu.jumpcloud.com/api',
+    SLACK_API_URL: 'https://slack.example/api/',
+    TEMPORAL_NAMESPACE: 'jit',
+    TEMPORAL_TASK_QUEUE: 'jit-prod',
+  });
+  assert.ok(result.ok, result.stderr);
+  const config = JSON.parse(result.stdout) as ComposeModel;
+  for (const name of ['worker', 'gateway']) {
+    const env = config.services[name]?.environment ?? {};
+    assert.equal(env.JUMPCLOUD_ORG_ID, 'org-123');
+    assert.equal(env.JUMPCLOUD_API_URL, 'https://console.eu.jumpcloud.com/api');
+    assert.equal(env.SLACK_API_URL, 'https://slack.example/api/');
+    assert.equal(env.TEMPORAL_NAMESPACE, 'jit');
+    assert.equal(env.TEMPORAL_TASK_QUEUE, 'jit-prod');
+  }
+});
+
+test('the worker gets a ~60s stop grace period, longer than its own shutdown drain', async () => {
+  const worker = await service('worker');
+  const grace = durationSeconds(worker.stop_grace_period ?? '0s');
+  assert.ok(grace >= 55 && grace <= 120, `stop_grace_period is ${worker.stop_grace_period}`);
+  const drain = Number(worker.environment?.WORKER_SHUTDOWN_GRACE_SECONDS ?? 30);
+  assert.ok(drain < grace, `the worker drains for ${drain}s but Docker kills it after ${grace}s`);
+});
+
+test('the gateway publishes port 3000 and is health-checked on /healthz with node fetch (no curl in the slim image)', async () => {
+  const gateway = await service('gateway');
+  assert.deepEqual(
+    (gateway.ports ?? []).map((p) => [p.target, p.published]),
+    [[3000, '3000']],
+  );
+  const check = gateway.healthcheck?.test ?? [];
+  assert.equal(check[0], 'CMD');
+  assert.equal(check[1], 'node');
+  const commandLine = check.join(' ');
+  assert.match(commandLine, /fetch\(/);
+  assert.match(commandLine, /:3000\/healthz/);
+  assert.doesNotMatch(commandLine, /curl|wget/);
+});
+
+test('docker compose config fails naming SLACK_SIGNING_SECRET when it is not set', async () => {
+  const { SLACK_SIGNING_SECRET: _omitted, ...rest } = requiredVars;
+  const result = await compose(['config', '-q'], rest);
+  assert.equal(result.ok, false, 'docker compose config accepted a missing SLACK_SIGNING_SECRET');
+  assert.match(result.stderr, /SLACK_SIGNING_SECRET/);
+  assert.match(result.stderr, /Signing Secret/);
+});
+
+test('docker compose config fails naming each required variable when it alone is missing', async () => {
+  for (const missing of Object.keys(requiredVars)) {
+    const vars: Record<string, string> = { ...requiredVars };
+    delete vars[missing];
+    const result = await compose(['config', '-q'], vars);
+    assert.equal(result.ok, false, `docker compose config accepted a missing ${missing}`);
+    assert.match(result.stderr, new RegExp(`required variable ${missing} is missing a value`));
+  }
+});
+
+// ---- Dockerfile ----
+
+test('the Dockerfile builds on node:20-bookworm-slim, runs as user node with NODE_ENV=production and keeps tsx', () => {
+  // Instructions only: the file's comments may (and do) explain what is deliberately not done.
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+  const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+  assert.ok(froms.length >= 2, 'not multi-stage');
+  for (const image of froms) assert.equal(image, 'node:20-bookworm-slim');
+  assert.match(dockerfile, /RUN npm ci\b/);
+  assert.doesNotMatch(dockerfile, /--omit=dev|npm prune/, 'tsx is a devDependency and must stay installed');
+  assert.match(dockerfile, /^USER node$/m);
+  assert.match(dockerfile, /NODE_ENV=production/);
+  for (const dir of ['workflows', 'integrations', 'activities', 'worker', 'gateway', 'config']) {
+    assert.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `does not copy ${dir}/`);
+  }
+  assert.match(dockerfile, /^COPY package\.json package-lock\.json tsconfig\.json \.\/$/m);
+  const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+  for (const entry of ['node_modules', '.git', 'test-artifacts', '.cache', '.sandbox-data', 'dist', '*.log', '.env']) {
+    assert.ok(dockerignore.includes(entry), `.dockerignore lacks ${entry}`);
+  }
+});
+
+// ---- Slack app manifest ----
+
+interface SlackManifest {
+  _metadata?: { major_version?: number };
+  display_information?: { name?: string };
+  features?: {
+    bot_user?: { display_name?: string };
+    slash_commands?: { command: string; url: string; description?: string; usage_hint?: string; should_escape?: boolean }[];
+  };
+  oauth_config?: { scopes?: { bot?: string[]; user?: string[] } };
+  settings?: {
+    interactivity?: { is_enabled?: boolean; request_url?: string };
+    org_deploy_enabled?: boolean;
+    socket_mode_enabled?: boolean;
+    token_rotation_enabled?: boolean;
+  };
+}
+
+const manifest = parse(readFileSync(join(root, 'slack-app-manifest.yaml'), 'utf8')) as SlackManifest;
+
+test('the Slack manifest asks for exactly the five bot scopes the app uses and no user scopes', () => {
+  assert.deepEqual(
+    [...(manifest.oauth_config?.scopes?.bot ?? [])].sort(),
+    ['chat:write', 'commands', 'im:write', 'users:read', 'users:read.email'],
+  );
+  assert.equal(manifest.oauth_config?.scopes?.user, undefined);
+});
+
+test('the Slack manifest points /jit at /slack/commands and interactivity at /slack/interactions over HTTPS', () => {
+  assert.equal(manifest._metadata?.major_version, 1);
+  assert.equal(manifest.display_information?.name, 'JIT Access');
+  assert.ok(manifest.features?.bot_user?.display_name);
+  const commands = manifest.features?.slash_commands ?? [];
+  assert.equal(commands.length, 1);
+  const jit = commands[0]!;
+  assert.equal(jit.command, '/jit');
+  assert.match(jit.url, /^https:\/\/[^/]+\/slack\/commands$/);
+  assert.equal(jit.usage_hint, '[help|status]');
+  assert.equal(jit.should_escape, false);
+  assert.ok(jit.description);
+  assert.equal(manifest.settings?.interactivity?.is_enabled, true);
+  assert.match(manifest.settings?.interactivity?.request_url ?? '', /^https:\/\/[^/]+\/slack\/interactions$/);
+  assert.equal(manifest.settings?.org_deploy_enabled, false);
+  assert.equal(manifest.settings?.socket_mode_enabled, false);
+  assert.equal(manifest.settings?.token_rotation_enabled, false);
+});
+
+// ---- example policy ----
+
+interface ExamplePolicy {
+  defaults?: { approvalTimeout?: unknown; durations?: unknown };
+  groups?: Record<string, unknown>[];
+}
+
+test('config/policy.example.yaml has the documented shape: defaults plus groups with 24-hex ids and Slack user approvers', () => {
+  const policy = parse(readFileSync(join(root, 'config', 'policy.example.yaml'), 'utf8')) as ExamplePolicy;
+  const duration = /^\d+[mhd]$/;
+  assert.deepEqual(Object.keys(policy).sort(), ['defaults', 'groups']);
+  assert.match(String(policy.defaults?.approvalTimeout), duration);
+  assert.ok(Array.isArray(policy.defaults?.durations) && policy.defaults.durations.length > 0);
+  for (const d of policy.defaults.durations as unknown[]) assert.match(String(d), duration);
+
+  const groups = policy.groups ?? [];
+  assert.ok(groups.length >= 2 && groups.length <= 3, `expected 2-3 example groups, got ${groups.length}`);
+  const allowed = new Set(['id', 'name', 'maxDuration', 'approvers', 'allowSelfApproval', 'approvalChannel']);
+  for (const group of groups) {
+    for (const key of Object.keys(group)) assert.ok(allowed.has(key), `unexpected group key ${key}`);
+    assert.match(String(group.id), /^[0-9a-f]{24}$/);
+    assert.equal(typeof group.name, 'string');
+    assert.match(String(group.maxDuration), duration);
+    assert.ok(Array.isArray(group.approvers) && group.approvers.length > 0);
+    for (const approver of group.approvers as unknown[]) assert.match(String(approver), /^[UW][A-Z0-9]+$/);
+    assert.equal(typeof group.allowSelfApproval, 'boolean');
+    if ('approvalChannel' in group) assert.match(String(group.approvalChannel), /^C[A-Z0-9]+$/);
+  }
+  assert.equal(new Set(groups.map((g) => g.id)).size, groups.length, 'group ids are not unique');
+});
+
+test('config/policy.example.yaml is accepted by the policy loader the worker and gateway use', () => {
+  const policy = loadPolicy(join(root, 'config', 'policy.example.yaml'));
+  assert.equal(policy.approvalTimeoutSeconds, 30 * 60);
+  assert.deepEqual(policy.durationPresetsSeconds, [15 * 60, 3600, 4 * 3600, 8 * 3600]);
+  assert.ok(policy.groups.some((g) => g.approvalChannel !== undefined), 'no example of a per-group approvalChannel');
+});
