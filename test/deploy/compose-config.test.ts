@@ -1,7 +1,9 @@
 /**
- * The production packaging, checked without a Docker engine: `docker compose config` renders and validates
- * docker-compose.yml (interpolation, required variables, schema), and the Slack manifest and example policy
- * are parsed as YAML. The search-attribute job's shell script is also run against a stub `temporal` CLI.
+ * The production packaging, checked without a Docker engine: `docker compose config` (Compose v2) or, where the
+ * v2 plugin is missing, `docker-compose config` (Debian's Compose v1) renders and validates docker-compose.yml
+ * (interpolation, required variables, schema); its YAML output is normalized across both versions before any
+ * assertion. The Slack manifest and example policy are parsed as YAML. The search-attribute job's shell script
+ * is also run against a stub `temporal` CLI.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -48,30 +50,43 @@ interface ExecFailure extends Error {
   stderr?: string;
 }
 
-const installDockerCli =
-  'The docker CLI is required by the deployment tests: install it (`apt-get install docker.io`, or docker-ce-cli from Docker\'s apt repository).';
-const installComposePlugin =
-  'The Docker Compose v2 plugin (`docker compose`) is required by the deployment tests: install docker-compose-plugin ' +
-  '(Docker\'s apt repository) or a docker-compose v2 binary in /usr/local/lib/docker/cli-plugins/.';
+const installCompose =
+  'Docker Compose is required by the deployment tests and neither `docker compose` (v2 plugin) nor `docker-compose` works: ' +
+  'install Debian\'s docker-compose package (`apt-get install docker-compose`) or the Docker Compose v2 plugin ' +
+  '(docker-compose-plugin from Docker\'s apt repository, or a v2 binary in /usr/local/lib/docker/cli-plugins/).';
 
-let toolingChecked: Promise<void> | undefined;
+/** The command line that runs Compose: `docker compose` (v2) when it works, else `docker-compose` (v1 or a v2 binary). */
+interface ComposeTool {
+  file: string;
+  prefix: string[];
+}
 
-/** Fails (never skips) with an install hint when the docker CLI or its compose plugin is missing. */
-function requireDockerCompose(): Promise<void> {
-  toolingChecked ??= (async () => {
-    try {
-      await execFileAsync('docker', ['--version']);
-    } catch (err) {
-      throw new Error(`${installDockerCli} (${(err as Error).message})`);
-    }
+function probeFailure(command: string, err: unknown): string {
+  const failure = err as ExecFailure;
+  return `${command}: ${failure.stderr?.trim() || failure.message}`;
+}
+
+let composeTool: Promise<ComposeTool> | undefined;
+
+/** Fails (never skips) with an install hint when no Compose implementation is available. */
+function requireCompose(): Promise<ComposeTool> {
+  composeTool ??= (async () => {
+    const failures: string[] = [];
     try {
       await execFileAsync('docker', ['compose', 'version']);
+      return { file: 'docker', prefix: ['compose'] };
     } catch (err) {
-      const failure = err as ExecFailure;
-      throw new Error(`${installComposePlugin} (${failure.stderr?.trim() || failure.message})`);
+      failures.push(probeFailure('docker compose version', err));
     }
+    try {
+      await execFileAsync('docker-compose', ['version']);
+      return { file: 'docker-compose', prefix: [] };
+    } catch (err) {
+      failures.push(probeFailure('docker-compose version', err));
+    }
+    throw new Error(`${installCompose}\n${failures.join('\n')}`);
   })();
-  return toolingChecked;
+  return composeTool;
 }
 
 interface ComposeResult {
@@ -80,15 +95,16 @@ interface ComposeResult {
   stderr: string;
 }
 
-/** Runs `docker compose -f docker-compose.yml <args>` with exactly `vars` as the interpolation environment. */
+/** Runs `<compose> -f docker-compose.yml <args>` with exactly `vars` as the interpolation environment. */
 async function compose(args: string[], vars: Record<string, string>): Promise<ComposeResult> {
-  await requireDockerCompose();
+  const tool = await requireCompose();
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? scratch, ...vars };
   if (process.env.DOCKER_CONFIG) env.DOCKER_CONFIG = process.env.DOCKER_CONFIG;
   try {
+    // v1 and v2 both take these as global options before the subcommand.
     const { stdout, stderr } = await execFileAsync(
-      'docker',
-      ['compose', '--project-directory', root, '-f', composeFile, '--env-file', emptyEnvFile, ...args],
+      tool.file,
+      [...tool.prefix, '--project-directory', root, '-f', composeFile, '--env-file', emptyEnvFile, ...args],
       { env, cwd: root, maxBuffer: 16 * 1024 * 1024 },
     );
     return { ok: true, stdout, stderr };
@@ -99,6 +115,21 @@ async function compose(args: string[], vars: Record<string, string>): Promise<Co
   }
 }
 
+interface ComposePort {
+  host_ip?: string;
+  target: number;
+  published?: string;
+  protocol: string;
+}
+
+interface ComposeVolume {
+  type: string;
+  source?: string;
+  target: string;
+  read_only: boolean;
+}
+
+/** A service as the tests see it: ports, volumes and environment normalized across Compose v1 and v2. */
 interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile?: string };
@@ -106,8 +137,8 @@ interface ComposeService {
   entrypoint?: string[] | null;
   environment?: Record<string, string | null>;
   depends_on?: Record<string, { condition: string }>;
-  ports?: { host_ip?: string; target: number; published?: string }[];
-  volumes?: { type: string; source?: string; target: string; read_only?: boolean }[];
+  ports?: ComposePort[];
+  volumes?: ComposeVolume[];
   restart?: string;
   stop_grace_period?: string;
   healthcheck?: { test?: string[] };
@@ -118,14 +149,130 @@ interface ComposeModel {
   volumes?: Record<string, unknown>;
 }
 
+/** A port as v2 prints it (long form) or as v1 prints it (`[host_ip:][published:]target[/protocol]`). */
+function parsePort(raw: unknown): ComposePort {
+  if (typeof raw === 'object' && raw !== null) {
+    const port = raw as { host_ip?: unknown; target?: unknown; published?: unknown; protocol?: unknown };
+    const target = Number(port.target);
+    assert.ok(Number.isInteger(target), `unsupported port ${JSON.stringify(raw)}`);
+    return {
+      ...(port.host_ip ? { host_ip: String(port.host_ip) } : {}),
+      target,
+      ...(port.published !== undefined && port.published !== null && port.published !== ''
+        ? { published: String(port.published) }
+        : {}),
+      protocol: typeof port.protocol === 'string' ? port.protocol : 'tcp',
+    };
+  }
+  const spec = String(raw);
+  const slash = spec.lastIndexOf('/');
+  const protocol = slash >= 0 ? spec.slice(slash + 1) : 'tcp';
+  const parts = (slash >= 0 ? spec.slice(0, slash) : spec).split(':');
+  const target = Number(parts.pop());
+  assert.ok(Number.isInteger(target), `unsupported port ${spec}`);
+  const published = parts.pop();
+  // Whatever is left is the host IP; an IPv6 one is bracketed and contains colons itself.
+  const hostIp = parts.join(':').replace(/^\[(.*)\]$/, '$1');
+  return {
+    ...(hostIp ? { host_ip: hostIp } : {}),
+    target,
+    ...(published ? { published } : {}),
+    protocol,
+  };
+}
+
+/** A volume as v2 prints it (long form) or as v1 prints it (`[source:]target[:mode]`, source absolute for binds). */
+function parseVolume(raw: unknown): ComposeVolume {
+  if (typeof raw === 'object' && raw !== null) {
+    const volume = raw as { type?: unknown; source?: unknown; target?: unknown; read_only?: unknown };
+    assert.equal(typeof volume.target, 'string', `unsupported volume ${JSON.stringify(raw)}`);
+    return {
+      type: String(volume.type),
+      ...(typeof volume.source === 'string' && volume.source ? { source: volume.source } : {}),
+      target: volume.target as string,
+      read_only: volume.read_only === true,
+    };
+  }
+  const parts = String(raw).split(':');
+  const [source, target, mode] = parts.length === 1 ? [undefined, parts[0], undefined] : parts;
+  assert.ok(target && parts.length <= 3, `unsupported volume ${String(raw)}`);
+  const isPath = source !== undefined && /^[/.~]/.test(source);
+  return {
+    type: isPath ? 'bind' : 'volume',
+    ...(source ? { source } : {}),
+    target,
+    read_only: (mode ?? '').split(',').includes('ro'),
+  };
+}
+
+/** Environment as a map; a pass-through variable that is unset has the value null (v1 prints it so). */
+function parseEnvironment(raw: unknown): Record<string, string | null> {
+  const env: Record<string, string | null> = {};
+  if (Array.isArray(raw)) {
+    for (const entry of raw as unknown[]) {
+      const text = String(entry);
+      const eq = text.indexOf('=');
+      if (eq < 0) env[text] = null;
+      else env[text.slice(0, eq)] = text.slice(eq + 1);
+    }
+  } else if (typeof raw === 'object' && raw !== null) {
+    for (const [key, value] of Object.entries(raw)) env[key] = value === null || value === undefined ? null : String(value);
+  }
+  return env;
+}
+
+/** Parses the YAML `config` prints (v1 and v2 alike) into the normalized model. */
+function parseComposeConfig(stdout: string): ComposeModel {
+  const raw = parse(stdout) as {
+    services?: Record<string, Record<string, unknown>>;
+    volumes?: Record<string, unknown> | null;
+  };
+  assert.ok(raw?.services, `compose config printed no services:\n${stdout}`);
+  const services: Record<string, ComposeService> = {};
+  for (const [name, svc] of Object.entries(raw.services)) {
+    const { ports, volumes, environment, ...rest } = svc;
+    services[name] = {
+      ...(rest as Omit<ComposeService, 'ports' | 'volumes' | 'environment'>),
+      ...(ports !== undefined ? { ports: (ports as unknown[]).map(parsePort) } : {}),
+      ...(volumes !== undefined ? { volumes: (volumes as unknown[]).map(parseVolume) } : {}),
+      ...(environment !== undefined ? { environment: parseEnvironment(environment) } : {}),
+    };
+  }
+  return { services, ...(raw.volumes ? { volumes: raw.volumes } : {}) };
+}
+
+/**
+ * The variable a failed `config` reports as missing, and the reason from its ${VAR:?reason}.
+ * v2: `required variable SLACK_SIGNING_SECRET is missing a value: set SLACK_SIGNING_SECRET (…)`.
+ * v1: `Missing mandatory value for "environment" option interpolating {…} in service "worker": set SLACK_SIGNING_SECRET (…)`
+ * (v1 does not name the variable itself, only the reason, which in docker-compose.yml always starts with `set VAR`).
+ */
+function missingVariableError(stderr: string): { variable?: string; reason: string } | undefined {
+  const v2 = /required variable (\w+) is missing a value(?:: (.*))?$/m.exec(stderr);
+  if (v2) return { variable: v2[1], reason: v2[2] ?? '' };
+  const v1 = /^Missing mandatory value for "[^"]+" option interpolating .* in service "[^"]+": (.*)$/m.exec(stderr);
+  if (v1) return { reason: v1[1] ?? '' };
+  return undefined;
+}
+
+/** Asserts that a failed `config` names `variable` as the missing required one; returns the reason text. */
+function assertMissingVariable(result: ComposeResult, variable: string): string {
+  assert.equal(result.ok, false, `compose config accepted a missing ${variable}`);
+  const error = missingVariableError(result.stderr);
+  assert.ok(error, `compose config did not report a missing required variable:\n${result.stderr}`);
+  if (error.variable !== undefined) assert.equal(error.variable, variable, result.stderr);
+  assert.match(error.reason, new RegExp(`^set ${variable}\\b`), result.stderr);
+  return error.reason;
+}
+
 let rendered: Promise<ComposeModel> | undefined;
 
 /** The compose model as Docker Compose resolves it with every required variable set to a dummy value. */
 function renderedConfig(): Promise<ComposeModel> {
   rendered ??= (async () => {
-    const result = await compose(['config', '--format', 'json'], requiredVars);
-    assert.ok(result.ok, `docker compose config failed with every required variable set:\n${result.stderr}`);
-    return JSON.parse(result.stdout) as ComposeModel;
+    const result = await compose(['config'], requiredVars);
+    assert.ok(result.ok, `compose config failed with every required variable set:\n${result.stderr}`);
+    return parseComposeConfig(result.stdout);
   })();
   return rendered;
 }
@@ -153,9 +300,9 @@ function durationSeconds(value: string): number {
   return total;
 }
 
-// ---- docker compose ----
+// ---- docker compose (v2) / docker-compose (v1) ----
 
-test('docker compose config validates the file and renders all six services when the required variables are set', async () => {
+test('compose config validates the file and renders all six services when the required variables are set', async () => {
   const config = await renderedConfig();
   assert.deepEqual(Object.keys(config.services).sort(), [
     'gateway',
@@ -318,7 +465,7 @@ test('worker and gateway receive every required variable, the Temporal address a
 });
 
 test('optional variables set in the environment reach worker and gateway, and namespace/queue can be overridden', async () => {
-  const result = await compose(['config', '--format', 'json'], {
+  const result = await compose(['config'], {
     ...requiredVars,
     JUMPCLOUD_ORG_ID: 'org-123',
     JUMPCLOUD_API_URL: 'https://console.eu.jumpcloud.com/api',
@@ -327,7 +474,7 @@ test('optional variables set in the environment reach worker and gateway, and na
     TEMPORAL_TASK_QUEUE: 'jit-prod',
   });
   assert.ok(result.ok, result.stderr);
-  const config = JSON.parse(result.stdout) as ComposeModel;
+  const config = parseComposeConfig(result.stdout);
   for (const name of ['worker', 'gateway']) {
     const env = config.services[name]?.environment ?? {};
     assert.equal(env.JUMPCLOUD_ORG_ID, 'org-123');
@@ -361,21 +508,17 @@ test('the gateway publishes port 3000 and is health-checked on /healthz with nod
   assert.doesNotMatch(commandLine, /curl|wget/);
 });
 
-test('docker compose config fails naming SLACK_SIGNING_SECRET when it is not set', async () => {
+test('compose config fails naming SLACK_SIGNING_SECRET when it is not set', async () => {
   const { SLACK_SIGNING_SECRET: _omitted, ...rest } = requiredVars;
-  const result = await compose(['config', '-q'], rest);
-  assert.equal(result.ok, false, 'docker compose config accepted a missing SLACK_SIGNING_SECRET');
-  assert.match(result.stderr, /SLACK_SIGNING_SECRET/);
-  assert.match(result.stderr, /Signing Secret/);
+  const reason = assertMissingVariable(await compose(['config', '-q'], rest), 'SLACK_SIGNING_SECRET');
+  assert.match(reason, /Signing Secret/);
 });
 
-test('docker compose config fails naming each required variable when it alone is missing', async () => {
+test('compose config fails naming each required variable when it alone is missing', async () => {
   for (const missing of Object.keys(requiredVars)) {
     const vars: Record<string, string> = { ...requiredVars };
     delete vars[missing];
-    const result = await compose(['config', '-q'], vars);
-    assert.equal(result.ok, false, `docker compose config accepted a missing ${missing}`);
-    assert.match(result.stderr, new RegExp(`required variable ${missing} is missing a value`));
+    assertMissingVariable(await compose(['config', '-q'], vars), missing);
   }
 });
 
