@@ -1,3 +1,4 @@
+import { activityInfo } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
 import { approvalMessage, requesterNotice } from '../integrations/slack/grant-blocks';
 import { type GrantState, type SlackMessageRef } from '../workflows/grant-types';
@@ -7,7 +8,7 @@ import { slackFailure } from './failures';
 export function createSlackNotificationActivities(slack: WebClient) {
   return {
     async postApprovalRequest(state: GrantState): Promise<SlackMessageRef> {
-      const message = approvalMessage(state);
+      const message = approvalMessage(state, callingRunId());
       try {
         const result = await slack.chat.postMessage({ channel: state.approvalChannel, text: message.text, blocks: message.blocks });
         return { channel: result.channel ?? state.approvalChannel, ts: result.ts ?? '' };
@@ -17,7 +18,7 @@ export function createSlackNotificationActivities(slack: WebClient) {
     },
 
     async updateApprovalMessage(ref: SlackMessageRef, state: GrantState): Promise<void> {
-      const message = approvalMessage(state);
+      const message = approvalMessage(state, callingRunId());
       try {
         await slack.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
       } catch (err) {
@@ -27,7 +28,7 @@ export function createSlackNotificationActivities(slack: WebClient) {
 
     /** A direct message to the requester describing the grant's current state. */
     async notifyRequester(state: GrantState): Promise<void> {
-      const message = requesterNotice(state);
+      const message = requesterNotice(state, callingRunId());
       try {
         // Posting to a user ID opens (or reuses) the bot's DM with that user.
         await slack.chat.postMessage({ channel: state.requester.slackUserId, text: message.text, blocks: message.blocks });
@@ -36,4 +37,9 @@ export function createSlackNotificationActivities(slack: WebClient) {
       }
     },
   };
+}
+
+/** The run of the grant workflow that scheduled this activity; its buttons must target exactly that run. */
+function callingRunId(): string | undefined {
+  return activityInfo().workflowExecution?.runId;
 }

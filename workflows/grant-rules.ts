@@ -36,7 +36,8 @@ export function revokeRefusal(state: GrantState, policy: GrantInput['policy'], i
   return undefined;
 }
 
-function alreadyClosedReason(state: GrantState): string {
+/** Why a grant in this state takes no more decisions, phrased for the person who clicked. */
+export function alreadyClosedReason(state: GrantState): string {
   switch (state.status) {
     case 'TIMED_OUT':
       return 'this request timed out before anyone decided';

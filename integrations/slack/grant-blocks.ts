@@ -1,5 +1,5 @@
 import { formatDuration } from '../../config/durations';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { formatGrantRef, grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { type GrantState } from '../../workflows/grant-types';
 import { ActionIds } from './action-ids';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn';
@@ -63,9 +63,13 @@ function outcomeLine(state: GrantState): string {
   }
 }
 
+function buttonValue(state: GrantState, runId: string | undefined): string {
+  return formatGrantRef({ workflowId: grantWorkflowId(state.requester.jumpcloudUserId, state.group.id), runId });
+}
+
 /** The message in the approval channel: Approve / Reject while pending, the outcome afterwards. */
-export function approvalMessage(state: GrantState): SlackMessage {
-  const workflowId = grantWorkflowId(state.requester.jumpcloudUserId, state.group.id);
+export function approvalMessage(state: GrantState, runId?: string): SlackMessage {
+  const value = buttonValue(state, runId);
   const blocks: Block[] = [...requestSummary(state), context(outcomeLine(state))];
   if (state.status === 'PENDING_APPROVAL' || state.status === 'REQUESTED') {
     blocks.push({
@@ -76,7 +80,7 @@ export function approvalMessage(state: GrantState): SlackMessage {
           type: 'button',
           action_id: ActionIds.approve,
           style: 'primary',
-          value: workflowId,
+          value,
           text: plain('Approve'),
           confirm: {
             title: plain('Grant access?'),
@@ -85,7 +89,7 @@ export function approvalMessage(state: GrantState): SlackMessage {
             deny: plain('Cancel'),
           },
         },
-        { type: 'button', action_id: ActionIds.reject, style: 'danger', value: workflowId, text: plain('Reject') },
+        { type: 'button', action_id: ActionIds.reject, style: 'danger', value, text: plain('Reject') },
       ],
     });
   }
@@ -93,13 +97,13 @@ export function approvalMessage(state: GrantState): SlackMessage {
 }
 
 /** The direct message that tells the requester what happened to their request. */
-export function requesterNotice(state: GrantState): SlackMessage {
+export function requesterNotice(state: GrantState, runId?: string): SlackMessage {
   const group = groupLabel(state);
   const by = state.decidedBy ? mention(state.decidedBy) : 'an approver';
   const reason = state.decisionReason ? ` Reason: ${escapeMrkdwn(state.decisionReason)}` : '';
   switch (state.status) {
     case 'ACTIVE': {
-      const workflowId = grantWorkflowId(state.requester.jumpcloudUserId, state.group.id);
+      const value = buttonValue(state, runId);
       return {
         text: `Access to ${state.group.name} granted`,
         blocks: [
@@ -111,7 +115,7 @@ export function requesterNotice(state: GrantState): SlackMessage {
               {
                 type: 'button',
                 action_id: ActionIds.revoke,
-                value: workflowId,
+                value,
                 text: plain('Revoke now'),
                 confirm: { title: plain('Give up access now?'), text: plain('You will be removed from the group at once.'), confirm: plain('Revoke'), deny: plain('Keep') },
               },

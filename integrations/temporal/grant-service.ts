@@ -1,10 +1,12 @@
 import {
   type Client,
+  type WorkflowHandle,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { decideUpdate, grantStateQuery, revokeUpdate } from '../../workflows/grant-messages';
+import { alreadyClosedReason } from '../../workflows/grant-rules';
 import { type DecisionInput, type GrantInput, type GrantState, type RevokeInput } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
@@ -33,8 +35,9 @@ export interface GrantSummary {
 /** The gateway's (and tests') view of grants: start, decide, revoke, read. Everything goes through Temporal. */
 export interface GrantService {
   start(input: GrantInput): Promise<StartGrantResult>;
-  decide(workflowId: string, decision: DecisionInput, updateId: string): Promise<GrantState>;
-  revoke(workflowId: string, revoke: RevokeInput, updateId: string): Promise<GrantState>;
+  /** `runId` pins the run the clicked message belongs to; without it the newest run is addressed. */
+  decide(workflowId: string, decision: DecisionInput, updateId: string, runId?: string): Promise<GrantState>;
+  revoke(workflowId: string, revoke: RevokeInput, updateId: string, runId?: string): Promise<GrantState>;
   state(workflowId: string): Promise<GrantState>;
   listOpen(requesterSlackUserId: string): Promise<GrantSummary[]>;
 }
@@ -67,12 +70,14 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
       }
     },
 
-    async decide(workflowId, decision, updateId) {
-      return refusalsAsErrors(() => client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision], updateId }));
+    async decide(workflowId, decision, updateId, runId) {
+      const handle = client.workflow.getHandle(workflowId, runId);
+      return refusalsAsErrors(handle, () => handle.executeUpdate(decideUpdate, { args: [decision], updateId }));
     },
 
-    async revoke(workflowId, revoke, updateId) {
-      return refusalsAsErrors(() => client.workflow.getHandle(workflowId).executeUpdate(revokeUpdate, { args: [revoke], updateId }));
+    async revoke(workflowId, revoke, updateId, runId) {
+      const handle = client.workflow.getHandle(workflowId, runId);
+      return refusalsAsErrors(handle, () => handle.executeUpdate(revokeUpdate, { args: [revoke], updateId }));
     },
 
     async state(workflowId) {
@@ -100,14 +105,24 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
   };
 }
 
-async function refusalsAsErrors(call: () => Promise<GrantState>): Promise<GrantState> {
+async function refusalsAsErrors(handle: WorkflowHandle, call: () => Promise<GrantState>): Promise<GrantState> {
   try {
     return await call();
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new GrantRefusedError(err.cause?.message ?? err.message);
-    if (err instanceof WorkflowNotFoundError) throw new GrantRefusedError('this request no longer exists');
-    if (isClosedWorkflowError(err)) throw new GrantRefusedError('this request has already ended');
+    if (err instanceof WorkflowNotFoundError || isClosedWorkflowError(err)) throw new GrantRefusedError(await closedReason(handle));
     throw err;
+  }
+}
+
+/** An Update sent to a closed run fails without a reason of its own: tell the clicker what happened to the request. */
+async function closedReason(handle: WorkflowHandle): Promise<string> {
+  try {
+    const description = await handle.describe();
+    if (description.status.name === 'COMPLETED') return alreadyClosedReason((await handle.result()) as GrantState);
+    return `this request has already ended (${description.status.name.toLowerCase()})`;
+  } catch {
+    return 'this request no longer exists';
   }
 }
 

@@ -5,6 +5,7 @@ import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { ActionIds } from '../../integrations/slack/action-ids';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantState } from '../../workflows/grant-types';
+import { parseGrantRef } from '../../workflows/grant-workflow-id';
 import { APPROVAL_CHANNEL, createGrantHarness, type GrantHarness } from '../support/grant-harness';
 import { eventually } from '../support/eventually';
 import { closeTestTemporal } from '../support/temporal';
@@ -242,6 +243,28 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     await h.grants.revoke(started.workflowId, { bySlackUserId: h.approver.slackUserId }, 'end');
     await h.client.workflow.getHandle(started.workflowId).result();
     assert.equal(membershipChanges(h, 'add').length, 1);
+  });
+
+  test('a click on an earlier request\'s message never decides a newer request for the same user and group', async (t) => {
+    const h = await createGrantHarness(t);
+    const first = await h.grants.start(h.grantInput());
+    const oldMessage = await approvalPosted(h);
+    const oldButton = (oldMessage.blocks ?? [])
+      .flatMap((b) => (b as { elements?: Array<{ action_id?: string; value?: string }> }).elements ?? [])
+      .find((e) => e.action_id === ActionIds.approve);
+    const oldRef = parseGrantRef(oldButton?.value ?? '');
+    assert.ok(oldRef?.runId, 'the button names the run it belongs to');
+    await h.grants.decide(first.workflowId, { decision: 'reject', deciderSlackUserId: h.approver.slackUserId }, 'r');
+    await h.client.workflow.getHandle(first.workflowId).result();
+
+    const second = await h.grants.start(h.grantInput());
+    assert.equal(second.workflowId, first.workflowId, 'the same user and group reuse the workflow ID');
+    await assert.rejects(
+      h.grants.decide(oldRef.workflowId, { decision: 'approve', deciderSlackUserId: h.secondApprover.slackUserId }, 'old-click', oldRef.runId),
+      (err: Error) => err instanceof GrantRefusedError && /already rejected/.test(err.message),
+    );
+    assert.equal((await h.grants.state(second.workflowId)).status, 'PENDING_APPROVAL');
+    await h.grants.revoke(second.workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
   });
 
   test('JumpCloud 5xx and 429 bursts during add and remove still end with the membership added, then removed', async (t) => {

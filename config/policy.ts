@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './env';
+import { formatDuration, parseDuration } from './durations';
+
+/** One JumpCloud user group that can be requested, with its rules. Durations in seconds. */
+export interface PolicyGroup {
+  id: string;
+  name?: string;
+  maxDurationSeconds: number;
+  approvers: string[];
+  allowSelfApproval: boolean;
+  /** Overrides SLACK_APPROVAL_CHANNEL for this group. */
+  approvalChannel?: string;
+}
+
+/** The validated policy file (DESIGN.md, "Configuration contract"). Durations in seconds. */
+export interface JitPolicy {
+  approvalTimeoutSeconds: number;
+  /** The durations offered in Slack, ascending, without repeats. */
+  durationPresetsSeconds: number[];
+  groups: PolicyGroup[];
+}
+
+const DURATION_HINT = 'must be a positive duration such as 15m, 8h or 1d';
+
+/** zod's message for a missing key, or `otherwise` for a value of the wrong type. */
+const requiredOr = (otherwise: string) => (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : otherwise);
+
+const duration = z
+  .string({ error: requiredOr(DURATION_HINT) })
+  .transform((text, ctx) => {
+    const seconds = parseDuration(text);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${DURATION_HINT} (got "${text}")` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const groupSchema = z
+  .strictObject({
+    id: z.string({ error: requiredOr('must be a JumpCloud group ID: 24 hexadecimal characters') }).regex(/^[0-9a-f]{24}$/, 'must be a JumpCloud group ID: 24 hexadecimal characters'),
+    // Slack caps select option labels at 75 characters.
+    name: z.string().trim().min(1, 'must not be empty').max(75, 'must be at most 75 characters').optional(),
+    maxDuration: duration,
+    approvers: z
+      .array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID such as U0123ABCD (not a @name)'), { error: requiredOr('must be a list of Slack user IDs') })
+      .min(1, 'must list at least one Slack user ID'),
+    allowSelfApproval: z.boolean({ error: requiredOr('must be true or false') }).default(false),
+    approvalChannel: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789').optional(),
+  })
+  .transform(({ maxDuration, ...group }) => ({ ...group, maxDurationSeconds: maxDuration }));
+
+const policySchema = z
+  .strictObject(
+    {
+      defaults: z.strictObject(
+        {
+          approvalTimeout: duration,
+          durations: z.array(duration, { error: requiredOr('must be a list of durations') }).min(1, 'must list at least one duration'),
+        },
+        { error: requiredOr('must be a mapping with approvalTimeout and durations') },
+      ),
+      groups: z.array(groupSchema, { error: requiredOr('must be a list of groups') }).min(1, 'must list at least one group'),
+    },
+    { error: 'must be a mapping with the keys defaults and groups' },
+  )
+  .superRefine((policy, ctx) => {
+    const smallest = Math.min(...policy.defaults.durations);
+    const seen = new Map<string, number>();
+    policy.groups.forEach((group, index) => {
+      const first = seen.get(group.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['groups', index, 'id'], message: `duplicates groups[${first}].id` });
+      }
+      seen.set(group.id, index);
+      if (group.maxDurationSeconds < smallest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', index, 'maxDuration'],
+          message: `must be at least the smallest offered duration (${formatDuration(smallest)}), or nothing could be requested`,
+        });
+      }
+    });
+  });
+
+/** Parses and validates policy YAML; a problem throws a ConfigError naming the key and its line. */
+export function parsePolicy(text: string, sourceName: string): JitPolicy {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    const lines = document.errors.map((error) => `  line ${lineCounter.linePos(error.pos[0]).line}: ${error.message.split('\n')[0]}`);
+    throw new ConfigError(`The policy file ${sourceName} is not valid YAML:\n${lines.join('\n')}`);
+  }
+  const parsed = policySchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    const lines = parsed.error.issues.flatMap((issue) => {
+      // An unknown key is reported on its parent; point at each key itself.
+      const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+      const message = issue.code === 'unrecognized_keys' ? 'is not a known key (check its spelling)' : issue.message;
+      return paths.map((path) => `  ${describePath(path)} (line ${lineOf(document.contents, path, lineCounter)}): ${message}`);
+    });
+    throw new ConfigError(`Invalid policy in ${sourceName}:\n${lines.join('\n')}`);
+  }
+  const { defaults, groups } = parsed.data;
+  return {
+    approvalTimeoutSeconds: defaults.approvalTimeout,
+    durationPresetsSeconds: [...new Set(defaults.durations)].sort((a, b) => a - b),
+    groups,
+  };
+}
+
+export function loadPolicy(path: string): JitPolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read the policy file ${path} (JIT_POLICY_FILE): ${(err as Error).message}`);
+  }
+  return parsePolicy(text, path);
+}
+
+export function findPolicyGroup(policy: JitPolicy, groupId: string): PolicyGroup | undefined {
+  return policy.groups.find((group) => group.id === groupId);
+}
+
+/** How a group is shown to people: its policy name, or its JumpCloud ID when the policy gives none. */
+export function policyGroupLabel(group: PolicyGroup): string {
+  return group.name ?? group.id;
+}
+
+function describePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '') || '(top level)';
+}
+
+/** The line of the deepest node on `path` that exists: the key itself when present, else its nearest parent. */
+function lineOf(root: unknown, path: readonly PropertyKey[], lineCounter: LineCounter): number {
+  let node = root as YamlNode | null | undefined;
+  let offset = node?.range?.[0] ?? 0;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      offset = (pair.key as YamlNode).range?.[0] ?? offset;
+      node = pair.value as YamlNode | null;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as YamlNode | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return lineCounter.linePos(offset).line;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { jumpCloudEnv, parseEnv, requiredString, slackEnv, temporalEnv } from '../config/env';
+
+const gatewayEnvSchema = z.object({
+  ...temporalEnv,
+  ...slackEnv,
+  ...jumpCloudEnv,
+  SLACK_SIGNING_SECRET: requiredString('Slack app > Basic Information > Signing Secret'),
+  SLACK_APPROVAL_CHANNEL: z
+    .string({ error: 'is required (the channel ID where approval requests go, e.g. C0123456789)' })
+    .trim()
+    .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789 (not a #name)'),
+  JIT_POLICY_FILE: requiredString('path of the policy YAML file'),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(3000),
+  SLACK_COMMAND: z
+    .string()
+    .trim()
+    .regex(/^\/[a-z0-9_-]+$/, 'must be a slash command such as /jit')
+    .default('/jit'),
+  /** How long a stopping gateway lets acknowledged work (workflow starts, decisions) finish. */
+  GATEWAY_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
+
+/** Variables whose values never belong in a log line. */
+export const SECRET_CONFIG_KEYS: readonly string[] = [
+  ...Object.keys(gatewayEnvSchema.shape).filter((key) => key.startsWith('SLACK_')),
+  'JUMPCLOUD_API_KEY',
+];
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return parseEnv(gatewayEnvSchema, env);
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { type AddressInfo } from 'node:net';
+import { type TestContext } from 'node:test';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { type FastifyInstance } from 'fastify';
+import { parsePolicy, type JitPolicy } from '../../config/policy';
+import { buildApp } from '../../gateway/app';
+import { CallbackIds, RequestFormInputs } from '../../gateway/modal-views';
+import { createResponseUrlSender } from '../../gateway/response-url';
+import { temporalReadiness } from '../../gateway/temporal-readiness';
+import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
+import { createSlackClient } from '../../integrations/slack/slack-client';
+import { type GatewayResponse, type OpenedView, type StoredMessage } from '../../sandbox/slack-stand-in';
+import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import {
+  APPROVAL_CHANNEL,
+  createGrantHarness,
+  JUMPCLOUD_API_KEY,
+  SLACK_BOT_TOKEN,
+  SLACK_SIGNING_SECRET,
+  type GrantHarness,
+  type Person,
+} from '../support/grant-harness';
+import { randomObjectId } from '../support/temporal';
+
+export interface PolicyKnobs {
+  approvalTimeout?: string;
+  durations?: string[];
+  /** maxDuration of the harness's main group */
+  maxDuration?: string;
+  allowSelfApproval?: boolean;
+}
+
+export interface GatewayHarness extends GrantHarness {
+  app: FastifyInstance;
+  policy: JitPolicy;
+  /** A person known to Slack and JumpCloud with a Slack ID no other test uses (for visibility queries by requester). */
+  newPerson(name: string): Person;
+  /** `/jit` as `person`, then the request form once the gateway has filled the modal in. */
+  openRequestForm(person?: Person): Promise<OpenedView>;
+  submitRequest(view: OpenedView, choice: { groupId?: string; durationSeconds?: number; justification?: string }, person?: Person): Promise<GatewayResponse>;
+  /** The request (through Slack) and its approval message in the approval channel. */
+  requestAccess(choice?: { groupId?: string; durationSeconds?: number; justification?: string }, person?: Person): Promise<{ workflowId: string; message: StoredMessage }>;
+  click(person: Person, message: StoredMessage, actionId: string): Promise<GatewayResponse>;
+  /** Workflows that exist for any harness person and either harness group (strongly consistent, unlike visibility). */
+  startedWorkflows(): Promise<string[]>;
+  ephemeralsFor(person: Person): StoredMessage[];
+}
+
+/**
+ * The grant harness (stand-ins, real clients, a worker on the shared dev server) with the gateway on top, listening
+ * on loopback; the Slack stand-in signs and sends to it exactly as Slack does.
+ */
+export async function createGatewayHarness(t: TestContext, knobs: PolicyKnobs = {}, options: { worker?: boolean } = {}): Promise<GatewayHarness> {
+  // Registered before the harness's cleanup (after-hooks run in order), so background work ends while the stand-ins
+  // and the worker still answer.
+  let app: FastifyInstance | undefined;
+  t.after(() => app?.close());
+  const h = await createGrantHarness(t, options);
+  const policy = parsePolicy(
+    [
+      'defaults:',
+      `  approvalTimeout: ${knobs.approvalTimeout ?? '10m'}`,
+      `  durations: [${(knobs.durations ?? ['3s', '10m', '1h', '8h']).join(', ')}]`,
+      'groups:',
+      `  - id: ${h.group.id}`,
+      `    name: ${h.group.name}`,
+      `    maxDuration: ${knobs.maxDuration ?? '1h'}`,
+      `    approvers: [${h.approver.slackUserId}, ${h.secondApprover.slackUserId}]`,
+      `    allowSelfApproval: ${knobs.allowSelfApproval ?? false}`,
+      `  - id: ${h.otherGroup.id}`,
+      `    name: ${h.otherGroup.name}`,
+      '    maxDuration: 8h',
+      `    approvers: [${h.approver.slackUserId}]`,
+    ].join('\n'),
+    'test policy',
+  );
+  const gateway = await buildApp({
+    config: { SLACK_SIGNING_SECRET, SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL, SLACK_COMMAND: '/jit' },
+    policy,
+    grants: h.grants,
+    directory: new JumpCloudClient({ baseUrl: h.jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
+    slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: h.slack.apiUrl, timeoutMs: 2000 }),
+    respond: createResponseUrlSender({ timeoutMs: 2000 }),
+    temporalReady: temporalReadiness(h.client.connection),
+    shutdownGraceMs: 5000,
+    // DEBUG_GATEWAY=1 prints the gateway's logs when a test needs explaining.
+    logger: process.env.DEBUG_GATEWAY ? { level: 'debug' } : undefined,
+  });
+  app = gateway;
+  app = gateway;
+  await gateway.listen({ host: '127.0.0.1', port: 0 });
+  h.slack.gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+
+  const people: Person[] = [h.requester, h.approver, h.secondApprover, h.outsider];
+
+  const openRequestForm = async (person = h.requester) => {
+    const ack = await h.slack.sendSlashCommand({ userId: person.slackUserId });
+    assert.equal(ack.status, 200, ack.body);
+    assert.equal(ack.ackDeadlineMissed, false);
+    return h.slack.waitFor(`the request form for ${person.name}`, () =>
+      h.slack.views(person.slackUserId).find((v) => v.view.callback_id === CallbackIds.request),
+    );
+  };
+
+  const submitRequest: GatewayHarness['submitRequest'] = (view, choice, person = h.requester) => {
+    const values: Record<string, Record<string, unknown>> = {};
+    const { group, duration, justification } = RequestFormInputs;
+    const select = (value: string | undefined) => ({ type: 'static_select', selected_option: value === undefined ? null : { text: { type: 'plain_text', text: value }, value } });
+    values[group.blockId] = { [group.actionId]: select(choice.groupId ?? h.group.id) };
+    values[duration.blockId] = { [duration.actionId]: select(String(choice.durationSeconds ?? 3)) };
+    values[justification.blockId] = { [justification.actionId]: { type: 'plain_text_input', value: choice.justification ?? 'Investigating incident INC-42' } };
+    return h.slack.sendViewSubmission({ userId: person.slackUserId, view, values });
+  };
+
+  return {
+    ...h,
+    app: gateway,
+    policy,
+    newPerson(name) {
+      const person: Person = {
+        slackUserId: `U${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+        email: `${name}-${randomObjectId().slice(0, 8)}@example.com`,
+        jumpcloudUserId: randomObjectId(),
+        name,
+      };
+      h.slack.addUser({ id: person.slackUserId, name, email: person.email });
+      h.jumpcloud.addUser({ id: person.jumpcloudUserId, email: person.email, username: `${name}-${person.jumpcloudUserId.slice(0, 6)}` });
+      people.push(person);
+      return person;
+    },
+    openRequestForm,
+    submitRequest,
+    async requestAccess(choice = {}, person = h.requester) {
+      const groupId = choice.groupId ?? h.group.id;
+      const ack = await submitRequest(await openRequestForm(person), choice, person);
+      assert.equal(ack.status, 200, ack.body);
+      assert.equal(ack.body, '', 'an empty body closes the modal');
+      const workflowId = grantWorkflowId(person.jumpcloudUserId, groupId);
+      const message = await h.slack.waitFor(
+        'the approval request in the approval channel',
+        () => h.slack.messages(APPROVAL_CHANNEL).find((m) => m.ephemeralTo === undefined && JSON.stringify(m.blocks ?? []).includes(workflowId)),
+        15_000,
+      );
+      return { workflowId, message };
+    },
+    click: (person, message, actionId) => h.slack.sendBlockActions({ userId: person.slackUserId, message, actions: [{ action_id: actionId }] }),
+    async startedWorkflows() {
+      const found: string[] = [];
+      for (const person of people) {
+        for (const group of [h.group, h.otherGroup]) {
+          const workflowId = grantWorkflowId(person.jumpcloudUserId, group.id);
+          try {
+            await h.client.workflow.getHandle(workflowId).describe();
+            found.push(workflowId);
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          }
+        }
+      }
+      return found;
+    },
+    ephemeralsFor: (person) => h.slack.messages().filter((m) => m.ephemeralTo === person.slackUserId),
+  };
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError } from '../../config/env';
+import { loadPolicy, parsePolicy } from '../../config/policy';
+
+const GOOD = `defaults:
+  approvalTimeout: 30m
+  durations: [1h, 15m, 8h, 1h]
+groups:
+  - id: 64f0c0ffee0000000000a001
+    name: prod-db-readonly
+    maxDuration: 8h
+    approvers: [U0APPROVER1, W0APPROVER2]
+  - id: 64f0c0ffee0000000000a002
+    maxDuration: 1d
+    approvers: [U0APPROVER1]
+    allowSelfApproval: true
+    approvalChannel: C0SECOPS001
+`;
+
+/** GOOD with line `line` (1-based) replaced. */
+function withLine(line: number, text: string): string {
+  const lines = GOOD.split('\n');
+  lines[line - 1] = text;
+  return lines.join('\n');
+}
+
+function rejects(text: string, expected: RegExp) {
+  assert.throws(
+    () => parsePolicy(text, 'policy.yaml'),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err.name}`);
+      assert.match(err.message, /policy\.yaml/);
+      assert.match(err.message, expected);
+      return true;
+    },
+  );
+}
+
+describe('the policy file', () => {
+  test('a good file parses into seconds, with sorted unique presets and the documented defaults', () => {
+    assert.deepEqual(parsePolicy(GOOD, 'policy.yaml'), {
+      approvalTimeoutSeconds: 1800,
+      durationPresetsSeconds: [900, 3600, 28_800],
+      groups: [
+        { id: '64f0c0ffee0000000000a001', name: 'prod-db-readonly', maxDurationSeconds: 28_800, approvers: ['U0APPROVER1', 'W0APPROVER2'], allowSelfApproval: false },
+        {
+          id: '64f0c0ffee0000000000a002',
+          maxDurationSeconds: 86_400,
+          approvers: ['U0APPROVER1'],
+          allowSelfApproval: true,
+          approvalChannel: 'C0SECOPS001',
+        },
+      ],
+    });
+  });
+
+  test('the shipped example policy is valid', () => {
+    const policy = loadPolicy(join(__dirname, '../../config/policy.example.yaml'));
+    assert.equal(policy.groups.length, 3);
+  });
+
+  test('a group ID that is not 24 hex characters is named with its line', () => {
+    rejects(withLine(5, '  - id: prod-db'), /groups\[0\]\.id \(line 5\): must be a JumpCloud group ID/);
+  });
+
+  test('an approver given by name instead of Slack user ID is named with its line', () => {
+    rejects(withLine(8, '    approvers: [U0APPROVER1, "@alice"]'), /groups\[0\]\.approvers\[1\] \(line 8\): must be a Slack user ID/);
+  });
+
+  test('a group without approvers is named with its line', () => {
+    rejects(withLine(8, '    approvers: []'), /groups\[0\]\.approvers \(line 8\): must list at least one/);
+  });
+
+  test('a zero or malformed preset duration is named with its line', () => {
+    rejects(withLine(3, '  durations: [15m, 0m]'), /defaults\.durations\[1\] \(line 3\): must be a positive duration .*"0m"/);
+    rejects(withLine(3, '  durations: [15m, soon]'), /defaults\.durations\[1\] \(line 3\).*"soon"/);
+  });
+
+  test('an approval timeout of zero is named with its line', () => {
+    rejects(withLine(2, '  approvalTimeout: 0s'), /defaults\.approvalTimeout \(line 2\): must be a positive duration/);
+  });
+
+  test('a maxDuration below the smallest preset is named with its line', () => {
+    rejects(withLine(7, '    maxDuration: 5m'), /groups\[0\]\.maxDuration \(line 7\): must be at least the smallest offered duration \(15m\)/);
+  });
+
+  test('a missing maxDuration is reported as required at its group', () => {
+    rejects(withLine(7, '    name2: x'), /groups\[0\]\.maxDuration \(line 5\): is required/);
+  });
+
+  test('a duplicate group ID is named with the line of the second one', () => {
+    rejects(withLine(9, '  - id: 64f0c0ffee0000000000a001'), /groups\[1\]\.id \(line 9\): duplicates groups\[0\]\.id/);
+  });
+
+  test('a misspelt key is named with its line', () => {
+    rejects(withLine(12, '    alowSelfApproval: true'), /groups\[1\]\.alowSelfApproval \(line 12\): is not a known key/);
+  });
+
+  test('a value of the wrong type is named with its line', () => {
+    rejects(withLine(12, '    allowSelfApproval: sometimes'), /groups\[1\]\.allowSelfApproval \(line 12\): must be true or false/);
+  });
+
+  test('an approval channel that is not a channel ID is named with its line', () => {
+    rejects(withLine(13, '    approvalChannel: "#secops"'), /groups\[1\]\.approvalChannel \(line 13\): must be a Slack channel ID/);
+  });
+
+  test('missing sections and an empty file are named', () => {
+    rejects('groups: []\n', /defaults \(line 1\): is required[\s\S]*groups \(line 1\): must list at least one group/);
+    rejects('', /\(top level\) \(line 1\): must be a mapping with the keys defaults and groups/);
+  });
+
+  test('broken YAML is reported with its line', () => {
+    rejects(withLine(8, '    approvers: [U0APPROVER1'), /not valid YAML:\n {2}line \d+: /);
+    rejects(`${GOOD}defaults:\n  approvalTimeout: 1h\n`, /not valid YAML:\n {2}line 14: Map keys must be unique/);
+  });
+
+  test('an unreadable file is a ConfigError naming the path and JIT_POLICY_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    assert.throws(() => loadPolicy(join(dir, 'missing.yaml')), (err: Error) => err instanceof ConfigError && /missing\.yaml \(JIT_POLICY_FILE\)/.test(err.message));
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, GOOD);
+    assert.equal(loadPolicy(file).groups.length, 2);
+  });
+});
