@@ -81,7 +81,7 @@ describe('the Slack gateway end to end (real HTTP, Slack and JumpCloud stand-ins
     const modal = await h.slack.waitFor('the reject-reason modal', () =>
       h.slack.views(h.secondApprover.slackUserId).find((v) => v.view.callback_id === CallbackIds.rejectReason),
     );
-    assert.match(String(modal.view.private_metadata), new RegExp(`^${workflowId}\/[0-9a-f-]{36}$`), 'the reason modal targets the clicked run');
+    assert.match(String(modal.view.private_metadata), new RegExp(`^${workflowId}/[0-9a-f-]{36}$`), 'the reason modal targets the clicked run');
     const submitted = await h.slack.sendViewSubmission({
       userId: h.secondApprover.slackUserId,
       view: modal,
