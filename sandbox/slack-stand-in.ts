@@ -77,6 +77,8 @@ export interface SlackStandInOptions {
   log?: (msg: string) => void;
   /** serve this folder's files at `/` (index.html) — the hook for the demo page */
   staticDir?: string;
+  /** what `GET /_control/page-config` answers (404 when omitted): settings the demo page needs, e.g. other origins */
+  pageConfig?: () => unknown;
   /** response_url limits and answers (UNCONFIRMED in the reference) */
   responseUrl?: Partial<ResponseUrlPolicy>;
   /** how long Slack waits for the app's acknowledgement (default 3000 ms) */
@@ -116,6 +118,7 @@ const viewSubmissionSchema = z.object({
   values: z.record(z.string(), z.record(z.string(), z.unknown())),
   signature: signatureSchema,
 });
+const viewClosureSchema = z.object({ userId: z.string(), viewId: z.string() });
 
 function slackFaultBody(status: number): Record<string, unknown> {
   if (status === 429) return { ok: false, error: 'ratelimited' };
@@ -236,6 +239,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
     const state = () => ({ ...ws.snapshot(), responseUrlPosts: ws.responseUrlPosts, gatewayUrl });
     if (method === 'GET' && path === '/_control/state') return sendJson(res, 200, state(), CORS_HEADERS);
     if (method === 'GET' && path === '/_control/calls') return sendJson(res, 200, ws.calls, CORS_HEADERS);
+    if (method === 'GET' && path === '/_control/page-config' && opts.pageConfig) return sendJson(res, 200, opts.pageConfig(), CORS_HEADERS);
     if (method === 'GET' && path === '/_control/events') return events.open(req, res, { event: 'snapshot', data: state() });
     if (path === '/_control/faults') {
       if (method === 'GET') return sendJson(res, 200, faults.list(), CORS_HEADERS);
@@ -280,6 +284,16 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
       if (!input.success) return sendJson(res, 400, { message: z.prettifyError(input.error) }, CORS_HEADERS);
       const { userId, viewId, values, signature } = input.data;
       return controlAction(res, () => appRequests.sendViewSubmission({ userId, view: findView(viewId), values, signature }));
+    }
+    if (method === 'POST' && path === '/_control/view-closures') {
+      // The user dismissed their modal (Cancel or ×). The app hears nothing unless the view asked for notify_on_close,
+      // which this app's modals never do, so the stand-in only closes it.
+      const input = viewClosureSchema.safeParse(await readControlJson(req));
+      if (!input.success) return sendJson(res, 400, { message: z.prettifyError(input.error) }, CORS_HEADERS);
+      const view = ws.findView(input.data.viewId);
+      if (!view || view.userId !== input.data.userId) return sendJson(res, 404, { message: `no view ${input.data.viewId} of ${input.data.userId}` }, CORS_HEADERS);
+      ws.closeView(view);
+      return sendEmpty(res, 204, CORS_HEADERS);
     }
     return sendJson(res, 404, { message: 'Not Found' }, CORS_HEADERS);
   }

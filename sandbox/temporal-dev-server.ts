@@ -14,6 +14,11 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Where the server's own output goes (default: discarded unless it fails to start). */
   onOutput?: (chunk: string) => void;
+  /**
+   * Run the server in its own process group, so a terminal's Ctrl-C reaches only the parent, which can then stop
+   * its worker first and the server last (the sandbox). Default false.
+   */
+  detached?: boolean;
 }
 
 export interface DevServer {
@@ -46,7 +51,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeCliArgs(),
   ];
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();

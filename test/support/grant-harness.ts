@@ -57,6 +57,11 @@ export async function createGrantHarness(
   options: { worker?: boolean; temporal?: TestTemporal } = {},
 ): Promise<GrantHarness> {
   const temporal = options.temporal ?? (await testTemporal());
+  // Torn down last-in first-out: workers stop before the stand-ins they talk to go away.
+  const cleanups: Array<() => Promise<void>> = [];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
   const people = ['requester', 'approver', 'second-approver', 'outsider'].map((role, i) => ({
     slackUserId: `U0${role.replace(/-/g, '').toUpperCase().slice(0, 6)}${i}`,
     email: `${role}-${randomObjectId().slice(0, 6)}@example.com`,
@@ -74,13 +79,13 @@ export async function createGrantHarness(
       groups: [group, otherGroup],
     },
   });
-  t.after(() => jumpcloud.close());
+  cleanups.push(() => jumpcloud.close());
   const slack = await startSlackStandIn({
     botToken: SLACK_BOT_TOKEN,
     signingSecret: SLACK_SIGNING_SECRET,
     users: people.map((p) => ({ id: p.slackUserId, name: p.name, email: p.email })),
   });
-  t.after(() => slack.close());
+  cleanups.push(() => slack.close());
 
   const taskQueue = uniqueName('grant-test');
   const activities = createActivities({
@@ -107,7 +112,7 @@ export async function createGrantHarness(
       worker.shutdown();
       await running;
     };
-    t.after(stop);
+    cleanups.push(stop);
     return { worker, stop };
   };
   if (options.worker !== false) await startWorker();

@@ -1,0 +1,67 @@
+import { formatDuration } from '../config/durations';
+import { policyGroupLabel, type JitPolicy } from '../config/policy';
+import { type DemoPerson } from './demo-world';
+
+/** What the sandbox page reads from `GET /_control/page-config`: where the other systems are, and who is who. */
+export interface SandboxPageConfig {
+  workspaceName: string;
+  slashCommand: string;
+  /** the JumpCloud stand-in's origin, for its `/_control/state` and `/_control/events` (CORS allowed) */
+  jumpcloudOrigin: string;
+  temporalUiUrl: string;
+  temporalNamespace: string;
+  channels: Array<{ id: string; name: string }>;
+  approvalChannelId: string;
+  people: Array<{
+    slackUserId: string;
+    realName: string;
+    title: string;
+    jumpcloudUserId?: string;
+    /** 'requester' (has a JumpCloud account) and/or 'approver' */
+    roles: string[];
+    /** names of the groups this person approves */
+    approves: string[];
+  }>;
+  jitGroups: Array<{ id: string; name: string; maxDuration: string; approvers: string[]; allowSelfApproval: boolean }>;
+}
+
+export function sandboxPageConfig(input: {
+  people: readonly DemoPerson[];
+  policy: JitPolicy;
+  jumpcloudOrigin: string;
+  temporalUiUrl: string;
+  temporalNamespace: string;
+  channels: Array<{ id: string; name: string }>;
+  approvalChannelId: string;
+  slashCommand: string;
+}): SandboxPageConfig {
+  const { policy } = input;
+  return {
+    workspaceName: 'JIT sandbox',
+    slashCommand: input.slashCommand,
+    jumpcloudOrigin: input.jumpcloudOrigin,
+    temporalUiUrl: input.temporalUiUrl,
+    temporalNamespace: input.temporalNamespace,
+    channels: input.channels,
+    approvalChannelId: input.approvalChannelId,
+    people: input.people.map((p) => {
+      const approves = policy.groups.filter((g) => g.approvers.includes(p.slackUserId)).map(policyGroupLabel);
+      const roles = [...(p.jumpcloudUserId ? ['requester'] : []), ...(approves.length > 0 ? ['approver'] : [])];
+      return {
+        slackUserId: p.slackUserId,
+        realName: p.realName,
+        title: p.title,
+        ...(p.jumpcloudUserId ? { jumpcloudUserId: p.jumpcloudUserId } : {}),
+        roles,
+        approves,
+      };
+    }),
+    jitGroups: policy.groups.map((g) => ({
+      id: g.id,
+      name: policyGroupLabel(g),
+      maxDuration: formatDuration(g.maxDurationSeconds),
+      approvers: g.approvers,
+      allowSelfApproval: g.allowSelfApproval,
+    })),
+  };
+}

@@ -1,0 +1,263 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { type JitPolicy } from '../config/policy';
+import { buildApp, type GatewayDeps } from '../gateway/app';
+import { createResponseUrlSender } from '../gateway/response-url';
+import { temporalReadiness } from '../gateway/temporal-readiness';
+import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { createSlackClient } from '../integrations/slack/slack-client';
+import { createGrantService } from '../integrations/temporal/grant-service';
+import { createGrantWorker } from '../worker/create-worker';
+import { DEMO_PEOPLE, demoJumpCloudSeed, demoSlackUsers, SANDBOX_CHANNELS, SANDBOX_SECRETS } from './demo-world';
+import { startJumpCloudStandIn, type JumpCloudStandIn } from './jumpcloud-stand-in';
+import { loadSavedDirectory, saveDirectoryOnChange } from './jumpcloud-state-file';
+import { forgetDevServer, rememberDevServer, stopLeftoverDevServer } from './leftover-dev-server';
+import { sandboxPageConfig } from './page-config';
+import { checkPolicyMatchesWorld, loadSandboxPolicy, type PolicyOverrides } from './sandbox-policy';
+import { startSlackStandIn, type SlackStandIn } from './slack-stand-in';
+import { freePort, startTemporalDevServer } from './temporal-dev-server';
+
+export const DEMO_POLICY_FILE = path.join(__dirname, 'demo-policy.yaml');
+const PAGE_DIR = path.join(__dirname, 'web');
+const NAMESPACE = 'default';
+const SLASH_COMMAND = '/jit';
+
+/** 0 or omitted = any free port. */
+export interface SandboxPorts {
+  temporal?: number;
+  temporalUi?: number;
+  slack?: number;
+  jumpcloud?: number;
+  gateway?: number;
+}
+
+export interface SandboxOptions {
+  /** the `temporal` CLI (scripts/ensure-temporal-cli.sh prints it) */
+  temporalCliPath: string;
+  /** Temporal's SQLite file, the JumpCloud state and the dev server's PID live here */
+  dataDir: string;
+  ports?: SandboxPorts;
+  /** default sandbox/demo-policy.yaml */
+  policyFile?: string;
+  policyOverrides?: PolicyOverrides;
+  /** default 'jit-access' */
+  taskQueue?: string;
+  /** what a person watching should read: membership changes, problems */
+  log?: (line: string) => void;
+  /** every stand-in request and the dev server's own output */
+  traceLog?: (line: string) => void;
+  gatewayLogger?: GatewayDeps['logger'];
+  /**
+   * Run the Temporal dev server in its own process group, so a terminal's Ctrl-C reaches only this process, which
+   * then stops the worker before the server (npm start). Default false: a test runner's signals reach it directly.
+   */
+  temporalInOwnProcessGroup?: boolean;
+  /** a prebuilt workflow bundle (tests); otherwise the worker bundles from source */
+  workflowBundle?: WorkflowBundle;
+}
+
+export interface Sandbox {
+  /** the Slack stand-in's page: pick a person, type /jit, approve */
+  pageUrl: string;
+  temporalUiUrl: string;
+  temporalAddress: string;
+  gatewayUrl: string;
+  slack: SlackStandIn;
+  jumpcloud: JumpCloudStandIn;
+  client: Client;
+  policy: JitPolicy;
+  worker: Worker;
+  /** true when the JumpCloud state (and so Temporal's) came from an earlier run in the same data folder */
+  resumed: boolean;
+  /** Gateway first (no new requests), then the worker, the stand-ins and the Temporal dev server last. */
+  stop(): Promise<void>;
+}
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(
+    readonly port: number,
+    readonly role: keyof SandboxPorts,
+  ) {
+    super(`Port ${port} (${role}) is already in use on 127.0.0.1.`);
+  }
+}
+
+interface Cleanup {
+  what: string;
+  run(): Promise<void> | void;
+}
+
+/**
+ * The whole system on loopback in this process: the real Temporal dev server (with its Web UI), the JumpCloud and
+ * Slack stand-ins seeded with the demo world, a worker and the gateway, wired by URL exactly as in production.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const log = options.log ?? (() => undefined);
+  const trace = options.traceLog;
+  const ports = options.ports ?? {};
+  const cleanups: Cleanup[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup.run();
+      } catch (err) {
+        log(`Stopping ${cleanup.what} failed: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    mkdirSync(options.dataDir, { recursive: true });
+    const policy = loadSandboxPolicy(options.policyFile ?? DEMO_POLICY_FILE, options.policyOverrides);
+    const pidFile = path.join(options.dataDir, 'temporal-dev-server.pid');
+    await stopLeftoverDevServer(pidFile, log);
+    await assertPortsFree(ports);
+
+    log('Starting the Temporal dev server...');
+    const temporal = await startTemporalDevServer({
+      cliPath: options.temporalCliPath,
+      port: ports.temporal || undefined,
+      uiPort: ports.temporalUi || (await freePort()),
+      dbFile: path.join(options.dataDir, 'temporal.db'),
+      detached: options.temporalInOwnProcessGroup ?? false,
+      onOutput: trace && ((chunk) => trace(`temporal: ${chunk.trimEnd()}`)),
+    });
+    rememberDevServer(pidFile, temporal.process.pid);
+    cleanups.push({
+      what: 'the Temporal dev server',
+      run: async () => {
+        await temporal.stop();
+        forgetDevServer(pidFile);
+      },
+    });
+    const temporalUiUrl = temporal.uiUrl ?? '';
+
+    const jumpcloudFile = path.join(options.dataDir, 'jumpcloud.json');
+    const savedDirectory = loadSavedDirectory(jumpcloudFile);
+    const jumpcloud = await startJumpCloudStandIn({
+      apiKey: SANDBOX_SECRETS.jumpCloudApiKey,
+      port: ports.jumpcloud,
+      seed: savedDirectory ?? demoJumpCloudSeed(),
+      log: trace,
+    });
+    cleanups.push({ what: 'the JumpCloud stand-in', run: () => jumpcloud.close() });
+    cleanups.push({ what: 'saving the JumpCloud state', run: saveDirectoryOnChange(jumpcloud, jumpcloudFile) });
+    cleanups.push({ what: 'the membership log', run: logMembershipChanges(jumpcloud, log) });
+
+    const channels = [SANDBOX_CHANNELS.general, SANDBOX_CHANNELS.approvals];
+    const slack = await startSlackStandIn({
+      botToken: SANDBOX_SECRETS.slackBotToken,
+      signingSecret: SANDBOX_SECRETS.slackSigningSecret,
+      users: demoSlackUsers(),
+      channels,
+      port: ports.slack,
+      staticDir: PAGE_DIR,
+      log: trace,
+      pageConfig: () =>
+        sandboxPageConfig({
+          people: DEMO_PEOPLE,
+          policy,
+          jumpcloudOrigin: jumpcloud.origin,
+          temporalUiUrl,
+          temporalNamespace: NAMESPACE,
+          channels,
+          approvalChannelId: SANDBOX_CHANNELS.approvals.id,
+          slashCommand: SLASH_COMMAND,
+        }),
+    });
+    cleanups.push({ what: 'the Slack stand-in', run: () => slack.close() });
+    checkPolicyMatchesWorld(policy, { groups: jumpcloud.snapshot().groups, slackUsers: demoSlackUsers() });
+
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push({ what: 'the Temporal client connection', run: () => connection.close() });
+    const client = new Client({ connection, namespace: NAMESPACE });
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    cleanups.push({ what: 'the worker connection', run: () => nativeConnection.close() });
+
+    const taskQueue = options.taskQueue ?? 'jit-access';
+    log(options.workflowBundle ? 'Starting the worker...' : 'Starting the worker (bundling the workflow code takes a few seconds)...');
+    const worker = await createGrantWorker({
+      connection: nativeConnection,
+      namespace: NAMESPACE,
+      taskQueue,
+      activities: createActivities({
+        directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: SANDBOX_SECRETS.jumpCloudApiKey, timeoutMs: 10_000 }),
+        slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 10_000 }),
+      }),
+      shutdownGraceSeconds: 5,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+    });
+    const running = worker.run().catch((err: unknown) => log(`The worker stopped with an error: ${(err as Error).message}`));
+    cleanups.push({
+      what: 'the worker',
+      run: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    });
+
+    const gateway = await buildApp({
+      config: { SLACK_SIGNING_SECRET: SANDBOX_SECRETS.slackSigningSecret, SLACK_APPROVAL_CHANNEL: SANDBOX_CHANNELS.approvals.id, SLACK_COMMAND: SLASH_COMMAND },
+      policy,
+      grants: createGrantService(client, taskQueue),
+      directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: SANDBOX_SECRETS.jumpCloudApiKey, timeoutMs: 10_000 }),
+      slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 5000 }),
+      respond: createResponseUrlSender(),
+      temporalReady: temporalReadiness(connection),
+      logger: options.gatewayLogger,
+      shutdownGraceMs: 5000,
+    });
+    cleanups.push({ what: 'the gateway', run: () => gateway.close() });
+    await gateway.listen({ host: '127.0.0.1', port: ports.gateway ?? 0 });
+    const gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+    slack.gatewayUrl = gatewayUrl;
+
+    let stopped: Promise<void> | undefined;
+    return {
+      pageUrl: `${slack.baseUrl}/`,
+      temporalUiUrl,
+      temporalAddress: temporal.address,
+      gatewayUrl,
+      slack,
+      jumpcloud,
+      client,
+      policy,
+      worker,
+      resumed: savedDirectory !== undefined,
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Fixed ports are checked before anything starts, so a clash is one clear message instead of a half-started system. */
+async function assertPortsFree(ports: SandboxPorts): Promise<void> {
+  for (const [role, port] of Object.entries(ports) as Array<[keyof SandboxPorts, number | undefined]>) {
+    if (!port) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) throw new PortInUseError(port, role);
+  }
+}
+
+/** "Ada Lovelace added to prod-db-readonly", so the console tells the story too. */
+function logMembershipChanges(jumpcloud: JumpCloudStandIn, log: (line: string) => void): () => void {
+  return jumpcloud.onChange((change) => {
+    const { users, groups } = jumpcloud.snapshot();
+    const user = users.find((u) => u.id === change.userId);
+    const group = groups.find((g) => g.id === change.groupId);
+    const who = user ? [user.firstname, user.lastname].filter(Boolean).join(' ') || user.username : change.userId;
+    const verb = change.type === 'member-added' ? 'added to' : 'removed from';
+    log(`JumpCloud: ${who} ${verb} ${group?.name ?? change.groupId}`);
+  });
+}
