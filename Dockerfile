@@ -6,7 +6,8 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Full install (dev dependencies included), see the note in the runtime stage.
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+# `npm install` follows the lock file; `npm ci` rejects npm 11 lock files that omit other platforms' @swc/core binaries.
+RUN npm install --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime stage ----
 FROM node:20-bookworm-slim AS runtime
@@ -14,7 +15,7 @@ WORKDIR /app
 
 # Why the dev dependencies stay in the image: the app is TypeScript run directly by `tsx`,
 # which is a devDependency, so `npm ci --omit=dev` / `npm prune --omit=dev` would remove the
-# runner itself. Keeping the full locked tree (installed by `npm ci` above) is the simplest
+# runner itself. Keeping the full locked tree (installed above) is the simplest
 # robust choice: no separate compile step whose output could drift from the source, and the
 # worker bundles workflow code from the same .ts files the tests run. The cost is image size.
 COPY --from=deps /app/node_modules ./node_modules
@@ -26,7 +27,7 @@ COPY worker ./worker
 COPY gateway ./gateway
 COPY config ./config
 
-# Set after the install so npm ci above still installs tsx.
+# Set after the install so the install above still includes tsx.
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false

@@ -4,10 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing npm packages (npm ci)..."
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-npm-packages.sh
 echo "Looking for the Temporal CLI..."
 TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal-cli.sh)"
 export TEMPORAL_CLI_PATH

@@ -3,10 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing npm packages..."
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-npm-packages.sh
 bash scripts/ensure-system-packages.sh
 TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal-cli.sh)"
 export TEMPORAL_CLI_PATH
