@@ -1,7 +1,8 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { EventStreamHub } from './event-stream';
-import { FaultInjector, type FaultKind, parseFaultRule } from './fault-injector';
+import { serveFaultControl } from './fault-control-routes';
+import { FaultInjector, type FaultKind } from './fault-injector';
 import { applyFaults } from './fault-response';
 import { CORS_HEADERS, headerValue, readRawBody, sendEmpty, sendJson, tryParseJson } from './http-io';
 import {
@@ -137,27 +138,7 @@ export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Prom
     if (method === 'GET' && path === '/_control/state') return sendJson(res, 200, directory.snapshot(), CORS_HEADERS);
     if (method === 'GET' && path === '/_control/calls') return sendJson(res, 200, calls, CORS_HEADERS);
     if (method === 'GET' && path === '/_control/events') return events.open(req, res, { event: 'snapshot', data: directory.snapshot() });
-    if (path === '/_control/faults') {
-      if (method === 'GET') return sendJson(res, 200, faults.list(), CORS_HEADERS);
-      if (method === 'DELETE') {
-        faults.clear();
-        return sendEmpty(res, 204, CORS_HEADERS);
-      }
-      if (method === 'POST') {
-        const json = tryParseJson(await readRawBody(req));
-        try {
-          if (!json.ok) throw new Error('body is not JSON');
-          return sendJson(res, 201, { id: faults.add(parseFaultRule(json.value)) }, CORS_HEADERS);
-        } catch (error) {
-          return sendJson(res, 400, { message: error instanceof Error ? error.message : String(error) }, CORS_HEADERS);
-        }
-      }
-    }
-    const faultId = /^\/_control\/faults\/([^/]+)$/.exec(path)?.[1];
-    if (method === 'DELETE' && faultId !== undefined) {
-      faults.remove(decodeURIComponent(faultId));
-      return sendEmpty(res, 204, CORS_HEADERS);
-    }
+    if (await serveFaultControl(faults, req, res, path)) return;
     if (method === 'POST' && path === '/_control/memberships') {
       const json = tryParseJson(await readRawBody(req));
       const parsed = membershipControlSchema.safeParse(json.ok ? json.value : undefined);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { BodyTooLargeError, sendJson } from './http-io';
@@ -25,6 +26,8 @@ export async function startLoopbackServer(
 ): Promise<LoopbackServer> {
   const host = opts.host ?? '127.0.0.1';
   const closingController = new AbortController();
+  // Every delayed (latency-faulted) request listens on this signal; under load there are many at once.
+  setMaxListeners(0, closingController.signal);
   const server = createServer((req, res) => {
     handler(req, res, closingController.signal).catch((error: unknown) => {
       if (closingController.signal.aborted) {

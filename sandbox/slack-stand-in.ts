@@ -1,7 +1,8 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { EventStreamHub } from './event-stream';
-import { FaultInjector, parseFaultRule } from './fault-injector';
+import { serveFaultControl } from './fault-control-routes';
+import { FaultInjector } from './fault-injector';
 import { applyFaults } from './fault-response';
 import { CORS_HEADERS, headerValue, isPlainObject, readRawBody, sendEmpty, sendJson, sendText, tryParseJson } from './http-io';
 import { startLoopbackServer } from './loopback-server';
@@ -241,26 +242,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
     if (method === 'GET' && path === '/_control/calls') return sendJson(res, 200, ws.calls, CORS_HEADERS);
     if (method === 'GET' && path === '/_control/page-config' && opts.pageConfig) return sendJson(res, 200, opts.pageConfig(), CORS_HEADERS);
     if (method === 'GET' && path === '/_control/events') return events.open(req, res, { event: 'snapshot', data: state() });
-    if (path === '/_control/faults') {
-      if (method === 'GET') return sendJson(res, 200, faults.list(), CORS_HEADERS);
-      if (method === 'DELETE') {
-        faults.clear();
-        return sendEmpty(res, 204, CORS_HEADERS);
-      }
-      if (method === 'POST') {
-        const input = await readControlJson(req);
-        try {
-          return sendJson(res, 201, { id: faults.add(parseFaultRule(input)) }, CORS_HEADERS);
-        } catch (error) {
-          return sendJson(res, 400, { message: error instanceof Error ? error.message : String(error) }, CORS_HEADERS);
-        }
-      }
-    }
-    const faultId = /^\/_control\/faults\/([^/]+)$/.exec(path)?.[1];
-    if (method === 'DELETE' && faultId !== undefined) {
-      faults.remove(decodeURIComponent(faultId));
-      return sendEmpty(res, 204, CORS_HEADERS);
-    }
+    if (await serveFaultControl(faults, req, res, path)) return;
     if (method === 'POST' && path === '/_control/slash-commands') {
       const input = slashCommandSchema.safeParse(await readControlJson(req));
       if (!input.success) return sendJson(res, 400, { message: z.prettifyError(input.error) }, CORS_HEADERS);
