@@ -5,7 +5,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const nonEmpty = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
+export const requiredString = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
 const url = (what: string) => z.url({ error: `must be a URL (${what})` });
 
 /** Environment variables shared by the worker and the gateway (DESIGN.md, "Configuration contract"). */
@@ -16,17 +16,16 @@ export const temporalEnv = {
 };
 
 export const slackEnv = {
-  SLACK_BOT_TOKEN: nonEmpty('the Slack bot token, xoxb-…'),
+  SLACK_BOT_TOKEN: requiredString('the Slack bot token, xoxb-…'),
   SLACK_API_URL: url('the Slack Web API base').default('https://slack.com/api/'),
 };
 
 export const jumpCloudEnv = {
-  JUMPCLOUD_API_KEY: nonEmpty('a JumpCloud API key'),
+  JUMPCLOUD_API_KEY: requiredString('a JumpCloud API key'),
   JUMPCLOUD_ORG_ID: z.string().trim().min(1).optional(),
   JUMPCLOUD_API_URL: url('the JumpCloud API base').default('https://console.jumpcloud.com/api'),
 };
 
-export { nonEmpty as requiredString };
 
 /** Parses `env` with `schema`, or throws a ConfigError naming each bad variable and why. */
 export function parseEnv<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {

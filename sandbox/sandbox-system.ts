@@ -180,13 +180,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     cleanups.push({ what: 'the worker connection', run: () => nativeConnection.close() });
 
     const taskQueue = options.taskQueue ?? 'jit-access';
+    // One process here, so the worker and the gateway share one JumpCloud client (separate processes in production).
+    const directory = new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: SANDBOX_SECRETS.jumpCloudApiKey, timeoutMs: 10_000 });
     log(options.workflowBundle ? 'Starting the worker...' : 'Starting the worker (bundling the workflow code takes a few seconds)...');
     const worker = await createGrantWorker({
       connection: nativeConnection,
       namespace: NAMESPACE,
       taskQueue,
       activities: createActivities({
-        directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: SANDBOX_SECRETS.jumpCloudApiKey, timeoutMs: 10_000 }),
+        directory,
         slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 10_000 }),
       }),
       shutdownGraceSeconds: 5,
@@ -205,7 +207,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       config: { SLACK_SIGNING_SECRET: SANDBOX_SECRETS.slackSigningSecret, SLACK_APPROVAL_CHANNEL: SANDBOX_CHANNELS.approvals.id, SLACK_COMMAND: SLASH_COMMAND },
       policy,
       grants: createGrantService(client, taskQueue),
-      directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: SANDBOX_SECRETS.jumpCloudApiKey, timeoutMs: 10_000 }),
+      directory,
       slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 5000 }),
       respond: createResponseUrlSender(),
       temporalReady: temporalReadiness(connection),

@@ -81,6 +81,17 @@ function blocksArg(args: Record<string, unknown>): unknown[] | undefined | { err
   return value;
 }
 
+/** The bot's own, non-ephemeral message named by `channel` + `ts`, as chat.update and chat.delete look it up. */
+function ownMessageArg(ws: SlackWorkspace, args: Record<string, unknown>, notOwnError: string): { message: StoredMessage; channelId: string } | { failure: Reply } {
+  const channel = ws.resolveChannel(stringArg(args, 'channel') ?? '');
+  if (!channel) return { failure: fail('channel_not_found') };
+  const message = ws.findMessage(channel.id, stringArg(args, 'ts') ?? '');
+  // Ephemeral messages live only in the user's client, so the API cannot find them.
+  if (!message || message.ephemeralTo !== undefined) return { failure: fail('message_not_found') };
+  if (message.postedBy !== 'bot') return { failure: fail(notOwnError) };
+  return { message, channelId: channel.id };
+}
+
 interface MethodSpec {
   scope?: string;
   /** each entry lists alternatives; one of them must be present */
@@ -163,16 +174,13 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
     scope: 'chat:write',
     required: [['channel'], ['ts']],
     run: (ws, args) => {
-      const channel = ws.resolveChannel(stringArg(args, 'channel') ?? '');
-      if (!channel) return fail('channel_not_found');
-      const message = ws.findMessage(channel.id, stringArg(args, 'ts') ?? '');
-      // Ephemeral messages live only in the user's client, so the API cannot find them.
-      if (!message || message.ephemeralTo !== undefined) return fail('message_not_found');
-      if (message.postedBy !== 'bot') return fail('cant_update_message');
+      const found = ownMessageArg(ws, args, 'cant_update_message');
+      if ('failure' in found) return found.failure;
+      const { message, channelId } = found;
       const content = messageContent(args);
       if ('error' in content) return fail(content.error);
       ws.editMessage(message, content);
-      return { ok: true, channel: channel.id, ts: message.ts, text: message.text ?? '', message: botMessage(ws, message) };
+      return { ok: true, channel: channelId, ts: message.ts, text: message.text ?? '', message: botMessage(ws, message) };
     },
   },
 
@@ -195,13 +203,10 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
     scope: 'chat:write',
     required: [['channel'], ['ts']],
     run: (ws, args) => {
-      const channel = ws.resolveChannel(stringArg(args, 'channel') ?? '');
-      if (!channel) return fail('channel_not_found');
-      const message = ws.findMessage(channel.id, stringArg(args, 'ts') ?? '');
-      if (!message || message.ephemeralTo !== undefined) return fail('message_not_found');
-      if (message.postedBy !== 'bot') return fail('cant_delete_message');
-      ws.deleteMessage(message);
-      return { ok: true, channel: channel.id, ts: message.ts };
+      const found = ownMessageArg(ws, args, 'cant_delete_message');
+      if ('failure' in found) return found.failure;
+      ws.deleteMessage(found.message);
+      return { ok: true, channel: found.channelId, ts: found.message.ts };
     },
   },
 

@@ -15,16 +15,6 @@ export type GrantStatus =
   /** Approved, but JumpCloud refused the change permanently (e.g. unknown group): nothing was added. */
   | 'FAILED';
 
-export const TERMINAL_STATUSES: readonly GrantStatus[] = [
-  'EXPIRED',
-  'REVOKED',
-  'REJECTED',
-  'TIMED_OUT',
-  'CANCELLED',
-  'ALREADY_MEMBER',
-  'FAILED',
-];
-
 export interface Requester {
   slackUserId: string;
   email: string;

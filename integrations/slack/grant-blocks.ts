@@ -144,5 +144,6 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
 }
 
 function notice(text: string): SlackMessage {
-  return { text: text.replace(/[*:]/g, '').trim(), blocks: [section(text)] };
+  // The notification fallback: plain words, without emoji codes and bold markers.
+  return { text: text.replace(/:[a-z_]+:\s*/g, '').replace(/\*/g, '').trim(), blocks: [section(text)] };
 }
