@@ -13,7 +13,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -34,8 +38,15 @@ export default tseslint.config(
               group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'],
               message: 'Workflow code may only import @temporalio/workflow and @temporalio/common.',
             },
-            { group: ['@slack/*', 'fastify', 'pino', '../integrations/*', '../gateway/*', '../worker/*'], message: 'No I/O from workflow code.' },
-            { group: ['../activities', '../activities/*'], message: 'Import activities as types only.', allowTypeImports: true },
+            {
+              group: ['@slack/*', 'fastify', 'pino', '../integrations/*', '../gateway/*', '../worker/*'],
+              message: 'No I/O from workflow code.',
+            },
+            {
+              group: ['../activities', '../activities/*'],
+              message: 'Import activities as types only.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

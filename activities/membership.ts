@@ -47,7 +47,12 @@ export function createMembershipActivities(directory: MembershipDirectory) {
   };
 }
 
-async function expectMembership(directory: MembershipDirectory, m: Membership, expected: boolean, options: { alwaysRetry?: boolean } = {}) {
+async function expectMembership(
+  directory: MembershipDirectory,
+  m: Membership,
+  expected: boolean,
+  options: { alwaysRetry?: boolean } = {},
+) {
   let actual: boolean;
   try {
     actual = await directory.isMember(m.groupId, m.userId);

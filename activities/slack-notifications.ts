@@ -10,7 +10,11 @@ export function createSlackNotificationActivities(slack: WebClient) {
     async postApprovalRequest(state: GrantState): Promise<SlackMessageRef> {
       const message = approvalMessage(state, callingRunId());
       try {
-        const result = await slack.chat.postMessage({ channel: state.approvalChannel, text: message.text, blocks: message.blocks });
+        const result = await slack.chat.postMessage({
+          channel: state.approvalChannel,
+          text: message.text,
+          blocks: message.blocks,
+        });
         return { channel: result.channel ?? state.approvalChannel, ts: result.ts ?? '' };
       } catch (err) {
         throw slackFailure(err);
@@ -31,7 +35,11 @@ export function createSlackNotificationActivities(slack: WebClient) {
       const message = requesterNotice(state, callingRunId());
       try {
         // Posting to a user ID opens (or reuses) the bot's DM with that user.
-        await slack.chat.postMessage({ channel: state.requester.slackUserId, text: message.text, blocks: message.blocks });
+        await slack.chat.postMessage({
+          channel: state.requester.slackUserId,
+          text: message.text,
+          blocks: message.blocks,
+        });
       } catch (err) {
         throw slackFailure(err);
       }

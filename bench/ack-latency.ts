@@ -55,20 +55,27 @@ interface Row {
 }
 
 const hex24 = (n: number) => n.toString(16).padStart(24, '0');
-const requester = (i: number) => ({ slackUserId: `U0BENCHUSER${i}`, email: `bench-user-${i}@example.com`, jumpcloudUserId: hex24(0xa000 + i) });
+const requester = (i: number) => ({
+  slackUserId: `U0BENCHUSER${i}`,
+  email: `bench-user-${i}@example.com`,
+  jumpcloudUserId: hex24(0xa000 + i),
+});
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
     await run(cleanups);
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error('cleanup failed:', err));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((err: unknown) => console.error('cleanup failed:', err));
   }
 }
 
 async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const cliPath = process.env.TEMPORAL_CLI_PATH ?? execFileSync('bash', [join(root, 'scripts/ensure-temporal-cli.sh')], { encoding: 'utf8' }).trim();
+  const cliPath =
+    process.env.TEMPORAL_CLI_PATH ??
+    execFileSync('bash', [join(root, 'scripts/ensure-temporal-cli.sh')], { encoding: 'utf8' }).trim();
   log(`starting the Temporal dev server (${cliPath})`);
   const temporal = await startTemporalDevServer({ cliPath });
   cleanups.push(() => temporal.stop());
@@ -88,7 +95,10 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
   const slack = await startSlackStandIn({
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
-    users: [...people.map((p) => ({ id: p.slackUserId, name: p.slackUserId, email: p.email })), ...APPROVERS.map((id) => ({ id, name: id }))],
+    users: [
+      ...people.map((p) => ({ id: p.slackUserId, name: p.slackUserId, email: p.email })),
+      ...APPROVERS.map((id) => ({ id, name: id })),
+    ],
     // Triggers and response URLs are minted before each run, so they are given a long life.
     triggerTtlMs: 10 * 60_000,
   });
@@ -120,7 +130,10 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
   const rows: Row[] = [];
   const baseline = await startProcess('bare Fastify route', join(root, 'bench/bare-fastify-server.ts'), {});
   await warmUp(baseline.url, slack, people);
-  rows.push({ scenario: 'baseline: bare Fastify route', ...(await drive(baseline.url, (i) => commandBody(slack, people[i] ?? requester(i)))) });
+  rows.push({
+    scenario: 'baseline: bare Fastify route',
+    ...(await drive(baseline.url, (i) => commandBody(slack, people[i] ?? requester(i)))),
+  });
   await baseline.stop();
 
   for (const mode of ['normal', 'slow'] as const) {
@@ -130,10 +143,16 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
       const proxy = await startDelayingProxy(temporal.address, SLOW_MS);
       cleanups.push(() => proxy.close());
       temporalAddress = proxy.address;
-      jumpcloud.faults.add({ kind: 'latency', delayMs: SLOW_MS, match: { method: 'GET', path: '^/api/(systemusers|v2/users/)' } });
+      jumpcloud.faults.add({
+        kind: 'latency',
+        delayMs: SLOW_MS,
+        match: { method: 'GET', path: '^/api/(systemusers|v2/users/)' },
+      });
     }
     // Pending requests to click Approve on: one per client.
-    const workflowIds = await Promise.all(people.map((person, i) => startPendingGrant(grants, person, GROUPS[mode], `${mode}-${i}`)));
+    const workflowIds = await Promise.all(
+      people.map((person, i) => startPendingGrant(grants, person, GROUPS[mode], `${mode}-${i}`)),
+    );
     const gateway = await startProcess(`gateway (${mode})`, join(root, 'gateway/main.ts'), {
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
@@ -152,9 +171,15 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
     const callsBefore = slack.calls.length;
     if (!slow) {
       // The gateway's own request path (signature, parsing, answer) without any work after the answer.
-      rows.push({ scenario: '/jit help (answered inline, no background work)', ...(await drive(gateway.url, (i) => commandBody(slack, people[i] ?? requester(i), 'help'))) });
+      rows.push({
+        scenario: '/jit help (answered inline, no background work)',
+        ...(await drive(gateway.url, (i) => commandBody(slack, people[i] ?? requester(i), 'help'))),
+      });
     }
-    rows.push({ scenario: `/jit${label}`, ...(await drive(gateway.url, (i) => commandBody(slack, people[i] ?? requester(i)))) });
+    rows.push({
+      scenario: `/jit${label}`,
+      ...(await drive(gateway.url, (i) => commandBody(slack, people[i] ?? requester(i)))),
+    });
     let clicks = 0;
     rows.push({
       scenario: `Approve click${label}`,
@@ -165,10 +190,15 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
     });
     log(`gateway (${mode}) stopping; letting its background work finish`);
     await gateway.stop();
-    const approved = (await Promise.all(workflowIds.map((id) => grants.state(id)))).filter((s) => s.decidedBy !== undefined).length;
+    const approved = (await Promise.all(workflowIds.map((id) => grants.state(id)))).filter(
+      (s) => s.decidedBy !== undefined,
+    ).length;
     const views = slack.calls.slice(callsBefore).filter((c) => c.method === 'views.update' && c.ok).length;
-    log(`gateway (${mode}) background work done: ${views} request forms filled in, ${approved}/${workflowIds.length} requests approved`);
-    for (const id of workflowIds) await grants.revoke(id, { bySlackUserId: APPROVERS[0] ?? '' }, `bench-cleanup-${id}`).catch(() => undefined);
+    log(
+      `gateway (${mode}) background work done: ${views} request forms filled in, ${approved}/${workflowIds.length} requests approved`,
+    );
+    for (const id of workflowIds)
+      await grants.revoke(id, { bySlackUserId: APPROVERS[0] ?? '' }, `bench-cleanup-${id}`).catch(() => undefined);
   }
 
   printTable(rows);
@@ -176,16 +206,22 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
 
 /** `CLIENTS` clients on a worker thread, each sending its prepared requests one after another for `SECONDS`. */
 async function drive(url: string, prepare: (client: number) => PreparedRequest): Promise<Omit<Row, 'scenario'>> {
-  const requests = Array.from({ length: CLIENTS }, (_, client) => Array.from({ length: MAX_REQUESTS_PER_CLIENT }, () => prepare(client)));
+  const requests = Array.from({ length: CLIENTS }, (_, client) =>
+    Array.from({ length: MAX_REQUESTS_PER_CLIENT }, () => prepare(client)),
+  );
   const job: LoadJob = { url, signingSecret: SIGNING_SECRET, seconds: SECONDS, requests };
   // tsx's hooks do not reach worker threads on their own; the worker registers them before loading the driver.
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'load-driver.ts'))});`, { eval: true, workerData: job });
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'load-driver.ts'))});`, {
+    eval: true,
+    workerData: job,
+  });
   const result = await new Promise<LoadResult>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
   await worker.terminate();
-  if (result.exhausted > 0) log(`${result.exhausted} clients ran out of their ${MAX_REQUESTS_PER_CLIENT} prepared requests early`);
+  if (result.exhausted > 0)
+    log(`${result.exhausted} clients ran out of their ${MAX_REQUESTS_PER_CLIENT} prepared requests early`);
   return { latencies: result.latencies, errors: result.errors };
 }
 
@@ -233,35 +269,71 @@ function approveBody(slack: SlackStandIn, workflowId: string, approver: string):
     trigger_id: slack.mintTriggerId(approver),
     container: { type: 'message', channel_id: APPROVAL_CHANNEL, message_ts: '1700000000.000100', is_ephemeral: false },
     response_url: slack.mintResponseUrl({ channel: APPROVAL_CHANNEL, userId: approver }),
-    actions: [{ type: 'button', action_id: ActionIds.approve, block_id: 'grant_decision', value: workflowId, action_ts: '1700000012.345678' }],
+    actions: [
+      {
+        type: 'button',
+        action_id: ActionIds.approve,
+        block_id: 'grant_decision',
+        value: workflowId,
+        action_ts: '1700000012.345678',
+      },
+    ],
   };
   return { path: '/slack/interactions', form: new URLSearchParams({ payload: JSON.stringify(payload) }).toString() };
 }
 
-async function startPendingGrant(grants: ReturnType<typeof createGrantService>, person: ReturnType<typeof requester>, groupId: string, requestId: string) {
+async function startPendingGrant(
+  grants: ReturnType<typeof createGrantService>,
+  person: ReturnType<typeof requester>,
+  groupId: string,
+  requestId: string,
+) {
   const result = await grants.start({
     requestId: `bench-${requestId}-${Date.now()}`,
     requester: person,
     group: { id: groupId, name: groupId },
     durationSeconds: 3600,
     justification: 'ack latency benchmark',
-    policy: { approvers: APPROVERS, maxDurationSeconds: 8 * 3600, approvalTimeoutSeconds: 3600, allowSelfApproval: false, approvalChannel: APPROVAL_CHANNEL },
+    policy: {
+      approvers: APPROVERS,
+      maxDurationSeconds: 8 * 3600,
+      approvalTimeoutSeconds: 3600,
+      allowSelfApproval: false,
+      approvalChannel: APPROVAL_CHANNEL,
+    },
   });
   return result.workflowId;
 }
 
 function writePolicy(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'jit-bench-')), 'policy.yaml');
-  const group = (id: string, name: string) => [`  - id: ${id}`, `    name: ${name}`, '    maxDuration: 8h', `    approvers: [${APPROVERS.join(', ')}]`];
+  const group = (id: string, name: string) => [
+    `  - id: ${id}`,
+    `    name: ${name}`,
+    '    maxDuration: 8h',
+    `    approvers: [${APPROVERS.join(', ')}]`,
+  ];
   writeFileSync(
     file,
-    ['defaults:', '  approvalTimeout: 1h', '  durations: [15m, 1h, 8h]', 'groups:', ...group(GROUPS.normal, 'bench-normal'), ...group(GROUPS.slow, 'bench-slow'), ''].join('\n'),
+    [
+      'defaults:',
+      '  approvalTimeout: 1h',
+      '  durations: [15m, 1h, 8h]',
+      'groups:',
+      ...group(GROUPS.normal, 'bench-normal'),
+      ...group(GROUPS.slow, 'bench-slow'),
+      '',
+    ].join('\n'),
   );
   return file;
 }
 
 /** Runs a TypeScript entry point in its own Node process on a free loopback port, ready once /healthz answers. */
-async function startProcess(name: string, entry: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+async function startProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
@@ -299,18 +371,38 @@ function percentile(sorted: number[], p: number): number {
 function printTable(rows: Row[]): void {
   const stats = rows.map((row) => {
     const sorted = [...row.latencies].sort((a, b) => a - b);
-    return { ...row, requests: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+    return {
+      ...row,
+      requests: sorted.length,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? NaN,
+    };
   });
   const base = stats[0];
   const ms = (value: number) => value.toFixed(1);
   const ratio = (value: number, of: number | undefined) => (of ? `${(value / of).toFixed(1)}×` : '');
   const header = ['scenario', 'requests', 'errors', 'p50 ms', 'p99 ms', 'max ms', 'p50 / base', 'p99 / base'];
-  const lines = stats.map((s) => [s.scenario, String(s.requests), String(s.errors), ms(s.p50), ms(s.p99), ms(s.max), ratio(s.p50, base?.p50), ratio(s.p99, base?.p99)]);
+  const lines = stats.map((s) => [
+    s.scenario,
+    String(s.requests),
+    String(s.errors),
+    ms(s.p50),
+    ms(s.p99),
+    ms(s.max),
+    ratio(s.p50, base?.p50),
+    ratio(s.p99, base?.p99),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const format = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  const format = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
   console.log('');
-  console.log(`Ack latency, ${CLIENTS} concurrent clients × ${SECONDS} s per scenario, loopback, ${cpus().length} CPUs, Node ${process.version}.`);
-  console.log(`Slow = JumpCloud stand-in latency fault of ${SLOW_MS} ms on every gateway lookup + a TCP proxy delaying gateway→Temporal traffic by ${SLOW_MS} ms.`);
+  console.log(
+    `Ack latency, ${CLIENTS} concurrent clients × ${SECONDS} s per scenario, loopback, ${cpus().length} CPUs, Node ${process.version}.`,
+  );
+  console.log(
+    `Slow = JumpCloud stand-in latency fault of ${SLOW_MS} ms on every gateway lookup + a TCP proxy delaying gateway→Temporal traffic by ${SLOW_MS} ms.`,
+  );
   console.log(format(header));
   console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const line of lines) console.log(format(line));

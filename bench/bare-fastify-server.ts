@@ -6,7 +6,9 @@ import Fastify from 'fastify';
 
 async function run(): Promise<void> {
   const app = Fastify();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
   app.post('/slack/commands', async (_request, reply) => reply.code(200).send());
   app.post('/slack/interactions', async (_request, reply) => reply.code(200).send());
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -5,7 +5,8 @@ export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!/^(\d+[smhd])+$/.test(trimmed)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([smhd])/g)) total += Number(amount) * (UNIT_SECONDS[unit as string] ?? 0);
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([smhd])/g))
+    total += Number(amount) * (UNIT_SECONDS[unit as string] ?? 0);
   return total > 0 ? total : undefined;
 }
 
@@ -13,7 +14,12 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(seconds: number): string {
   const parts: string[] = [];
   let rest = Math.round(seconds);
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;

@@ -5,7 +5,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export const requiredString = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
+export const requiredString = (what: string) =>
+  z
+    .string({ error: `is required (${what})` })
+    .trim()
+    .min(1, `is required (${what})`);
 const url = (what: string) => z.url({ error: `must be a URL (${what})` });
 
 /** Environment variables shared by the worker and the gateway (DESIGN.md, "Configuration contract"). */
@@ -25,7 +29,6 @@ export const jumpCloudEnv = {
   JUMPCLOUD_ORG_ID: z.string().trim().min(1).optional(),
   JUMPCLOUD_API_URL: url('the JumpCloud API base').default('https://console.jumpcloud.com/api'),
 };
-
 
 /** Parses `env` with `schema`, or throws a ConfigError naming each bad variable and why. */
 export function parseEnv<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {

@@ -26,30 +26,36 @@ export interface JitPolicy {
 const DURATION_HINT = 'must be a positive duration such as 15m, 8h or 1d';
 
 /** zod's message for a missing key, or `otherwise` for a value of the wrong type. */
-const requiredOr = (otherwise: string) => (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : otherwise);
+const requiredOr = (otherwise: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : otherwise;
 
-const duration = z
-  .string({ error: requiredOr(DURATION_HINT) })
-  .transform((text, ctx) => {
-    const seconds = parseDuration(text);
-    if (seconds === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${DURATION_HINT} (got "${text}")` });
-      return z.NEVER;
-    }
-    return seconds;
-  });
+const duration = z.string({ error: requiredOr(DURATION_HINT) }).transform((text, ctx) => {
+  const seconds = parseDuration(text);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${DURATION_HINT} (got "${text}")` });
+    return z.NEVER;
+  }
+  return seconds;
+});
 
 const groupSchema = z
   .strictObject({
-    id: z.string({ error: requiredOr('must be a JumpCloud group ID: 24 hexadecimal characters') }).regex(/^[0-9a-f]{24}$/, 'must be a JumpCloud group ID: 24 hexadecimal characters'),
+    id: z
+      .string({ error: requiredOr('must be a JumpCloud group ID: 24 hexadecimal characters') })
+      .regex(/^[0-9a-f]{24}$/, 'must be a JumpCloud group ID: 24 hexadecimal characters'),
     // Slack caps select option labels at 75 characters.
     name: z.string().trim().min(1, 'must not be empty').max(75, 'must be at most 75 characters').optional(),
     maxDuration: duration,
     approvers: z
-      .array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID such as U0123ABCD (not a @name)'), { error: requiredOr('must be a list of Slack user IDs') })
+      .array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID such as U0123ABCD (not a @name)'), {
+        error: requiredOr('must be a list of Slack user IDs'),
+      })
       .min(1, 'must list at least one Slack user ID'),
     allowSelfApproval: z.boolean({ error: requiredOr('must be true or false') }).default(false),
-    approvalChannel: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789').optional(),
+    approvalChannel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789')
+      .optional(),
   })
   .transform(({ maxDuration, ...group }) => ({ ...group, maxDurationSeconds: maxDuration }));
 
@@ -59,11 +65,15 @@ const policySchema = z
       defaults: z.strictObject(
         {
           approvalTimeout: duration,
-          durations: z.array(duration, { error: requiredOr('must be a list of durations') }).min(1, 'must list at least one duration'),
+          durations: z
+            .array(duration, { error: requiredOr('must be a list of durations') })
+            .min(1, 'must list at least one duration'),
         },
         { error: requiredOr('must be a mapping with approvalTimeout and durations') },
       ),
-      groups: z.array(groupSchema, { error: requiredOr('must be a list of groups') }).min(1, 'must list at least one group'),
+      groups: z
+        .array(groupSchema, { error: requiredOr('must be a list of groups') })
+        .min(1, 'must list at least one group'),
     },
     { error: 'must be a mapping with the keys defaults and groups' },
   )
@@ -91,7 +101,9 @@ export function parsePolicy(text: string, sourceName: string): JitPolicy {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
-    const lines = document.errors.map((error) => `  line ${lineCounter.linePos(error.pos[0]).line}: ${error.message.split('\n')[0]}`);
+    const lines = document.errors.map(
+      (error) => `  line ${lineCounter.linePos(error.pos[0]).line}: ${error.message.split('\n')[0]}`,
+    );
     throw new ConfigError(`The policy file ${sourceName} is not valid YAML:\n${lines.join('\n')}`);
   }
   const parsed = policySchema.safeParse(document.toJS());
@@ -100,7 +112,9 @@ export function parsePolicy(text: string, sourceName: string): JitPolicy {
       // An unknown key is reported on its parent; point at each key itself.
       const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
       const message = issue.code === 'unrecognized_keys' ? 'is not a known key (check its spelling)' : issue.message;
-      return paths.map((path) => `  ${describePath(path)} (line ${lineOf(document.contents, path, lineCounter)}): ${message}`);
+      return paths.map(
+        (path) => `  ${describePath(path)} (line ${lineOf(document.contents, path, lineCounter)}): ${message}`,
+      );
     });
     throw new ConfigError(`Invalid policy in ${sourceName}:\n${lines.join('\n')}`);
   }
@@ -132,7 +146,12 @@ export function policyGroupLabel(group: PolicyGroup): string {
 }
 
 function describePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '') || '(top level)';
+  return (
+    path.reduce<string>(
+      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+      '',
+    ) || '(top level)'
+  );
 }
 
 /** The line of the deepest node on `path` that exists: the key itself when present, else its nearest parent. */

@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import { BackgroundTasks } from './background-tasks';
 import { type GatewayDeps, type GatewayServices } from './gateway-deps';
 import { SLACK_BODY_LIMIT_BYTES, slackSignature } from './plugins/slack-signature';
@@ -31,7 +36,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(status).send({ message: 'Internal Server Error' });
@@ -39,7 +45,9 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     request.log.info({ status, reason: error.message }, 'request refused');
     return reply.code(status).send({ message: clientErrorMessage(error, request.headers['content-type']) });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+  );
 
   const services: GatewayServices = {
     config: deps.config,

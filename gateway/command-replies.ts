@@ -8,7 +8,9 @@ import { tellEphemeral } from './tell-ephemeral';
 
 /** `/jit help` (and the answer to anything the command does not know). mrkdwn. */
 export function helpText(command: string, policy: JitPolicy, preface?: string): string {
-  const groups = policy.groups.map((g) => `• *${escapeMrkdwn(policyGroupLabel(g))}*: up to ${formatDuration(g.maxDurationSeconds)}`);
+  const groups = policy.groups.map(
+    (g) => `• *${escapeMrkdwn(policyGroupLabel(g))}*: up to ${formatDuration(g.maxDurationSeconds)}`,
+  );
   return [
     ...(preface ? [preface, ''] : []),
     `*${command}*: ask for temporary membership of a JumpCloud group (opens a form; an approver decides)`,
@@ -27,10 +29,18 @@ export async function reportStatus(services: GatewayServices, command: SlashComm
     grants = await services.grants.listOpen(command.user_id);
   } catch (err) {
     services.log.error({ err }, 'could not list open grants');
-    await tellEphemeral(services, command.response_url, ":warning: I couldn't read your requests just now. Please try again in a minute.");
+    await tellEphemeral(
+      services,
+      command.response_url,
+      ":warning: I couldn't read your requests just now. Please try again in a minute.",
+    );
     return;
   }
-  await tellEphemeral(services, command.response_url, statusText(services.policy, grants, services.now(), command.command));
+  await tellEphemeral(
+    services,
+    command.response_url,
+    statusText(services.policy, grants, services.now(), command.command),
+  );
 }
 
 export function statusText(policy: JitPolicy, grants: GrantSummary[], nowMs: number, command: string): string {

@@ -23,7 +23,12 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
       // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
       services.background.run('approve', () =>
         runRefusable(services, payload.response_url, 'approval', () =>
-          services.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: clicker }, `${workflowId}:approve:${clicker}`, runId),
+          services.grants.decide(
+            workflowId,
+            { decision: 'approve', deciderSlackUserId: clicker },
+            `${workflowId}:approve:${clicker}`,
+            runId,
+          ),
         ),
       );
       return;
@@ -60,24 +65,41 @@ async function openRejectReason(services: GatewayServices, payload: BlockActions
     return;
   }
   try {
-    await services.slack.views.open({ trigger_id: payload.trigger_id, view: rejectReasonView(formatGrantRef(grant), policyGroupLabel(group)) });
+    await services.slack.views.open({
+      trigger_id: payload.trigger_id,
+      view: rejectReasonView(formatGrantRef(grant), policyGroupLabel(group)),
+    });
   } catch (err) {
     services.log.warn({ err, workflowId }, 'could not open the rejection modal');
-    await tellEphemeral(services, payload.response_url, ":warning: I couldn't open the rejection form. Please click Reject again.");
+    await tellEphemeral(
+      services,
+      payload.response_url,
+      ":warning: I couldn't open the rejection form. Please click Reject again.",
+    );
   }
 }
 
 /** The rejection modal's submission: the decision runs after the modal has closed. */
 export function submitRejectReason(services: GatewayServices, submission: ViewSubmission): ViewSubmissionAck {
   const { workflowId, runId } = grantRefFrom(submission.view.private_metadata, 'the private_metadata');
-  const reason = (submittedValue(submission.view.state.values, RejectReasonInput.blockId, RejectReasonInput.actionId) ?? '').trim();
+  const reason = (
+    submittedValue(submission.view.state.values, RejectReasonInput.blockId, RejectReasonInput.actionId) ?? ''
+  ).trim();
   if (reason.length > REJECT_REASON_MAX_LENGTH) {
-    return { response_action: 'errors', errors: { [RejectReasonInput.blockId]: `Please keep it to ${REJECT_REASON_MAX_LENGTH} characters.` } };
+    return {
+      response_action: 'errors',
+      errors: { [RejectReasonInput.blockId]: `Please keep it to ${REJECT_REASON_MAX_LENGTH} characters.` },
+    };
   }
   const decider = submission.user.id;
   services.background.run('reject', async () => {
     const refusal = await refusalOf(services, 'rejection', () =>
-      services.grants.decide(workflowId, { decision: 'reject', deciderSlackUserId: decider, reason: reason || undefined }, `${workflowId}:reject:${decider}`, runId),
+      services.grants.decide(
+        workflowId,
+        { decision: 'reject', deciderSlackUserId: decider, reason: reason || undefined },
+        `${workflowId}:reject:${decider}`,
+        runId,
+      ),
     );
     if (!refusal) return;
     // A modal has no response_url: tell the approver in the channel the request was posted to.
@@ -88,13 +110,22 @@ export function submitRejectReason(services: GatewayServices, submission: ViewSu
   return undefined;
 }
 
-async function runRefusable(services: GatewayServices, responseUrl: string | undefined, what: string, call: () => Promise<GrantState>): Promise<void> {
+async function runRefusable(
+  services: GatewayServices,
+  responseUrl: string | undefined,
+  what: string,
+  call: () => Promise<GrantState>,
+): Promise<void> {
   const refusal = await refusalOf(services, what, call);
   if (refusal) await tellEphemeral(services, responseUrl, refusal);
 }
 
 /** Runs an Update; returns the message for the clicker when it was refused or failed, undefined when it went through. */
-async function refusalOf(services: GatewayServices, what: string, call: () => Promise<GrantState>): Promise<string | undefined> {
+async function refusalOf(
+  services: GatewayServices,
+  what: string,
+  call: () => Promise<GrantState>,
+): Promise<string | undefined> {
   try {
     await call();
     return undefined;

@@ -11,7 +11,11 @@ export function parseFormBody(raw: string): Record<string, string> {
     const equals = part.indexOf('=');
     const name = decodeFormComponent(equals === -1 ? part : part.slice(0, equals));
     const value = decodeFormComponent(equals === -1 ? '' : part.slice(equals + 1));
-    if (fields.has(name)) throw new GatewayRequestError(400, `malformed form body: the field "${name.slice(0, 40)}" appears more than once`);
+    if (fields.has(name))
+      throw new GatewayRequestError(
+        400,
+        `malformed form body: the field "${name.slice(0, 40)}" appears more than once`,
+      );
     fields.set(name, value);
   }
   // fromEntries defines own properties, so a field named __proto__ stays an ordinary field.

@@ -24,7 +24,12 @@ async function run(): Promise<void> {
     policy,
     grants: createGrantService(client, config.TEMPORAL_TASK_QUEUE),
     // Interactive paths: short timeouts, so a slow JumpCloud or Slack shows up as a message, not a hang.
-    directory: new JumpCloudClient({ baseUrl: config.JUMPCLOUD_API_URL, apiKey: config.JUMPCLOUD_API_KEY, orgId: config.JUMPCLOUD_ORG_ID, timeoutMs: 10_000 }),
+    directory: new JumpCloudClient({
+      baseUrl: config.JUMPCLOUD_API_URL,
+      apiKey: config.JUMPCLOUD_API_KEY,
+      orgId: config.JUMPCLOUD_ORG_ID,
+      timeoutMs: 10_000,
+    }),
     slack: createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, timeoutMs: 5000 }),
     respond: createResponseUrlSender(),
     temporalReady: temporalReadiness(connection),
@@ -58,7 +63,10 @@ async function run(): Promise<void> {
   }
 
   await app.listen({ host: '0.0.0.0', port: config.PORT });
-  logger.info({ command: config.SLACK_COMMAND, groups: policy.groups.length, temporal: config.TEMPORAL_ADDRESS }, 'gateway ready');
+  logger.info(
+    { command: config.SLACK_COMMAND, groups: policy.groups.length, temporal: config.TEMPORAL_ADDRESS },
+    'gateway ready',
+  );
 }
 
 run().catch((err: unknown) => {

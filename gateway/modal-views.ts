@@ -73,7 +73,9 @@ export interface RequestFormInput {
 export function requestFormView({ groups, durationPresetsSeconds, privateMetadata }: RequestFormInput): ModalView {
   const largestMax = Math.max(...groups.map((g) => g.maxDurationSeconds));
   const durations = durationPresetsSeconds.filter((seconds) => seconds <= largestMax);
-  const limits = groups.map((g) => `${escapeMrkdwn(policyGroupLabel(g))}: up to ${formatDuration(g.maxDurationSeconds)}`).join(' · ');
+  const limits = groups
+    .map((g) => `${escapeMrkdwn(policyGroupLabel(g))}: up to ${formatDuration(g.maxDurationSeconds)}`)
+    .join(' · ');
   return {
     type: 'modal',
     callback_id: CallbackIds.request,
@@ -82,7 +84,9 @@ export function requestFormView({ groups, durationPresetsSeconds, privateMetadat
     submit: plain('Request'),
     close: plain('Cancel'),
     blocks: [
-      section('Ask for temporary membership of a JumpCloud group. An approver decides; the membership ends by itself when the time is up.'),
+      section(
+        'Ask for temporary membership of a JumpCloud group. An approver decides; the membership ends by itself when the time is up.',
+      ),
       {
         type: 'input',
         block_id: RequestFormInputs.group.blockId,
@@ -139,7 +143,12 @@ export function rejectReasonView(grantRef: string, groupLabel: string): ModalVie
         block_id: RejectReasonInput.blockId,
         optional: true,
         label: plain('Reason'),
-        element: { type: 'plain_text_input', action_id: RejectReasonInput.actionId, multiline: true, max_length: REJECT_REASON_MAX_LENGTH },
+        element: {
+          type: 'plain_text_input',
+          action_id: RejectReasonInput.actionId,
+          multiline: true,
+          max_length: REJECT_REASON_MAX_LENGTH,
+        },
       },
     ],
   };

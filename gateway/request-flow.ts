@@ -38,15 +38,22 @@ export async function openRequestForm(services: GatewayServices, command: SlashC
     log.warn({ err }, 'could not open the request modal');
   }
   if (!viewId) {
-    await tellEphemeral(services, command.response_url, ":warning: I couldn't open the request form. Please type the command again.");
+    await tellEphemeral(
+      services,
+      command.response_url,
+      ":warning: I couldn't open the request form. Please type the command again.",
+    );
     return;
   }
 
   const eligibility = await resolveEligibility(services, command.user_id);
   if (!eligibility.ok) {
-    if (eligibility.cause) log.warn({ err: eligibility.cause, slackUserId: command.user_id }, 'could not resolve the requester');
+    if (eligibility.cause)
+      log.warn({ err: eligibility.cause, slackUserId: command.user_id }, 'could not resolve the requester');
     await Promise.all([
-      slack.views.update({ view_id: viewId, view: noticeView(eligibility.problem) }).catch((err: unknown) => log.warn({ err }, 'could not update the modal')),
+      slack.views
+        .update({ view_id: viewId, view: noticeView(eligibility.problem) })
+        .catch((err: unknown) => log.warn({ err }, 'could not update the modal')),
       tellEphemeral(services, command.response_url, eligibility.problem),
     ]);
     return;
@@ -57,11 +64,19 @@ export async function openRequestForm(services: GatewayServices, command: SlashC
   try {
     await slack.views.update({
       view_id: viewId,
-      view: requestFormView({ groups, durationPresetsSeconds: services.policy.durationPresetsSeconds, privateMetadata }),
+      view: requestFormView({
+        groups,
+        durationPresetsSeconds: services.policy.durationPresetsSeconds,
+        privateMetadata,
+      }),
     });
   } catch (err) {
     log.warn({ err }, 'could not show the request form');
-    await tellEphemeral(services, command.response_url, ":warning: I couldn't show the request form. Please type the command again.");
+    await tellEphemeral(
+      services,
+      command.response_url,
+      ":warning: I couldn't show the request form. Please type the command again.",
+    );
   }
 }
 
@@ -71,27 +86,42 @@ export async function openRequestForm(services: GatewayServices, command: SlashC
  */
 export function submitRequestForm(services: GatewayServices, submission: ViewSubmission): ViewSubmissionAck {
   const { view, user } = submission;
-  const metadata = requestFormMetadata.safeParse(verifyMetadata(services.config.SLACK_SIGNING_SECRET, view.private_metadata));
-  if (!metadata.success) throw new GatewayRequestError(400, 'the request form has no valid private_metadata (it was altered or not made by this app)');
-  if (metadata.data.slackUserId !== user.id) throw new GatewayRequestError(400, 'the request form was opened for another user');
+  const metadata = requestFormMetadata.safeParse(
+    verifyMetadata(services.config.SLACK_SIGNING_SECRET, view.private_metadata),
+  );
+  if (!metadata.success)
+    throw new GatewayRequestError(
+      400,
+      'the request form has no valid private_metadata (it was altered or not made by this app)',
+    );
+  if (metadata.data.slackUserId !== user.id)
+    throw new GatewayRequestError(400, 'the request form was opened for another user');
 
   const { policy } = services;
   const values = view.state.values;
   const errors: Record<string, string> = {};
   const groupId = submittedValue(values, RequestFormInputs.group.blockId, RequestFormInputs.group.actionId);
   const group = groupId === undefined ? undefined : findPolicyGroup(policy, groupId);
-  if (!group) errors[RequestFormInputs.group.blockId] = groupId === undefined ? 'Choose a group.' : 'This group cannot be requested.';
+  if (!group)
+    errors[RequestFormInputs.group.blockId] =
+      groupId === undefined ? 'Choose a group.' : 'This group cannot be requested.';
 
-  const durationSeconds = Number(submittedValue(values, RequestFormInputs.duration.blockId, RequestFormInputs.duration.actionId));
+  const durationSeconds = Number(
+    submittedValue(values, RequestFormInputs.duration.blockId, RequestFormInputs.duration.actionId),
+  );
   if (!policy.durationPresetsSeconds.includes(durationSeconds)) {
     errors[RequestFormInputs.duration.blockId] = 'Choose one of the offered durations.';
   } else if (group && durationSeconds > group.maxDurationSeconds) {
-    errors[RequestFormInputs.duration.blockId] = `${policyGroupLabel(group)} allows at most ${formatDuration(group.maxDurationSeconds)}.`;
+    errors[RequestFormInputs.duration.blockId] =
+      `${policyGroupLabel(group)} allows at most ${formatDuration(group.maxDurationSeconds)}.`;
   }
 
-  const justification = (submittedValue(values, RequestFormInputs.justification.blockId, RequestFormInputs.justification.actionId) ?? '').trim();
+  const justification = (
+    submittedValue(values, RequestFormInputs.justification.blockId, RequestFormInputs.justification.actionId) ?? ''
+  ).trim();
   if (justification.length < JUSTIFICATION_MIN_LENGTH) {
-    errors[RequestFormInputs.justification.blockId] = `Please explain in at least ${JUSTIFICATION_MIN_LENGTH} characters.`;
+    errors[RequestFormInputs.justification.blockId] =
+      `Please explain in at least ${JUSTIFICATION_MIN_LENGTH} characters.`;
   } else if (justification.length > JUSTIFICATION_MAX_LENGTH) {
     errors[RequestFormInputs.justification.blockId] = `Please keep it to ${JUSTIFICATION_MAX_LENGTH} characters.`;
   }
@@ -122,7 +152,10 @@ async function startGrant(services: GatewayServices, input: GrantInput, group: P
   let text: string;
   try {
     const result = await services.grants.start(input);
-    services.log.info({ workflowId: result.workflowId, outcome: result.outcome, requestId: input.requestId }, 'grant request submitted');
+    services.log.info(
+      { workflowId: result.workflowId, outcome: result.outcome, requestId: input.requestId },
+      'grant request submitted',
+    );
     // A double submit: the first one already told the requester.
     if (result.outcome === 'duplicate') return;
     text =

@@ -22,12 +22,17 @@ export async function resolveEligibility(
     if (user?.deleted || user?.is_bot) return { ok: false, problem: 'Only active people can request access.' };
     email = user?.profile?.email?.trim() || undefined;
   } catch (err) {
-    return { ok: false, problem: "I couldn't read your Slack profile just now. Please try again in a minute.", cause: err };
+    return {
+      ok: false,
+      problem: "I couldn't read your Slack profile just now. Please try again in a minute.",
+      cause: err,
+    };
   }
   if (!email) {
     return {
       ok: false,
-      problem: "Your Slack profile has no email address I can read, so I can't find your JumpCloud account. Please ask your Slack admin.",
+      problem:
+        "Your Slack profile has no email address I can read, so I can't find your JumpCloud account. Please ask your Slack admin.",
     };
   }
 
@@ -39,14 +44,22 @@ export async function resolveEligibility(
         problem: `No JumpCloud account has the email *${escapeMrkdwn(email)}*, so there is nothing I can grant you. Please ask IT to check your JumpCloud account.`,
       };
     }
-    if (user.state === 'SUSPENDED') return { ok: false, problem: `Your JumpCloud account (*${escapeMrkdwn(email)}*) is suspended.` };
+    if (user.state === 'SUSPENDED')
+      return { ok: false, problem: `Your JumpCloud account (*${escapeMrkdwn(email)}*) is suspended.` };
     const memberOf = new Set(await deps.directory.listUserGroupIds(user.id));
     const groups = deps.policy.groups.filter((group) => !memberOf.has(group.id));
     if (groups.length === 0) {
-      return { ok: false, problem: 'You are already a member of every group that can be requested here, so there is nothing to ask for.' };
+      return {
+        ok: false,
+        problem: 'You are already a member of every group that can be requested here, so there is nothing to ask for.',
+      };
     }
     return { ok: true, requester: { slackUserId, email, jumpcloudUserId: user.id }, groups };
   } catch (err) {
-    return { ok: false, problem: "I couldn't reach JumpCloud just now. Please try again in a few minutes.", cause: err };
+    return {
+      ok: false,
+      problem: "I couldn't reach JumpCloud just now. Please try again in a few minutes.",
+      cause: err,
+    };
   }
 }

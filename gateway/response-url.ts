@@ -17,6 +17,7 @@ export function createResponseUrlSender(options: { timeoutMs?: number } = {}) {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });
-    if (!response.ok) throw new Error(`response_url answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    if (!response.ok)
+      throw new Error(`response_url answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
   };
 }

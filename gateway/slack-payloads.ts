@@ -57,7 +57,9 @@ export type ViewSubmissionAck = { response_action: 'errors'; errors: Record<stri
 export function parsePayload<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join('.') || '(payload)'}: ${issue.message}`);
+  const problems = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || '(payload)'}: ${issue.message}`);
   throw new GatewayRequestError(400, `invalid ${what}: ${problems.join('; ')}`);
 }
 

@@ -1,7 +1,11 @@
 import { type GatewayServices } from './gateway-deps';
 
 /** An ephemeral message to the user through a response_url; a failure is logged, not thrown. */
-export async function tellEphemeral(services: GatewayServices, responseUrl: string | undefined, text: string): Promise<void> {
+export async function tellEphemeral(
+  services: GatewayServices,
+  responseUrl: string | undefined,
+  text: string,
+): Promise<void> {
   if (!responseUrl) {
     services.log.warn({ text }, 'no response_url to tell the user');
     return;

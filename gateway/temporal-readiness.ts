@@ -1,7 +1,10 @@
 import { type ConnectionLike } from '@temporalio/client';
 
 /** True when the Temporal frontend answers a cheap call within `timeoutMs`. */
-export function temporalReadiness(connection: Pick<ConnectionLike, 'withDeadline' | 'workflowService'>, timeoutMs = 1500): () => Promise<boolean> {
+export function temporalReadiness(
+  connection: Pick<ConnectionLike, 'withDeadline' | 'workflowService'>,
+  timeoutMs = 1500,
+): () => Promise<boolean> {
   return async () => {
     try {
       await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.getSystemInfo({}));

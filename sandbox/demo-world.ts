@@ -30,20 +30,81 @@ export interface DemoPerson {
 }
 
 export const DEMO_PEOPLE: readonly DemoPerson[] = [
-  { slackUserId: 'U0ADALOVE1', name: 'ada', realName: 'Ada Lovelace', email: 'ada@sandbox.example', title: 'Backend engineer', jumpcloudUserId: '64a000000000000000000001' },
-  { slackUserId: 'U0GRACEH01', name: 'grace', realName: 'Grace Hopper', email: 'grace@sandbox.example', title: 'Site reliability engineer', jumpcloudUserId: '64a000000000000000000002' },
-  { slackUserId: 'U0ALANTUR1', name: 'alan', realName: 'Alan Turing', email: 'alan@sandbox.example', title: 'Data engineer', jumpcloudUserId: '64a000000000000000000003' },
-  { slackUserId: 'U0MARGHAM1', name: 'margaret', realName: 'Margaret Hamilton', email: 'margaret@sandbox.example', title: 'Security lead', jumpcloudUserId: '64a000000000000000000004' },
-  { slackUserId: 'U0KENTHOM1', name: 'ken', realName: 'Ken Thompson', email: 'ken@sandbox.example', title: 'Platform lead', jumpcloudUserId: '64a000000000000000000005' },
-  { slackUserId: 'U0SAMCONT1', name: 'sam', realName: 'Sam Contractor', email: 'sam@contractor.example', title: 'Contractor (no JumpCloud account)' },
+  {
+    slackUserId: 'U0ADALOVE1',
+    name: 'ada',
+    realName: 'Ada Lovelace',
+    email: 'ada@sandbox.example',
+    title: 'Backend engineer',
+    jumpcloudUserId: '64a000000000000000000001',
+  },
+  {
+    slackUserId: 'U0GRACEH01',
+    name: 'grace',
+    realName: 'Grace Hopper',
+    email: 'grace@sandbox.example',
+    title: 'Site reliability engineer',
+    jumpcloudUserId: '64a000000000000000000002',
+  },
+  {
+    slackUserId: 'U0ALANTUR1',
+    name: 'alan',
+    realName: 'Alan Turing',
+    email: 'alan@sandbox.example',
+    title: 'Data engineer',
+    jumpcloudUserId: '64a000000000000000000003',
+  },
+  {
+    slackUserId: 'U0MARGHAM1',
+    name: 'margaret',
+    realName: 'Margaret Hamilton',
+    email: 'margaret@sandbox.example',
+    title: 'Security lead',
+    jumpcloudUserId: '64a000000000000000000004',
+  },
+  {
+    slackUserId: 'U0KENTHOM1',
+    name: 'ken',
+    realName: 'Ken Thompson',
+    email: 'ken@sandbox.example',
+    title: 'Platform lead',
+    jumpcloudUserId: '64a000000000000000000005',
+  },
+  {
+    slackUserId: 'U0SAMCONT1',
+    name: 'sam',
+    realName: 'Sam Contractor',
+    email: 'sam@contractor.example',
+    title: 'Contractor (no JumpCloud account)',
+  },
 ];
 
 export const DEMO_GROUPS = {
-  prodDbReadonly: { id: '64b000000000000000000001', name: 'prod-db-readonly', description: 'Read-only SQL access to the production databases' },
-  prodK8sAdmin: { id: '64b000000000000000000002', name: 'prod-k8s-admin', description: 'cluster-admin on the production Kubernetes clusters' },
-  billingAdmin: { id: '64b000000000000000000003', name: 'billing-admin', description: 'Admin role in the billing system' },
-  stagingAdmin: { id: '64b000000000000000000004', name: 'staging-admin', description: 'Admin on the staging environment' },
-  engineering: { id: '64b000000000000000000005', name: 'engineering', description: 'Everyone in engineering (standing, not requestable)' },
+  prodDbReadonly: {
+    id: '64b000000000000000000001',
+    name: 'prod-db-readonly',
+    description: 'Read-only SQL access to the production databases',
+  },
+  prodK8sAdmin: {
+    id: '64b000000000000000000002',
+    name: 'prod-k8s-admin',
+    description: 'cluster-admin on the production Kubernetes clusters',
+  },
+  billingAdmin: {
+    id: '64b000000000000000000003',
+    name: 'billing-admin',
+    description: 'Admin role in the billing system',
+  },
+  stagingAdmin: {
+    id: '64b000000000000000000004',
+    name: 'staging-admin',
+    description: 'Admin on the staging environment',
+  },
+  engineering: {
+    id: '64b000000000000000000005',
+    name: 'engineering',
+    description: 'Everyone in engineering (standing, not requestable)',
+  },
 } as const;
 
 function person(name: string): DemoPerson & { jumpcloudUserId: string } {
@@ -72,6 +133,8 @@ export function demoJumpCloudSeed(): JumpCloudSeed {
       return [{ id: p.jumpcloudUserId, email: p.email, username: p.name, firstname, lastname: rest.join(' ') }];
     }),
     groups: Object.values(DEMO_GROUPS).map((g) => ({ ...g, membershipMethod: 'STATIC' as const })),
-    memberships: STANDING.flatMap(([groupId, names]) => names.map((name) => ({ groupId, userId: person(name).jumpcloudUserId }))),
+    memberships: STANDING.flatMap(([groupId, names]) =>
+      names.map((name) => ({ groupId, userId: person(name).jumpcloudUserId })),
+    ),
   };
 }

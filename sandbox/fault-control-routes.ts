@@ -6,7 +6,12 @@ import { CORS_HEADERS, readRawBody, sendEmpty, sendJson, tryParseJson } from './
  * `/_control/faults` (GET list, POST add, DELETE all) and `DELETE /_control/faults/:id`, shared by both stand-ins so
  * another process (the demo page, a benchmark) can break them. Returns false when the request is not one of these.
  */
-export async function serveFaultControl(faults: FaultInjector, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+export async function serveFaultControl(
+  faults: FaultInjector,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<boolean> {
   const method = req.method ?? 'GET';
   if (path === '/_control/faults') {
     if (method === 'GET') {

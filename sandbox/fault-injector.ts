@@ -52,7 +52,10 @@ const faultRuleSchema = z
       .object({
         method: z.string().min(1).optional(),
         path: z
-          .union([z.string().refine(isValidRegexSource, 'match.path is not a valid regular expression'), z.instanceof(RegExp)])
+          .union([
+            z.string().refine(isValidRegexSource, 'match.path is not a valid regular expression'),
+            z.instanceof(RegExp),
+          ])
           .optional(),
       })
       .strict()

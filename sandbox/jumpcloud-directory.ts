@@ -66,7 +66,8 @@ export class JumpCloudDirectory {
     if (this.#users.has(id)) throw new Error(`JumpCloud stand-in: user id ${id} already exists`);
     for (const existing of this.#users.values()) {
       if (existing.email === input.email) throw new Error(`JumpCloud stand-in: email ${input.email} already exists`);
-      if (existing.username === input.username) throw new Error(`JumpCloud stand-in: username ${input.username} already exists`);
+      if (existing.username === input.username)
+        throw new Error(`JumpCloud stand-in: username ${input.username} already exists`);
     }
     const user: JcUser = { ...input, id, state: input.state ?? 'ACTIVATED' };
     this.#users.set(id, user);
@@ -154,5 +155,6 @@ export class JumpCloudDirectory {
 }
 
 function assertObjectId(id: string, kind: string): void {
-  if (!OBJECT_ID.test(id)) throw new Error(`JumpCloud stand-in: ${kind} id ${JSON.stringify(id)} is not 24 lowercase hex characters`);
+  if (!OBJECT_ID.test(id))
+    throw new Error(`JumpCloud stand-in: ${kind} id ${JSON.stringify(id)} is not 24 lowercase hex characters`);
 }

@@ -26,7 +26,10 @@ export function parsePaging(query: URLSearchParams): Paging {
   if (limit !== undefined && limit > MAX_LIMIT) {
     throw new BadRequestError(`request parameter "limit" exceeds maximum value of ${MAX_LIMIT}`);
   }
-  return { limit: limit === undefined || limit === 0 ? DEFAULT_LIMIT : limit, skip: nonNegativeInteger(query, 'skip') ?? 0 };
+  return {
+    limit: limit === undefined || limit === 0 ? DEFAULT_LIMIT : limit,
+    skip: nonNegativeInteger(query, 'skip') ?? 0,
+  };
 }
 
 export function page<T>(items: readonly T[], paging: Paging): T[] {

@@ -41,7 +41,17 @@ export interface JumpCloudBehaviour {
 const NOT_FOUND: JumpCloudApiReply = { status: 404, body: { message: 'Not Found' } };
 const METHOD_NOT_ALLOWED: JumpCloudApiReply = { status: 405, body: { message: 'Method Not Allowed' } };
 
-const V1_USER_FIELDS = new Set(['_id', 'email', 'username', 'firstname', 'lastname', 'displayname', 'state', 'activated', 'suspended']);
+const V1_USER_FIELDS = new Set([
+  '_id',
+  'email',
+  'username',
+  'firstname',
+  'lastname',
+  'displayname',
+  'state',
+  'activated',
+  'suspended',
+]);
 const V2_GROUP_FIELDS = new Set(['id', 'name', 'type', 'membershipMethod', 'description']);
 const GRAPH_FIELDS = new Set(['id', 'type']);
 
@@ -55,7 +65,11 @@ const memberOperationSchema = z.object({
 const exactMatchSchema = z.record(z.string(), z.unknown());
 const userSearchSchema = z.object({
   filter: z
-    .union([z.array(exactMatchSchema), z.object({ and: z.array(exactMatchSchema) }), z.object({ or: z.array(exactMatchSchema) })])
+    .union([
+      z.array(exactMatchSchema),
+      z.object({ and: z.array(exactMatchSchema) }),
+      z.object({ or: z.array(exactMatchSchema) }),
+    ])
     .optional(),
   searchFilter: z
     .object({ searchTerm: z.union([z.string(), z.array(z.string())]), fields: z.array(z.string()).optional() })
@@ -126,13 +140,22 @@ export function routeJumpCloudApi(
   }
 }
 
-function route(directory: JumpCloudDirectory, request: JumpCloudApiRequest, behaviour: JumpCloudBehaviour): JumpCloudApiReply {
+function route(
+  directory: JumpCloudDirectory,
+  request: JumpCloudApiRequest,
+  behaviour: JumpCloudBehaviour,
+): JumpCloudApiReply {
   const path = request.path.length > 1 ? request.path.replace(/\/$/, '') : request.path;
   const { method } = request;
-  const unknownObject: JumpCloudApiReply = behaviour.unknownObjectStatus === 404 ? NOT_FOUND : { status: 400, body: { message: 'Bad Request: invalid object id' } };
+  const unknownObject: JumpCloudApiReply =
+    behaviour.unknownObjectStatus === 404
+      ? NOT_FOUND
+      : { status: 400, body: { message: 'Bad Request: invalid object id' } };
 
-  if (path === '/api/systemusers') return method === 'GET' ? listUsersV1(directory, request, behaviour) : METHOD_NOT_ALLOWED;
-  if (path === '/api/search/systemusers') return method === 'POST' ? searchUsersV1(directory, request, behaviour) : METHOD_NOT_ALLOWED;
+  if (path === '/api/systemusers')
+    return method === 'GET' ? listUsersV1(directory, request, behaviour) : METHOD_NOT_ALLOWED;
+  if (path === '/api/search/systemusers')
+    return method === 'POST' ? searchUsersV1(directory, request, behaviour) : METHOD_NOT_ALLOWED;
 
   let match = /^\/api\/systemusers\/([^/]+)$/.exec(path);
   if (match) {
@@ -153,14 +176,18 @@ function route(directory: JumpCloudDirectory, request: JumpCloudApiRequest, beha
   if (match) {
     const group = directory.group(match[1] ?? '');
     const sub = match[2];
-    if (sub === 'members' && method === 'POST') return changeMembership(directory, group, request.rawBody, behaviour, unknownObject);
+    if (sub === 'members' && method === 'POST')
+      return changeMembership(directory, group, request.rawBody, behaviour, unknownObject);
     if (method !== 'GET') return METHOD_NOT_ALLOWED;
     if (!group) return unknownObject;
     if (sub === undefined) return { status: 200, body: v2Group(group) };
     const paging = parsePaging(request.query);
     const memberIds = directory.members(group.id);
     if (sub === 'members') {
-      return listReply(memberIds.map((id) => ({ to: graphObject(id, 'user'), attributes: null })), paging);
+      return listReply(
+        memberIds.map((id) => ({ to: graphObject(id, 'user'), attributes: null })),
+        paging,
+      );
     }
     const matches = parseV2Filter(request.query, { allowed: GRAPH_FIELDS });
     const withPaths = memberIds.map((id) => ({
@@ -191,19 +218,32 @@ function route(directory: JumpCloudDirectory, request: JumpCloudApiRequest, beha
   return NOT_FOUND;
 }
 
-function listUsersV1(directory: JumpCloudDirectory, request: JumpCloudApiRequest, behaviour: JumpCloudBehaviour): JumpCloudApiReply {
+function listUsersV1(
+  directory: JumpCloudDirectory,
+  request: JumpCloudApiRequest,
+  behaviour: JumpCloudBehaviour,
+): JumpCloudApiReply {
   const paging = parsePaging(request.query);
   const matches = parseV1Filter(request.query, {
     allowed: V1_USER_FIELDS,
     caseInsensitive: new Set(behaviour.emailCaseInsensitive ? ['email'] : []),
   });
-  const users = directory.users().map((user) => v1User(directory, user, behaviour)).filter(matches);
+  const users = directory
+    .users()
+    .map((user) => v1User(directory, user, behaviour))
+    .filter(matches);
   const sort = parseSort(request.query.get('sort'), V1_USER_FIELDS);
-  const results = page(sort ? users.sort(sort) : users, paging).map((user) => project(user, request.query.get('fields')));
+  const results = page(sort ? users.sort(sort) : users, paging).map((user) =>
+    project(user, request.query.get('fields')),
+  );
   return { status: 200, body: { totalCount: users.length, results } };
 }
 
-function searchUsersV1(directory: JumpCloudDirectory, request: JumpCloudApiRequest, behaviour: JumpCloudBehaviour): JumpCloudApiReply {
+function searchUsersV1(
+  directory: JumpCloudDirectory,
+  request: JumpCloudApiRequest,
+  behaviour: JumpCloudBehaviour,
+): JumpCloudApiReply {
   const paging = parsePaging(request.query);
   const json = request.rawBody.trim() === '' ? { ok: true as const, value: {} } : tryParseJson(request.rawBody);
   if (!json.ok) throw new BadRequestError('request body is not valid JSON');
@@ -211,14 +251,21 @@ function searchUsersV1(directory: JumpCloudDirectory, request: JumpCloudApiReque
   if (!parsed.success) throw new BadRequestError(z.prettifyError(parsed.error));
   const { filter, searchFilter, fields } = parsed.data;
 
-  const exact = (criteria: Record<string, unknown>): RecordPredicate => (record) =>
-    Object.entries(criteria).every(([field, expected]) => {
-      const actual = record[field];
-      if (field === 'email' && behaviour.emailCaseInsensitive && typeof actual === 'string' && typeof expected === 'string') {
-        return actual.toLowerCase() === expected.toLowerCase();
-      }
-      return actual === expected;
-    });
+  const exact =
+    (criteria: Record<string, unknown>): RecordPredicate =>
+    (record) =>
+      Object.entries(criteria).every(([field, expected]) => {
+        const actual = record[field];
+        if (
+          field === 'email' &&
+          behaviour.emailCaseInsensitive &&
+          typeof actual === 'string' &&
+          typeof expected === 'string'
+        ) {
+          return actual.toLowerCase() === expected.toLowerCase();
+        }
+        return actual === expected;
+      });
   let filterMatches: RecordPredicate = () => true;
   if (Array.isArray(filter) || (filter && 'and' in filter)) {
     const all = (Array.isArray(filter) ? filter : filter.and).map(exact);
@@ -230,17 +277,28 @@ function searchUsersV1(directory: JumpCloudDirectory, request: JumpCloudApiReque
 
   let searchMatches: RecordPredicate = () => true;
   if (searchFilter) {
-    const terms = (Array.isArray(searchFilter.searchTerm) ? searchFilter.searchTerm : [searchFilter.searchTerm]).map((t) => t.toLowerCase());
+    const terms = (Array.isArray(searchFilter.searchTerm) ? searchFilter.searchTerm : [searchFilter.searchTerm]).map(
+      (t) => t.toLowerCase(),
+    );
     const searchFields = searchFilter.fields ?? ['email', 'username', 'firstname', 'lastname'];
     searchMatches = (record) =>
-      terms.some((term) => searchFields.some((field) => String(record[field] ?? '').toLowerCase().includes(term)));
+      terms.some((term) =>
+        searchFields.some((field) =>
+          String(record[field] ?? '')
+            .toLowerCase()
+            .includes(term),
+        ),
+      );
   }
 
   const users = directory
     .users()
     .map((user) => v1User(directory, user, behaviour))
     .filter((record) => filterMatches(record) && searchMatches(record));
-  return { status: 200, body: { results: page(users, paging).map((user) => project(user, fields)), totalCount: users.length } };
+  return {
+    status: 200,
+    body: { results: page(users, paging).map((user) => project(user, fields)), totalCount: users.length },
+  };
 }
 
 function changeMembership(

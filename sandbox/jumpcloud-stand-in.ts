@@ -80,7 +80,9 @@ function recordedBody(rawBody: string): unknown {
 /** A JumpCloud Directory API stand-in on loopback, following /work/shared/reference/slack-jumpcloud-apis.md §B. */
 export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Promise<JumpCloudStandIn> {
   const log = opts.log;
-  const directory = new JumpCloudDirectory((error) => log?.(`JumpCloud stand-in: change listener threw: ${String(error)}`));
+  const directory = new JumpCloudDirectory((error) =>
+    log?.(`JumpCloud stand-in: change listener threw: ${String(error)}`),
+  );
   if (opts.seed) directory.seed(opts.seed);
   const faults = new FaultInjector();
   const calls: RecordedCall[] = [];
@@ -120,7 +122,8 @@ export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Prom
     if (effect.fault) call.fault = effect.fault;
     if (effect.terminalStatus === undefined) {
       const reply =
-        authorize(req) ?? routeJumpCloudApi(directory, { method, path: url.pathname, query: url.searchParams, rawBody }, behaviour);
+        authorize(req) ??
+        routeJumpCloudApi(directory, { method, path: url.pathname, query: url.searchParams, rawBody }, behaviour);
       if (reply.body === undefined) sendEmpty(res, reply.status, reply.headers);
       else sendJson(res, reply.status, reply.body, reply.headers);
       call.status = reply.status;
@@ -128,7 +131,9 @@ export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Prom
       call.status = effect.terminalStatus;
     }
     calls.push(call);
-    log?.(`JumpCloud ${method} ${url.pathname}${url.search} → ${call.status === 0 ? 'dropped' : call.status}${call.fault ? ` (fault: ${call.fault})` : ''}`);
+    log?.(
+      `JumpCloud ${method} ${url.pathname}${url.search} → ${call.status === 0 ? 'dropped' : call.status}${call.fault ? ` (fault: ${call.fault})` : ''}`,
+    );
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -137,7 +142,8 @@ export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Prom
     if (method === 'OPTIONS') return sendEmpty(res, 204, CORS_HEADERS);
     if (method === 'GET' && path === '/_control/state') return sendJson(res, 200, directory.snapshot(), CORS_HEADERS);
     if (method === 'GET' && path === '/_control/calls') return sendJson(res, 200, calls, CORS_HEADERS);
-    if (method === 'GET' && path === '/_control/events') return events.open(req, res, { event: 'snapshot', data: directory.snapshot() });
+    if (method === 'GET' && path === '/_control/events')
+      return events.open(req, res, { event: 'snapshot', data: directory.snapshot() });
     if (await serveFaultControl(faults, req, res, path)) return;
     if (method === 'POST' && path === '/_control/memberships') {
       const json = tryParseJson(await readRawBody(req));

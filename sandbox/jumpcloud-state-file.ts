@@ -32,11 +32,15 @@ export function loadSavedDirectory(file: string): JumpCloudSeed | undefined {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`The sandbox's JumpCloud state ${file} is not valid JSON (${(err as Error).message}). Delete it to start from the demo world.`);
+    throw new Error(
+      `The sandbox's JumpCloud state ${file} is not valid JSON (${(err as Error).message}). Delete it to start from the demo world.`,
+    );
   }
   const parsed = savedDirectorySchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`The sandbox's JumpCloud state ${file} is not a directory snapshot:\n${z.prettifyError(parsed.error)}\nDelete it to start from the demo world.`);
+    throw new Error(
+      `The sandbox's JumpCloud state ${file} is not a directory snapshot:\n${z.prettifyError(parsed.error)}\nDelete it to start from the demo world.`,
+    );
   }
   return parsed.data;
 }

@@ -24,17 +24,25 @@ export function loadSandboxPolicy(file: string, overrides: PolicyOverrides = {})
   if (overrides.durations === undefined && overrides.approvalTimeout === undefined) return parsePolicy(text, file);
   const document = parseDocument(text);
   if (overrides.durations !== undefined) document.setIn(['defaults', 'durations'], overrides.durations);
-  if (overrides.approvalTimeout !== undefined) document.setIn(['defaults', 'approvalTimeout'], overrides.approvalTimeout);
+  if (overrides.approvalTimeout !== undefined)
+    document.setIn(['defaults', 'approvalTimeout'], overrides.approvalTimeout);
   return parsePolicy(document.toString(), `${file} (with overrides)`);
 }
 
 /** A policy naming a group or approver the stand-ins do not have would make a demo that cannot work: say so at start. */
-export function checkPolicyMatchesWorld(policy: JitPolicy, world: { groups: JcGroup[]; slackUsers: SlackUser[] }): void {
+export function checkPolicyMatchesWorld(
+  policy: JitPolicy,
+  world: { groups: JcGroup[]; slackUsers: SlackUser[] },
+): void {
   const groupIds = new Set(world.groups.map((g) => g.id));
   const slackIds = new Set(world.slackUsers.map((u) => u.id));
   const problems = policy.groups.flatMap((group) => [
-    ...(groupIds.has(group.id) ? [] : [`group ${group.id} (${group.name ?? 'unnamed'}) is not in the JumpCloud stand-in`]),
-    ...group.approvers.filter((id) => !slackIds.has(id)).map((id) => `approver ${id} of ${group.name ?? group.id} is not a Slack user`),
+    ...(groupIds.has(group.id)
+      ? []
+      : [`group ${group.id} (${group.name ?? 'unnamed'}) is not in the JumpCloud stand-in`]),
+    ...group.approvers
+      .filter((id) => !slackIds.has(id))
+      .map((id) => `approver ${id} of ${group.name ?? group.id} is not a Slack user`),
   ]);
   if (problems.length > 0) {
     throw new ConfigError(

@@ -181,8 +181,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     const taskQueue = options.taskQueue ?? 'jit-access';
     // One process here, so the worker and the gateway share one JumpCloud client (separate processes in production).
-    const directory = new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: SANDBOX_SECRETS.jumpCloudApiKey, timeoutMs: 10_000 });
-    log(options.workflowBundle ? 'Starting the worker...' : 'Starting the worker (bundling the workflow code takes a few seconds)...');
+    const directory = new JumpCloudClient({
+      baseUrl: jumpcloud.baseUrl,
+      apiKey: SANDBOX_SECRETS.jumpCloudApiKey,
+      timeoutMs: 10_000,
+    });
+    log(
+      options.workflowBundle
+        ? 'Starting the worker...'
+        : 'Starting the worker (bundling the workflow code takes a few seconds)...',
+    );
     const worker = await createGrantWorker({
       connection: nativeConnection,
       namespace: NAMESPACE,
@@ -194,7 +202,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       shutdownGraceSeconds: 5,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
     });
-    const running = worker.run().catch((err: unknown) => log(`The worker stopped with an error: ${(err as Error).message}`));
+    const running = worker
+      .run()
+      .catch((err: unknown) => log(`The worker stopped with an error: ${(err as Error).message}`));
     cleanups.push({
       what: 'the worker',
       run: async () => {
@@ -204,7 +214,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
 
     const gateway = await buildApp({
-      config: { SLACK_SIGNING_SECRET: SANDBOX_SECRETS.slackSigningSecret, SLACK_APPROVAL_CHANNEL: SANDBOX_CHANNELS.approvals.id, SLACK_COMMAND: SLASH_COMMAND },
+      config: {
+        SLACK_SIGNING_SECRET: SANDBOX_SECRETS.slackSigningSecret,
+        SLACK_APPROVAL_CHANNEL: SANDBOX_CHANNELS.approvals.id,
+        SLACK_COMMAND: SLASH_COMMAND,
+      },
       policy,
       grants: createGrantService(client, taskQueue),
       directory,

@@ -75,7 +75,12 @@ export class SlackAppRequests {
     this.#settings = settings;
   }
 
-  async sendRaw(path: string, rawBody: string, headers: Record<string, string> = {}, signature: SignatureMode = 'valid'): Promise<GatewayResponse> {
+  async sendRaw(
+    path: string,
+    rawBody: string,
+    headers: Record<string, string> = {},
+    signature: SignatureMode = 'valid',
+  ): Promise<GatewayResponse> {
     const gatewayUrl = this.#settings.gatewayUrl();
     if (gatewayUrl === undefined) throw new Error('Slack stand-in: set gatewayUrl before sending requests to the app');
     const requestHeaders: Record<string, string> = {
@@ -88,7 +93,11 @@ export class SlackAppRequests {
       if (secret === undefined) throw new Error('Slack stand-in: signingSecret is needed to sign requests to the app');
       const timestamp = Math.floor(Date.now() / 1000) - (signature === 'stale' ? STALE_BY_SECONDS : 0);
       requestHeaders['x-slack-request-timestamp'] = String(timestamp);
-      requestHeaders['x-slack-signature'] = signSlackRequest(signature === 'forged' ? `${secret}-forged` : secret, timestamp, rawBody);
+      requestHeaders['x-slack-signature'] = signSlackRequest(
+        signature === 'forged' ? `${secret}-forged` : secret,
+        timestamp,
+        rawBody,
+      );
     }
     Object.assign(requestHeaders, headers);
 
@@ -111,11 +120,23 @@ export class SlackAppRequests {
       ackDeadlineMissed: elapsedMs > this.#settings.ackDeadlineMs,
       ...(json?.ok ? { json: json.value } : {}),
     };
-    this.#ws.changes.emit({ type: 'app-request', path, status: answer.status, elapsedMs, ackDeadlineMissed: answer.ackDeadlineMissed });
+    this.#ws.changes.emit({
+      type: 'app-request',
+      path,
+      status: answer.status,
+      elapsedMs,
+      ackDeadlineMissed: answer.ackDeadlineMissed,
+    });
     return answer;
   }
 
-  async sendSlashCommand(o: { userId: string; command?: string; text?: string; channelId?: string; signature?: SignatureMode }): Promise<GatewayResponse> {
+  async sendSlashCommand(o: {
+    userId: string;
+    command?: string;
+    text?: string;
+    channelId?: string;
+    signature?: SignatureMode;
+  }): Promise<GatewayResponse> {
     const ws = this.#ws;
     const user = this.#requireUser(o.userId);
     const channelId = o.channelId ?? ws.dmChannelFor(user.id);
@@ -136,7 +157,8 @@ export class SlackAppRequests {
       trigger_id: ws.mintTriggerId(user.id),
     }).toString();
     const response = await this.sendRaw('/slack/commands', body, {}, o.signature ?? 'valid');
-    if (response.status === 200 && !response.ackDeadlineMissed) this.#showSlashCommandAck(response, channelId, user.id, responseToken);
+    if (response.status === 200 && !response.ackDeadlineMissed)
+      this.#showSlashCommandAck(response, channelId, user.id, responseToken);
     return response;
   }
 
@@ -149,7 +171,11 @@ export class SlackAppRequests {
   }): Promise<GatewayResponse> {
     const ws = this.#ws;
     const user = this.#requireUser(o.userId);
-    const source = o.message ? { kind: 'message' as const, message: o.message } : o.view ? { kind: 'view' as const, view: this.#requireOpenView(o.view, user.id) } : undefined;
+    const source = o.message
+      ? { kind: 'message' as const, message: o.message }
+      : o.view
+        ? { kind: 'view' as const, view: this.#requireOpenView(o.view, user.id) }
+        : undefined;
     if (!source) throw new Error('Slack stand-in: sendBlockActions needs the message or the view that was clicked');
     const blocks = source.kind === 'message' ? source.message.blocks : source.view.view.blocks;
     const actionTs = ws.ids.actionTs();
@@ -180,7 +206,12 @@ export class SlackAppRequests {
     if (source.kind === 'message') {
       const { message } = source;
       const isEphemeral = message.ephemeralTo !== undefined;
-      payload.container = { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: isEphemeral };
+      payload.container = {
+        type: 'message',
+        message_ts: message.ts,
+        channel_id: message.channel,
+        is_ephemeral: isEphemeral,
+      };
       payload.channel = { id: message.channel, name: ws.resolveChannel(message.channel)?.name ?? 'unknown' };
       payload.message = withoutUndefined({
         type: 'message',
@@ -194,14 +225,21 @@ export class SlackAppRequests {
         thread_ts: message.threadTs,
       });
       payload.state = { values: {} };
-      payload.response_url = this.#responseUrl(ws.mintResponseUrl({ channel: message.channel, userId: user.id, messageTs: message.ts }));
+      payload.response_url = this.#responseUrl(
+        ws.mintResponseUrl({ channel: message.channel, userId: user.id, messageTs: message.ts }),
+      );
     } else {
       payload.container = { type: 'view', view_id: source.view.id };
       payload.view = { ...source.view.view, hash: source.view.hash };
       payload.state = { values: {} };
     }
     payload.actions = actions;
-    return this.sendRaw('/slack/interactions', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {}, o.signature ?? 'valid');
+    return this.sendRaw(
+      '/slack/interactions',
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      {},
+      o.signature ?? 'valid',
+    );
   }
 
   async sendViewSubmission(o: {
@@ -225,7 +263,12 @@ export class SlackAppRequests {
       enterprise: null,
       is_enterprise_install: false,
     };
-    const response = await this.sendRaw('/slack/interactions', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {}, o.signature ?? 'valid');
+    const response = await this.sendRaw(
+      '/slack/interactions',
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      {},
+      o.signature ?? 'valid',
+    );
     this.#applyViewSubmissionAck(response, opened);
     return response;
   }
@@ -249,7 +292,8 @@ export class SlackAppRequests {
     const live = this.#ws.findView(view.id);
     if (!live) throw new Error(`Slack stand-in: unknown view ${view.id}`);
     if (live.closedAt !== undefined) throw new Error(`Slack stand-in: view ${view.id} is closed`);
-    if (live.userId !== userId) throw new Error(`Slack stand-in: view ${view.id} belongs to ${live.userId}, not ${userId}`);
+    if (live.userId !== userId)
+      throw new Error(`Slack stand-in: view ${view.id} belongs to ${live.userId}, not ${userId}`);
     return live;
   }
 
@@ -268,7 +312,12 @@ export class SlackAppRequests {
       inChannel = ack.response_type === 'in_channel';
     }
     if (content.text === undefined && content.blocks === undefined) return;
-    const message = this.#ws.post({ channel: channelId, ...content, postedBy: 'bot', ephemeralTo: inChannel ? undefined : userId });
+    const message = this.#ws.post({
+      channel: channelId,
+      ...content,
+      postedBy: 'bot',
+      ephemeralTo: inChannel ? undefined : userId,
+    });
     const state = this.#ws.responseUrl(responseToken);
     if (state) state.lastMessageTs = message.ts;
   }
@@ -286,7 +335,10 @@ export class SlackAppRequests {
     switch (ack.response_action) {
       case 'errors':
         if (isPlainObject(ack.errors)) {
-          ws.showViewErrors(opened, Object.fromEntries(Object.entries(ack.errors).map(([blockId, text]) => [blockId, String(text)])));
+          ws.showViewErrors(
+            opened,
+            Object.fromEntries(Object.entries(ack.errors).map(([blockId, text]) => [blockId, String(text)])),
+          );
         }
         return;
       case 'update':

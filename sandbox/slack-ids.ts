@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
 function randomHex(length: number): string {
-  return randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+  return randomBytes(Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length);
 }
 
 /** The identifiers Slack hands out, in Slack's formats. */

@@ -30,14 +30,22 @@ function flag(value: unknown): boolean {
  * A POST to a response_url: replace or delete the message the interaction came from, or post a new message —
  * ephemeral to the user by default, in the channel with `response_type: 'in_channel'`.
  */
-export function answerResponseUrlPost(ws: SlackWorkspace, token: string, rawBody: string, policy: ResponseUrlPolicy): ResponseUrlAnswer {
+export function answerResponseUrlPost(
+  ws: SlackWorkspace,
+  token: string,
+  rawBody: string,
+  policy: ResponseUrlPolicy,
+): ResponseUrlAnswer {
   const json = tryParseJson(rawBody);
   const posted = json.ok && isPlainObject(json.value) ? json.value : { raw: rawBody };
   const state = ws.responseUrl(token);
   if (!state) return { status: 404, body: { ok: false, error: 'invalid_url' }, posted };
-  if (Date.now() - state.mintedAt > policy.ttlMs) return { status: policy.exhaustedStatus, body: { ok: false, error: 'expired_url' }, posted };
-  if (state.uses >= policy.maxUses) return { status: policy.exhaustedStatus, body: { ok: false, error: 'used_url' }, posted };
-  if (!json.ok || !isPlainObject(json.value)) return { status: 400, body: { ok: false, error: 'invalid_payload' }, posted };
+  if (Date.now() - state.mintedAt > policy.ttlMs)
+    return { status: policy.exhaustedStatus, body: { ok: false, error: 'expired_url' }, posted };
+  if (state.uses >= policy.maxUses)
+    return { status: policy.exhaustedStatus, body: { ok: false, error: 'used_url' }, posted };
+  if (!json.ok || !isPlainObject(json.value))
+    return { status: 400, body: { ok: false, error: 'invalid_payload' }, posted };
 
   const payload = json.value;
   const text = typeof payload.text === 'string' ? payload.text : undefined;

@@ -4,7 +4,16 @@ import { EventStreamHub } from './event-stream';
 import { serveFaultControl } from './fault-control-routes';
 import { FaultInjector } from './fault-injector';
 import { applyFaults } from './fault-response';
-import { CORS_HEADERS, headerValue, isPlainObject, readRawBody, sendEmpty, sendJson, sendText, tryParseJson } from './http-io';
+import {
+  CORS_HEADERS,
+  headerValue,
+  isPlainObject,
+  readRawBody,
+  sendEmpty,
+  sendJson,
+  sendText,
+  tryParseJson,
+} from './http-io';
 import { startLoopbackServer } from './loopback-server';
 import { type ActionInput, type GatewayResponse, type SignatureMode, SlackAppRequests } from './slack-app-requests';
 import { answerResponseUrlPost, type ResponseUrlPolicy } from './slack-response-url';
@@ -23,7 +32,14 @@ import { serveStaticFile } from './static-files';
 
 export type { GatewayResponse, SignatureMode } from './slack-app-requests';
 export type { ResponseUrlPolicy } from './slack-response-url';
-export type { OpenedView, ResponseUrlPost, SlackApiCall, SlackChangeEvent, SlackUser, StoredMessage } from './slack-workspace';
+export type {
+  OpenedView,
+  ResponseUrlPost,
+  SlackApiCall,
+  SlackChangeEvent,
+  SlackUser,
+  StoredMessage,
+} from './slack-workspace';
 
 type Signature = Exclude<SignatureMode, 'none'>;
 
@@ -52,10 +68,32 @@ export interface SlackStandIn {
   /** resolves when predicate returns a value other than undefined/false/null (re-checked on every change), rejects after timeoutMs with a message naming `what` */
   waitFor<T>(what: string, predicate: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   onChange(listener: (e: SlackChangeEvent) => void): () => void;
-  sendSlashCommand(o: { userId: string; command?: string; text?: string; channelId?: string; signature?: Signature }): Promise<GatewayResponse>;
-  sendBlockActions(o: { userId: string; actions: ActionInput[]; message?: StoredMessage; view?: OpenedView; signature?: Signature }): Promise<GatewayResponse>;
-  sendViewSubmission(o: { userId: string; view: OpenedView; values: Record<string, Record<string, unknown>>; signature?: Signature }): Promise<GatewayResponse>;
-  sendRaw(path: string, rawBody: string, headers?: Record<string, string>, signature?: SignatureMode): Promise<GatewayResponse>;
+  sendSlashCommand(o: {
+    userId: string;
+    command?: string;
+    text?: string;
+    channelId?: string;
+    signature?: Signature;
+  }): Promise<GatewayResponse>;
+  sendBlockActions(o: {
+    userId: string;
+    actions: ActionInput[];
+    message?: StoredMessage;
+    view?: OpenedView;
+    signature?: Signature;
+  }): Promise<GatewayResponse>;
+  sendViewSubmission(o: {
+    userId: string;
+    view: OpenedView;
+    values: Record<string, Record<string, unknown>>;
+    signature?: Signature;
+  }): Promise<GatewayResponse>;
+  sendRaw(
+    path: string,
+    rawBody: string,
+    headers?: Record<string, string>,
+    signature?: SignatureMode,
+  ): Promise<GatewayResponse>;
   close(): Promise<void>;
 }
 
@@ -160,7 +198,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
     requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
   });
 
-  async function handleWebApi(req: IncomingMessage, res: ServerResponse, url: URL, closing: AbortSignal): Promise<void> {
+  async function handleWebApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    closing: AbortSignal,
+  ): Promise<void> {
     const method = decodeURIComponent(url.pathname.slice('/api/'.length));
     const rawBody = await readRawBody(req);
     const parsed = parseWebApiRequest({
@@ -169,10 +212,19 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
       query: url.searchParams,
       authorization: headerValue(req, 'authorization'),
     });
-    const call: SlackApiCall = { method, args: parsed.ok ? parsed.args : { raw: rawBody }, at: Date.now(), ok: false, httpStatus: 0 };
+    const call: SlackApiCall = {
+      method,
+      args: parsed.ok ? parsed.args : { raw: rawBody },
+      at: Date.now(),
+      ok: false,
+      httpStatus: 0,
+    };
     if (parsed.ok && parsed.token !== undefined) call.token = parsed.token;
 
-    const effect = await applyFaults(faults, { method, path: url.pathname }, res, { defaultBody: slackFaultBody, signal: closing });
+    const effect = await applyFaults(faults, { method, path: url.pathname }, res, {
+      defaultBody: slackFaultBody,
+      signal: closing,
+    });
     if (effect.terminalStatus !== undefined) {
       call.httpStatus = effect.terminalStatus;
       const body = effect.terminalBody;
@@ -180,7 +232,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
       if (effect.terminalStatus === 0) call.error = 'connection_dropped';
       else if (isPlainObject(body) && typeof body.error === 'string') call.error = body.error;
     } else {
-      const reply = parsed.ok ? callWebApiMethod(ws, webApi, method, parsed.args, parsed.token) : { body: { ok: false, error: parsed.error }, headers: {} };
+      const reply = parsed.ok
+        ? callWebApiMethod(ws, webApi, method, parsed.args, parsed.token)
+        : { body: { ok: false, error: parsed.error }, headers: {} };
       sendJson(res, 200, reply.body, reply.headers);
       call.httpStatus = 200;
       call.ok = reply.body.ok;
@@ -190,11 +244,25 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
     log?.(`Slack ${method} → ${call.ok ? 'ok' : (call.error ?? 'failed')} (HTTP ${call.httpStatus})`);
   }
 
-  async function handleResponseUrl(req: IncomingMessage, res: ServerResponse, url: URL, token: string, closing: AbortSignal): Promise<void> {
+  async function handleResponseUrl(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    token: string,
+    closing: AbortSignal,
+  ): Promise<void> {
     const rawBody = await readRawBody(req);
     const json = tryParseJson(rawBody);
-    const post: ResponseUrlPost = { id: token, body: json.ok && isPlainObject(json.value) ? json.value : { raw: rawBody }, at: Date.now(), status: 0 };
-    const effect = await applyFaults(faults, { method: 'response_url', path: url.pathname }, res, { defaultBody: slackFaultBody, signal: closing });
+    const post: ResponseUrlPost = {
+      id: token,
+      body: json.ok && isPlainObject(json.value) ? json.value : { raw: rawBody },
+      at: Date.now(),
+      status: 0,
+    };
+    const effect = await applyFaults(faults, { method: 'response_url', path: url.pathname }, res, {
+      defaultBody: slackFaultBody,
+      signal: closing,
+    });
     if (effect.terminalStatus !== undefined) {
       post.status = effect.terminalStatus;
     } else {
@@ -240,8 +308,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
     const state = () => ({ ...ws.snapshot(), responseUrlPosts: ws.responseUrlPosts, gatewayUrl });
     if (method === 'GET' && path === '/_control/state') return sendJson(res, 200, state(), CORS_HEADERS);
     if (method === 'GET' && path === '/_control/calls') return sendJson(res, 200, ws.calls, CORS_HEADERS);
-    if (method === 'GET' && path === '/_control/page-config' && opts.pageConfig) return sendJson(res, 200, opts.pageConfig(), CORS_HEADERS);
-    if (method === 'GET' && path === '/_control/events') return events.open(req, res, { event: 'snapshot', data: state() });
+    if (method === 'GET' && path === '/_control/page-config' && opts.pageConfig)
+      return sendJson(res, 200, opts.pageConfig(), CORS_HEADERS);
+    if (method === 'GET' && path === '/_control/events')
+      return events.open(req, res, { event: 'snapshot', data: state() });
     if (await serveFaultControl(faults, req, res, path)) return;
     if (method === 'POST' && path === '/_control/slash-commands') {
       const input = slashCommandSchema.safeParse(await readControlJson(req));
@@ -265,7 +335,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
       const input = viewSubmissionSchema.safeParse(await readControlJson(req));
       if (!input.success) return sendJson(res, 400, { message: z.prettifyError(input.error) }, CORS_HEADERS);
       const { userId, viewId, values, signature } = input.data;
-      return controlAction(res, () => appRequests.sendViewSubmission({ userId, view: findView(viewId), values, signature }));
+      return controlAction(res, () =>
+        appRequests.sendViewSubmission({ userId, view: findView(viewId), values, signature }),
+      );
     }
     if (method === 'POST' && path === '/_control/view-closures') {
       // The user dismissed their modal (Cancel or ×). The app hears nothing unless the view asked for notify_on_close,
@@ -273,7 +345,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
       const input = viewClosureSchema.safeParse(await readControlJson(req));
       if (!input.success) return sendJson(res, 400, { message: z.prettifyError(input.error) }, CORS_HEADERS);
       const view = ws.findView(input.data.viewId);
-      if (!view || view.userId !== input.data.userId) return sendJson(res, 404, { message: `no view ${input.data.viewId} of ${input.data.userId}` }, CORS_HEADERS);
+      if (!view || view.userId !== input.data.userId)
+        return sendJson(res, 404, { message: `no view ${input.data.viewId} of ${input.data.userId}` }, CORS_HEADERS);
       ws.closeView(view);
       return sendEmpty(res, 204, CORS_HEADERS);
     }
@@ -287,7 +360,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
       if (path.startsWith('/_control/')) return handleControl(req, res, path);
       if (path.startsWith('/api/')) return handleWebApi(req, res, url, closing);
       const responseToken = /^\/response\/([^/]+)$/.exec(path)?.[1];
-      if (responseToken !== undefined && req.method === 'POST') return handleResponseUrl(req, res, url, responseToken, closing);
+      if (responseToken !== undefined && req.method === 'POST')
+        return handleResponseUrl(req, res, url, responseToken, closing);
       if (opts.staticDir !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
         if (await serveStaticFile(opts.staticDir, path, res)) return;
       }

@@ -14,8 +14,7 @@ export interface WebApiSettings {
 }
 
 export type ParsedWebApiRequest =
-  | { ok: true; args: Record<string, unknown>; token: string | undefined }
-  | { ok: false; error: string };
+  { ok: true; args: Record<string, unknown>; token: string | undefined } | { ok: false; error: string };
 
 /** Arguments that carry JSON inside form fields (the WebClient JSON-encodes objects and arrays). */
 const JSON_FIELDS = new Set(['blocks', 'view', 'attachments', 'metadata']);
@@ -77,12 +76,17 @@ function blocksArg(args: Record<string, unknown>): unknown[] | undefined | { err
   const value = args.blocks;
   if (value === undefined || value === '') return undefined;
   if (!Array.isArray(value)) return { error: 'invalid_blocks_format' };
-  if (value.some((block) => !isPlainObject(block) || typeof block.type !== 'string')) return { error: 'invalid_blocks' };
+  if (value.some((block) => !isPlainObject(block) || typeof block.type !== 'string'))
+    return { error: 'invalid_blocks' };
   return value;
 }
 
 /** The bot's own, non-ephemeral message named by `channel` + `ts`, as chat.update and chat.delete look it up. */
-function ownMessageArg(ws: SlackWorkspace, args: Record<string, unknown>, notOwnError: string): { message: StoredMessage; channelId: string } | { failure: Reply } {
+function ownMessageArg(
+  ws: SlackWorkspace,
+  args: Record<string, unknown>,
+  notOwnError: string,
+): { message: StoredMessage; channelId: string } | { failure: Reply } {
   const channel = ws.resolveChannel(stringArg(args, 'channel') ?? '');
   if (!channel) return { failure: fail('channel_not_found') };
   const message = ws.findMessage(channel.id, stringArg(args, 'ts') ?? '');
@@ -165,7 +169,12 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
       if (!channel) return fail('channel_not_found');
       const content = messageContent(args);
       if ('error' in content) return fail(content.error);
-      const message = ws.post({ channel: channel.id, ...content, postedBy: 'bot', threadTs: stringArg(args, 'thread_ts') });
+      const message = ws.post({
+        channel: channel.id,
+        ...content,
+        postedBy: 'bot',
+        threadTs: stringArg(args, 'thread_ts'),
+      });
       return { ok: true, channel: channel.id, ts: message.ts, message: botMessage(ws, message) };
     },
   },
@@ -180,7 +189,13 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
       const content = messageContent(args);
       if ('error' in content) return fail(content.error);
       ws.editMessage(message, content);
-      return { ok: true, channel: channelId, ts: message.ts, text: message.text ?? '', message: botMessage(ws, message) };
+      return {
+        ok: true,
+        channel: channelId,
+        ts: message.ts,
+        text: message.text ?? '',
+        message: botMessage(ws, message),
+      };
     },
   },
 
@@ -194,7 +209,13 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
       if (!ws.user(userId)) return fail('user_not_in_channel');
       const content = messageContent(args);
       if ('error' in content) return fail(content.error);
-      const message = ws.post({ channel: channel.id, ...content, postedBy: 'bot', ephemeralTo: userId, threadTs: stringArg(args, 'thread_ts') });
+      const message = ws.post({
+        channel: channel.id,
+        ...content,
+        postedBy: 'bot',
+        ephemeralTo: userId,
+        threadTs: stringArg(args, 'thread_ts'),
+      });
       return { ok: true, message_ts: message.ts };
     },
   },
@@ -214,14 +235,19 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
     scope: 'im:write',
     run: (ws, args) => {
       const channelId = stringArg(args, 'channel');
-      const userIds = (stringArg(args, 'users') ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+      const userIds = (stringArg(args, 'users') ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
       if (channelId !== undefined && userIds.length === 0) {
         const channel = ws.resolveChannel(channelId);
         return channel ? { ok: true, channel: { id: channel.id } } : fail('channel_not_found');
       }
       if (userIds.length === 0) return fail('users_list_not_supplied');
       if (userIds.length > 1) {
-        return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] the stand-in models one-to-one DMs only'] } });
+        return fail('invalid_arguments', {
+          response_metadata: { messages: ['[ERROR] the stand-in models one-to-one DMs only'] },
+        });
       }
       const userId = userIds[0] ?? '';
       const user = ws.user(userId);
@@ -255,9 +281,15 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
     run: (ws, args) => {
       const view = args.view;
       if (!isPlainObject(view) || (view.type !== undefined && view.type !== 'modal')) return invalidView();
-      const exchange = ws.exchangeTrigger(stringArg(args, 'trigger_id') ?? stringArg(args, 'interactivity_pointer') ?? '');
+      const exchange = ws.exchangeTrigger(
+        stringArg(args, 'trigger_id') ?? stringArg(args, 'interactivity_pointer') ?? '',
+      );
       if (!exchange.ok) return fail(exchange.error);
-      if (typeof view.external_id === 'string' && view.external_id !== '' && ws.findViewByExternalId(view.external_id)) {
+      if (
+        typeof view.external_id === 'string' &&
+        view.external_id !== '' &&
+        ws.findViewByExternalId(view.external_id)
+      ) {
         return fail('duplicate_external_id');
       }
       return { ok: true, view: ws.openView(exchange.userId, view).view };
@@ -271,7 +303,8 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
       if (!isPlainObject(view)) return invalidView();
       const viewId = stringArg(args, 'view_id');
       const externalId = stringArg(args, 'external_id');
-      const opened = viewId !== undefined && viewId !== '' ? ws.findView(viewId) : ws.findViewByExternalId(externalId ?? '');
+      const opened =
+        viewId !== undefined && viewId !== '' ? ws.findView(viewId) : ws.findViewByExternalId(externalId ?? '');
       if (!opened || opened.closedAt !== undefined) return fail('not_found');
       const hash = stringArg(args, 'hash');
       if (hash !== undefined && hash !== '' && hash !== opened.hash) return fail('hash_conflict');
@@ -285,7 +318,9 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
     run: (ws, args) => {
       const view = args.view;
       if (!isPlainObject(view)) return invalidView();
-      const exchange = ws.exchangeTrigger(stringArg(args, 'trigger_id') ?? stringArg(args, 'interactivity_pointer') ?? '');
+      const exchange = ws.exchangeTrigger(
+        stringArg(args, 'trigger_id') ?? stringArg(args, 'interactivity_pointer') ?? '',
+      );
       if (!exchange.ok) return fail(exchange.error);
       const top = ws.topView(exchange.userId);
       if (!top) return fail('not_found');

@@ -193,7 +193,14 @@ export class SlackWorkspace {
     return undefined;
   }
 
-  post(input: { channel: string; text?: string; blocks?: unknown[]; postedBy: string; ephemeralTo?: string; threadTs?: string }): StoredMessage {
+  post(input: {
+    channel: string;
+    text?: string;
+    blocks?: unknown[];
+    postedBy: string;
+    ephemeralTo?: string;
+    threadTs?: string;
+  }): StoredMessage {
     const message: StoredMessage = { ...dropUndefined(input), ts: this.ids.messageTs(), updates: 0 };
     this.#messages.push(message);
     this.changes.emit({ type: 'message-posted', message: copy(message) });
@@ -252,7 +259,8 @@ export class SlackWorkspace {
   openView(userId: string, definition: Record<string, unknown>, stackedOn?: OpenedView): OpenedView {
     const id = this.ids.viewId();
     const hash = this.ids.viewHash();
-    const externalId = typeof definition.external_id === 'string' && definition.external_id !== '' ? definition.external_id : undefined;
+    const externalId =
+      typeof definition.external_id === 'string' && definition.external_id !== '' ? definition.external_id : undefined;
     const opened: OpenedView = {
       id,
       userId,
@@ -299,7 +307,8 @@ export class SlackWorkspace {
       rootViewId: String(opened.view.root_view_id ?? opened.id),
       previousViewId: (opened.view.previous_view_id as string | null | undefined) ?? null,
     });
-    const externalId = typeof definition.external_id === 'string' && definition.external_id !== '' ? definition.external_id : undefined;
+    const externalId =
+      typeof definition.external_id === 'string' && definition.external_id !== '' ? definition.external_id : undefined;
     if (externalId === undefined) delete opened.externalId;
     else opened.externalId = externalId;
     delete opened.errors;

@@ -51,7 +51,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeCliArgs(),
   ];
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  const child = spawn(options.cliPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -100,7 +103,8 @@ async function waitUntilServing(address: string, exited: Promise<number | null>,
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`not reachable at ${address} after ${timeoutMs} ms: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`not reachable at ${address} after ${timeoutMs} ms: ${(err as Error).message}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -112,7 +116,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

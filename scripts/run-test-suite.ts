@@ -22,11 +22,15 @@ function testFiles(dir: string): string[] {
 async function main(): Promise<number> {
   const cliPath = process.env.TEMPORAL_CLI_PATH;
   if (!cliPath) {
-    console.error('TEMPORAL_CLI_PATH is not set. Run the suite with `npm test`, which builds the Temporal CLI if needed.');
+    console.error(
+      'TEMPORAL_CLI_PATH is not set. Run the suite with `npm test`, which builds the Temporal CLI if needed.',
+    );
     return 1;
   }
   const filter = process.argv.slice(2);
-  const files = testFiles(join(root, 'test')).filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
+  const files = testFiles(join(root, 'test')).filter(
+    (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
+  );
   console.log(`Starting the Temporal dev server (${cliPath})...`);
   const server = await startTemporalDevServer({ cliPath });
   console.log(`Temporal dev server at ${server.address}; running ${files.length} test files.`);
@@ -34,7 +38,13 @@ async function main(): Promise<number> {
     return await new Promise<number>((resolve) => {
       const runner = spawn(
         process.execPath,
-        ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, ...files.map((f) => relative(root, f))],
+        [
+          '--import',
+          'tsx',
+          '--test',
+          `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+          ...files.map((f) => relative(root, f)),
+        ],
         { cwd: root, stdio: 'inherit', env: { ...process.env, JIT_TEST_TEMPORAL_ADDRESS: server.address } },
       );
       runner.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

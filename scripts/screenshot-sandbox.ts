@@ -23,7 +23,9 @@ function slackUserId(name: string): string {
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const temporalCliPath = process.env.TEMPORAL_CLI_PATH || execFileSync('bash', [path.join(root, 'scripts', 'ensure-temporal-cli.sh')], { encoding: 'utf8' }).trim();
+  const temporalCliPath =
+    process.env.TEMPORAL_CLI_PATH ||
+    execFileSync('bash', [path.join(root, 'scripts', 'ensure-temporal-cli.sh')], { encoding: 'utf8' }).trim();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jit-sandbox-screenshot-'));
   const sandbox = await startSandbox({ temporalCliPath, dataDir, log: (line) => console.log(line) });
   const browser = await launchChromium();
@@ -33,7 +35,11 @@ async function main(): Promise<void> {
 
     await driver.actAs(slackUserId('ada'));
     await driver.type('/jit');
-    await driver.fillRequestForm({ groupName: DEMO_GROUPS.prodDbReadonly.name, duration: '1h', justification: 'Investigating INC-4711: slow checkout queries' });
+    await driver.fillRequestForm({
+      groupName: DEMO_GROUPS.prodDbReadonly.name,
+      duration: '1h',
+      justification: 'Investigating INC-4711: slow checkout queries',
+    });
     await driver.submitModal();
 
     await driver.actAs(slackUserId('margaret'));
@@ -43,7 +49,11 @@ async function main(): Promise<void> {
 
     await driver.actAs(slackUserId('grace'));
     await driver.type('/jit');
-    await driver.fillRequestForm({ groupName: DEMO_GROUPS.prodK8sAdmin.name, duration: '15m', justification: 'Rolling out the ingress fix for INC-4712' });
+    await driver.fillRequestForm({
+      groupName: DEMO_GROUPS.prodK8sAdmin.name,
+      duration: '15m',
+      justification: 'Rolling out the ingress fix for INC-4712',
+    });
     await driver.submitModal();
 
     await driver.actAs(slackUserId('margaret'));

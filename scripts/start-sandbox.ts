@@ -12,11 +12,13 @@ import { gatewayLoggerOptions } from '../gateway/logger';
 import { PortInUseError, type SandboxPorts, startSandbox } from '../sandbox/sandbox-system';
 
 const root = path.join(__dirname, '..');
-const port = (fallback: number) => z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(fallback);
+const port = (fallback: number) =>
+  z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(fallback);
 
 const sandboxEnvSchema = z.object({
   TEMPORAL_CLI_PATH: z.string({
-    error: 'is required (the temporal binary: `npm start` finds or builds it, or run `bash scripts/ensure-temporal-cli.sh`)',
+    error:
+      'is required (the temporal binary: `npm start` finds or builds it, or run `bash scripts/ensure-temporal-cli.sh`)',
   }),
   SANDBOX_TEMPORAL_PORT: port(7233),
   SANDBOX_TEMPORAL_UI_PORT: port(8233),
@@ -46,7 +48,9 @@ function say(line: string): void {
 function temporalLogLine({ level, message, meta }: LogEntry): string {
   const fields = meta ?? {};
   const error = fields.error instanceof Error ? fields.error.message : fields.error;
-  const details = [fields.activityType ?? fields.what, fields.workflowId, error].filter((part) => typeof part === 'string' && part !== '');
+  const details = [fields.activityType ?? fields.what, fields.workflowId, error].filter(
+    (part) => typeof part === 'string' && part !== '',
+  );
   return `Temporal ${level.toLowerCase()}: ${message}${details.length > 0 ? ` (${details.join('; ')})` : ''}`;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test command: installs what is missing, then lint, typecheck and the suite on a real Temporal server.
+# The whole test command: installs what is missing, then the format check, lint, typecheck and the suite on a real Temporal server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,8 @@ bash scripts/ensure-system-packages.sh
 TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal-cli.sh)"
 export TEMPORAL_CLI_PATH
 
+echo "Format..."
+npx prettier --check --log-level warn .
 echo "Lint..."
 npx eslint --max-warnings=0 .
 echo "Typecheck..."

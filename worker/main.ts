@@ -11,7 +11,11 @@ async function run(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('INFO') });
 
   const activities = createActivities({
-    directory: new JumpCloudClient({ baseUrl: config.JUMPCLOUD_API_URL, apiKey: config.JUMPCLOUD_API_KEY, orgId: config.JUMPCLOUD_ORG_ID }),
+    directory: new JumpCloudClient({
+      baseUrl: config.JUMPCLOUD_API_URL,
+      apiKey: config.JUMPCLOUD_API_KEY,
+      orgId: config.JUMPCLOUD_ORG_ID,
+    }),
     slack: createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

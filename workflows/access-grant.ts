@@ -184,7 +184,11 @@ function membershipActivities(input: GrantInput) {
   // No maximumAttempts and no scheduleToClose: a grant's membership change retries until it happens.
   return wf.proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: `${Math.min(1, maxInterval)} seconds`, backoffCoefficient: 2, maximumInterval: `${maxInterval} seconds` },
+    retry: {
+      initialInterval: `${Math.min(1, maxInterval)} seconds`,
+      backoffCoefficient: 2,
+      maximumInterval: `${maxInterval} seconds`,
+    },
   });
 }
 

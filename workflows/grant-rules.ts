@@ -3,7 +3,8 @@ import { type DecisionInput, type GrantInput, type GrantState, type RevokeInput 
 /** Why the input cannot become a grant, or undefined. Enforced in the workflow whatever the caller checked. */
 export function inputProblem(input: GrantInput): string | undefined {
   const { durationSeconds, policy } = input;
-  if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) return 'the duration must be a positive number of seconds';
+  if (!Number.isFinite(durationSeconds) || durationSeconds <= 0)
+    return 'the duration must be a positive number of seconds';
   if (durationSeconds > policy.maxDurationSeconds) {
     return `the duration ${durationSeconds}s exceeds the group's maximum of ${policy.maxDurationSeconds}s`;
   }
@@ -14,8 +15,13 @@ export function inputProblem(input: GrantInput): string | undefined {
 }
 
 /** Why this decision is refused, or undefined. Runs in the Update's synchronous validator: state only, no I/O. */
-export function decisionRefusal(state: GrantState, policy: GrantInput['policy'], input: DecisionInput): string | undefined {
-  if (input.decision !== 'approve' && input.decision !== 'reject') return `unknown decision "${String(input.decision)}"`;
+export function decisionRefusal(
+  state: GrantState,
+  policy: GrantInput['policy'],
+  input: DecisionInput,
+): string | undefined {
+  if (input.decision !== 'approve' && input.decision !== 'reject')
+    return `unknown decision "${String(input.decision)}"`;
   if (state.status !== 'PENDING_APPROVAL') return alreadyClosedReason(state);
   const decider = input.deciderSlackUserId;
   const isRequester = decider === state.requester.slackUserId;

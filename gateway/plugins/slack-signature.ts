@@ -23,14 +23,20 @@ export type SlackSignatureCheck = { ok: true } | { ok: false; reason: string };
 
 /** Checks Slack's v0 signature: `v0=` + hex HMAC-SHA256(signing secret, `v0:{timestamp}:{raw body}`), within ±5 minutes. */
 export function verifySlackSignature(input: SlackSignatureInput): SlackSignatureCheck {
-  if (!input.timestamp || !/^\d{1,12}$/.test(input.timestamp)) return { ok: false, reason: 'missing or malformed X-Slack-Request-Timestamp' };
+  if (!input.timestamp || !/^\d{1,12}$/.test(input.timestamp))
+    return { ok: false, reason: 'missing or malformed X-Slack-Request-Timestamp' };
   if (Math.abs(input.nowSeconds - Number(input.timestamp)) > SLACK_TIMESTAMP_TOLERANCE_SECONDS) {
     return { ok: false, reason: 'X-Slack-Request-Timestamp is more than 5 minutes away from now' };
   }
-  if (!input.signature || !/^v0=[0-9a-f]{64}$/.test(input.signature)) return { ok: false, reason: 'missing or malformed X-Slack-Signature' };
-  const expected = createHmac('sha256', input.signingSecret).update(`v0:${input.timestamp}:${input.rawBody}`, 'utf8').digest();
+  if (!input.signature || !/^v0=[0-9a-f]{64}$/.test(input.signature))
+    return { ok: false, reason: 'missing or malformed X-Slack-Signature' };
+  const expected = createHmac('sha256', input.signingSecret)
+    .update(`v0:${input.timestamp}:${input.rawBody}`, 'utf8')
+    .digest();
   const given = Buffer.from(input.signature.slice(3), 'hex');
-  return timingSafeEqual(expected, given) ? { ok: true } : { ok: false, reason: 'X-Slack-Signature does not match the body' };
+  return timingSafeEqual(expected, given)
+    ? { ok: true }
+    : { ok: false, reason: 'X-Slack-Signature does not match the body' };
 }
 
 export interface SlackSignatureOptions {
@@ -62,13 +68,18 @@ export const slackSignature: FastifyPluginAsync<SlackSignatureOptions> = async (
   const now = options.now ?? Date.now;
   scope.decorateRequest('slackRawBody', '');
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: SLACK_BODY_LIMIT_BYTES }, (_req, body, done) => {
-    done(null, body);
-  });
+  scope.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: SLACK_BODY_LIMIT_BYTES },
+    (_req, body, done) => {
+      done(null, body);
+    },
+  );
   scope.addHook('preValidation', async (request: FastifyRequest) => {
     const rawBody = typeof request.body === 'string' ? request.body : '';
     request.slackRawBody = rawBody;
-    if (request.routeOptions.config.allowUnsignedSslCheck && new URLSearchParams(rawBody).get('ssl_check') === '1') return;
+    if (request.routeOptions.config.allowUnsignedSslCheck && new URLSearchParams(rawBody).get('ssl_check') === '1')
+      return;
     const check = verifySlackSignature({
       signingSecret: options.signingSecret,
       timestamp: headerValue(request.headers['x-slack-request-timestamp']),

@@ -4,7 +4,10 @@ import { type FastifyPluginAsync } from 'fastify';
 const READINESS_TIMEOUT_MS = 2000;
 
 /** `GET /healthz`: the process is alive. `GET /readyz`: it can do its job, i.e. Temporal answers. */
-export const healthRoutes: FastifyPluginAsync<{ temporalReady: () => Promise<boolean> }> = async (scope, { temporalReady }) => {
+export const healthRoutes: FastifyPluginAsync<{ temporalReady: () => Promise<boolean> }> = async (
+  scope,
+  { temporalReady },
+) => {
   scope.get('/healthz', async () => ({ status: 'ok' }));
 
   scope.get('/readyz', async (request, reply) => {

@@ -18,7 +18,10 @@ export const slackCommandRoutes: FastifyPluginAsync<{ services: GatewayServices 
 
     const command = parsePayload(slashCommandSchema, form, 'slash command');
     if (command.command !== commandName) {
-      throw new GatewayRequestError(400, `unknown command "${command.command.slice(0, 40)}" (this app answers ${commandName})`);
+      throw new GatewayRequestError(
+        400,
+        `unknown command "${command.command.slice(0, 40)}" (this app answers ${commandName})`,
+      );
     }
     const [subcommand = ''] = command.text.trim().split(/\s+/);
     switch (subcommand.toLowerCase()) {

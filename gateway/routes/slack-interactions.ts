@@ -8,7 +8,10 @@ import { submitRequestForm } from '../request-flow';
 import { blockActionsSchema, interactionEnvelopeSchema, parsePayload, viewSubmissionSchema } from '../slack-payloads';
 
 /** `POST /slack/interactions`: button clicks and modal submissions, each answered within Slack's 3 s. */
-export const slackInteractionRoutes: FastifyPluginAsync<{ services: GatewayServices }> = async (scope, { services }) => {
+export const slackInteractionRoutes: FastifyPluginAsync<{ services: GatewayServices }> = async (
+  scope,
+  { services },
+) => {
   scope.post('/slack/interactions', async (request, reply) => {
     const { payload } = parseFormBody(request.slackRawBody);
     if (payload === undefined) throw new GatewayRequestError(400, 'missing form field "payload"');

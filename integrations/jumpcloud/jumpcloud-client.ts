@@ -53,12 +53,24 @@ export class JumpCloudClient {
       throw new JumpCloudError(`More than one JumpCloud user has the email ${email}`, undefined, false);
     }
     const user = list.results[0];
-    return user && { id: user._id, email: user.email, username: user.username, displayName: user.displayname ?? undefined, state: user.state ?? undefined };
+    return (
+      user && {
+        id: user._id,
+        email: user.email,
+        username: user.username,
+        displayName: user.displayname ?? undefined,
+        state: user.state ?? undefined,
+      }
+    );
   }
 
   /** IDs of the user groups the user belongs to, directly or through nesting. */
   async listUserGroupIds(userId: string): Promise<string[]> {
-    const objects = await this.getAllPages(`/v2/users/${encodeURIComponent(userId)}/memberof`, { filter: 'type:eq:user_group' }, graphObject);
+    const objects = await this.getAllPages(
+      `/v2/users/${encodeURIComponent(userId)}/memberof`,
+      { filter: 'type:eq:user_group' },
+      graphObject,
+    );
     return objects.filter((o) => o.type === 'user_group').map((o) => o.id);
   }
 
@@ -78,7 +90,11 @@ export class JumpCloudClient {
 
   /** Direct membership of the user in the group. */
   async isMember(groupId: string, userId: string): Promise<boolean> {
-    const members = await this.getAllPages(`/v2/usergroups/${encodeURIComponent(groupId)}/members`, {}, graphConnection);
+    const members = await this.getAllPages(
+      `/v2/usergroups/${encodeURIComponent(groupId)}/members`,
+      {},
+      graphConnection,
+    );
     return members.some((m) => m.to.type === 'user' && m.to.id === userId);
   }
 
@@ -116,7 +132,11 @@ export class JumpCloudClient {
     if (!response.ok) throw jumpCloudHttpError('GET', path, response.status, body, response.headers.get('retry-after'));
     const parsed = schema.safeParse(safeJson(body));
     if (!parsed.success) {
-      throw new JumpCloudError(`JumpCloud GET ${path} returned an unexpected body: ${z.prettifyError(parsed.error)}`, response.status, false);
+      throw new JumpCloudError(
+        `JumpCloud GET ${path} returned an unexpected body: ${z.prettifyError(parsed.error)}`,
+        response.status,
+        false,
+      );
     }
     return parsed.data;
   }

@@ -13,11 +13,22 @@ export class JumpCloudError extends Error {
 
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-export function jumpCloudHttpError(method: string, path: string, status: number, body: string, retryAfter: string | null): JumpCloudError {
+export function jumpCloudHttpError(
+  method: string,
+  path: string,
+  status: number,
+  body: string,
+  retryAfter: string | null,
+): JumpCloudError {
   const detail = errorDetail(body);
   const what = `JumpCloud ${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`;
   const hint = OPERATOR_HINTS[status];
-  return new JumpCloudError(hint ? `${what} (${hint})` : what, status, RETRYABLE_STATUSES.has(status), parseRetryAfter(retryAfter));
+  return new JumpCloudError(
+    hint ? `${what} (${hint})` : what,
+    status,
+    RETRYABLE_STATUSES.has(status),
+    parseRetryAfter(retryAfter),
+  );
 }
 
 const OPERATOR_HINTS: Record<number, string> = {

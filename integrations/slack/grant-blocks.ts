@@ -30,7 +30,9 @@ function requestSummary(state: GrantState): Block[] {
     .map((line) => `>${line}`)
     .join('\n');
   return [
-    section(`${mention(state.requester.slackUserId)} requests ${groupLabel(state)} for *${formatDuration(state.durationSeconds)}*`),
+    section(
+      `${mention(state.requester.slackUserId)} requests ${groupLabel(state)} for *${formatDuration(state.durationSeconds)}*`,
+    ),
     section(`*Justification*\n${quoted}`),
   ];
 }
@@ -84,7 +86,12 @@ export function approvalMessage(state: GrantState, runId?: string): SlackMessage
           text: plain('Approve'),
           confirm: {
             title: plain('Grant access?'),
-            text: plain(`Adds the requester to ${state.group.name} in JumpCloud for ${formatDuration(state.durationSeconds)}.`.slice(0, 300)),
+            text: plain(
+              `Adds the requester to ${state.group.name} in JumpCloud for ${formatDuration(state.durationSeconds)}.`.slice(
+                0,
+                300,
+              ),
+            ),
             confirm: plain('Approve'),
             deny: plain('Cancel'),
           },
@@ -107,7 +114,9 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
       return {
         text: `Access to ${state.group.name} granted`,
         blocks: [
-          section(`:white_check_mark: ${by} approved your request. You are now in ${group} until ${slackDate(state.expiresAt ?? '')}.`),
+          section(
+            `:white_check_mark: ${by} approved your request. You are now in ${group} until ${slackDate(state.expiresAt ?? '')}.`,
+          ),
           {
             type: 'actions',
             block_id: 'grant_active',
@@ -117,7 +126,12 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
                 action_id: ActionIds.revoke,
                 value,
                 text: plain('Revoke now'),
-                confirm: { title: plain('Give up access now?'), text: plain('You will be removed from the group at once.'), confirm: plain('Revoke'), deny: plain('Keep') },
+                confirm: {
+                  title: plain('Give up access now?'),
+                  text: plain('You will be removed from the group at once.'),
+                  confirm: plain('Revoke'),
+                  deny: plain('Keep'),
+                },
               },
             ],
           },
@@ -127,17 +141,25 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
     case 'EXPIRED':
       return notice(`:lock: Your access to ${group} expired and you have been removed from the group.`);
     case 'REVOKED':
-      return notice(`:lock: Your access to ${group} was revoked by ${mention(state.endedBy ?? '')}; you have been removed from the group.`);
+      return notice(
+        `:lock: Your access to ${group} was revoked by ${mention(state.endedBy ?? '')}; you have been removed from the group.`,
+      );
     case 'REJECTED':
       return notice(`:x: ${by} rejected your request for ${group}.${reason}`);
     case 'TIMED_OUT':
-      return notice(`:alarm_clock: Nobody decided on your request for ${group} in time, so it expired. You can ask again with \`/jit\`.`);
+      return notice(
+        `:alarm_clock: Nobody decided on your request for ${group} in time, so it expired. You can ask again with \`/jit\`.`,
+      );
     case 'CANCELLED':
       return notice(`:leftwards_arrow_with_hook: Your request for ${group} was withdrawn.`);
     case 'ALREADY_MEMBER':
-      return notice(`:information_source: Your request for ${group} was approved, but you already have standing access to it; nothing was changed.`);
+      return notice(
+        `:information_source: Your request for ${group} was approved, but you already have standing access to it; nothing was changed.`,
+      );
     case 'FAILED':
-      return notice(`:warning: Your request for ${group} was approved, but the membership could not be added: ${escapeMrkdwn(state.failure ?? 'unknown error')}. Please contact your security team.`);
+      return notice(
+        `:warning: Your request for ${group} was approved, but the membership could not be added: ${escapeMrkdwn(state.failure ?? 'unknown error')}. Please contact your security team.`,
+      );
     default:
       return notice(`Your request for ${group} is ${state.status.toLowerCase().replace('_', ' ')}.`);
   }
@@ -145,5 +167,11 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
 
 function notice(text: string): SlackMessage {
   // The notification fallback: plain words, without emoji codes and bold markers.
-  return { text: text.replace(/:[a-z_]+:\s*/g, '').replace(/\*/g, '').trim(), blocks: [section(text)] };
+  return {
+    text: text
+      .replace(/:[a-z_]+:\s*/g, '')
+      .replace(/\*/g, '')
+      .trim(),
+    blocks: [section(text)],
+  };
 }

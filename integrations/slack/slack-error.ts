@@ -7,14 +7,31 @@ export interface SlackFailure {
   retryAfterMs?: number;
 }
 
-const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'request_timeout', 'service_unavailable']);
+const TRANSIENT_PLATFORM_ERRORS = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'request_timeout',
+  'service_unavailable',
+]);
 
 /** Classifies an error thrown by @slack/web-api. */
 export function classifySlackError(err: unknown): SlackFailure {
-  const e = err as { code?: string; message?: string; retryAfter?: number; data?: { error?: string; needed?: string }; statusCode?: number };
+  const e = err as {
+    code?: string;
+    message?: string;
+    retryAfter?: number;
+    data?: { error?: string; needed?: string };
+    statusCode?: number;
+  };
   switch (e.code) {
     case ErrorCode.RateLimitedError:
-      return { message: `Slack rate-limited the call; retry after ${e.retryAfter ?? '?'}s`, retryable: true, retryAfterMs: (e.retryAfter ?? 1) * 1000 };
+      return {
+        message: `Slack rate-limited the call; retry after ${e.retryAfter ?? '?'}s`,
+        retryable: true,
+        retryAfterMs: (e.retryAfter ?? 1) * 1000,
+      };
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown_error';
       const needed = e.data?.needed ? ` (needs scope ${e.data.needed})` : '';

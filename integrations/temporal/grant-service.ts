@@ -110,7 +110,8 @@ async function refusalsAsErrors(handle: WorkflowHandle, call: () => Promise<Gran
     return await call();
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new GrantRefusedError(err.cause?.message ?? err.message);
-    if (err instanceof WorkflowNotFoundError || isClosedWorkflowError(err)) throw new GrantRefusedError(await closedReason(handle));
+    if (err instanceof WorkflowNotFoundError || isClosedWorkflowError(err))
+      throw new GrantRefusedError(await closedReason(handle));
     throw err;
   }
 }

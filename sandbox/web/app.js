@@ -80,8 +80,7 @@
       else if (key === 'text') node.textContent = String(value);
       else if (key === 'dataset') {
         for (const [name, data] of Object.entries(value)) if (data !== undefined) node.dataset[name] = data;
-      }
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      } else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? '' : String(value));
     }
     for (const child of children.flat(Infinity)) {
@@ -140,7 +139,8 @@
     if (!result.ok) return (result.body && result.body.message) || `the stand-in answered HTTP ${result.status}`;
     const app = result.body;
     if (app && app.ackDeadlineMissed) return 'the app did not answer within 3 seconds (operation_timeout)';
-    if (app && app.status !== 200) return `the app answered HTTP ${app.status}${app.body ? `: ${app.body.slice(0, 200)}` : ''}`;
+    if (app && app.status !== 200)
+      return `the app answered HTTP ${app.status}${app.body ? `: ${app.body.slice(0, 200)}` : ''}`;
     return undefined;
   }
 
@@ -170,7 +170,11 @@
 
   /** `seed` undefined = the app's own avatar. */
   function avatar(name, seed, small) {
-    const node = h('span', { class: `avatar${small ? ' small' : ''}${seed ? '' : ' app'}`, 'aria-hidden': 'true', text: initials(name) });
+    const node = h('span', {
+      class: `avatar${small ? ' small' : ''}${seed ? '' : ' app'}`,
+      'aria-hidden': 'true',
+      text: initials(name),
+    });
     if (seed) node.style.background = avatarColor(seed);
     return node;
   }
@@ -220,7 +224,11 @@
   }
 
   function clockTime(date, withSeconds) {
-    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}) });
+    return date.toLocaleTimeString([], {
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(withSeconds ? { second: '2-digit' } : {}),
+    });
   }
 
   // ---------------------------------------------------------------- mrkdwn
@@ -275,7 +283,12 @@
       const value = Number(seconds);
       if (!Number.isFinite(value)) return document.createTextNode(label || '');
       const date = new Date(value * 1000);
-      return h('time', { class: 'slack-date', datetime: date.toISOString(), title: date.toLocaleString(), text: slackDate(value, format) });
+      return h('time', {
+        class: 'slack-date',
+        datetime: date.toISOString(),
+        title: date.toLocaleString(),
+        text: slackDate(value, format),
+      });
     }
     if (target.startsWith('!subteam^')) return h('span', { class: 'mention', text: `@${label || 'group'}` });
     if (target.startsWith('!')) return h('span', { class: 'mention broadcast', text: `@${target.slice(1)}` });
@@ -300,10 +313,14 @@
     for (let i = 0; i < text.length; i += 1) {
       const char = text[i];
       const tag = OPENERS[char];
-      const opens = tag && (i === 0 || BEFORE_OPENER.test(text[i - 1])) && text[i + 1] !== undefined && !/\s/.test(text[i + 1]);
+      const opens =
+        tag && (i === 0 || BEFORE_OPENER.test(text[i - 1])) && text[i + 1] !== undefined && !/\s/.test(text[i + 1]);
       if (opens) {
         let close = text.indexOf(char, i + 1);
-        while (close !== -1 && (/\s/.test(text[close - 1]) || (close + 1 < text.length && !AFTER_CLOSER.test(text[close + 1])))) {
+        while (
+          close !== -1 &&
+          (/\s/.test(text[close - 1]) || (close + 1 < text.length && !AFTER_CLOSER.test(text[close + 1])))
+        ) {
           close = text.indexOf(char, close + 1);
         }
         if (close > i + 1) {
@@ -380,20 +397,26 @@
           { class: 'block block-section' },
           block.text && textObjectNode(block.text),
           block.fields && h('div', { class: 'block-fields' }, block.fields.map(textObjectNode)),
-          block.accessory && block.accessory.type === 'button' && h('div', { class: 'block-actions' }, renderButton(block.accessory, block.block_id, where)),
+          block.accessory &&
+            block.accessory.type === 'button' &&
+            h('div', { class: 'block-actions' }, renderButton(block.accessory, block.block_id, where)),
         );
       case 'context':
         return h(
           'div',
           { class: 'block block-context' },
-          (block.elements || []).map((element) => (element.type === 'image' ? h('span', { text: element.alt_text || '' }) : textObjectNode(element))),
+          (block.elements || []).map((element) =>
+            element.type === 'image' ? h('span', { text: element.alt_text || '' }) : textObjectNode(element),
+          ),
         );
       case 'actions':
         return h(
           'div',
           { class: 'block block-actions' },
           (block.elements || []).map((element) =>
-            element.type === 'button' ? renderButton(element, block.block_id, where) : h('span', { class: 'unsupported', text: `[${element.type}]` }),
+            element.type === 'button'
+              ? renderButton(element, block.block_id, where)
+              : h('span', { class: 'unsupported', text: `[${element.type}]` }),
           ),
         );
       case 'header':
@@ -447,7 +470,12 @@
         h(
           'div',
           { class: 'confirm-buttons' },
-          h('button', { type: 'button', class: 'sl-button', text: plainText(confirm.deny) || 'Cancel', onclick: () => finish(false) }),
+          h('button', {
+            type: 'button',
+            class: 'sl-button',
+            text: plainText(confirm.deny) || 'Cancel',
+            onclick: () => finish(false),
+          }),
           h('button', {
             type: 'button',
             class: `sl-button ${confirm.style === 'danger' ? 'danger filled' : 'primary'}`,
@@ -480,7 +508,11 @@
     const error = (page.clientErrors.get(opened.id) || {})[block.block_id] || (opened.errors || {})[block.block_id];
     let field;
     if (element.type === 'static_select') {
-      field = h('select', { id: controlId, name: key }, h('option', { value: '', disabled: true, text: plainText(element.placeholder) || 'Select an item' }));
+      field = h(
+        'select',
+        { id: controlId, name: key },
+        h('option', { value: '', disabled: true, text: plainText(element.placeholder) || 'Select an item' }),
+      );
       const options = element.options || (element.option_groups || []).flatMap((group) => group.options || []);
       for (const option of options) field.append(h('option', { value: option.value, text: plainText(option.text) }));
       const initial = element.initial_option ? element.initial_option.value : '';
@@ -505,7 +537,12 @@
     return h(
       'div',
       { class: `input-block${error ? ' has-error' : ''}`, dataset: { blockId: block.block_id } },
-      h('label', { for: controlId }, plainText(block.label), block.optional && h('span', { class: 'optional', text: ' (optional)' })),
+      h(
+        'label',
+        { for: controlId },
+        plainText(block.label),
+        block.optional && h('span', { class: 'optional', text: ' (optional)' }),
+      ),
       field,
       block.hint && h('div', { class: 'input-hint', text: plainText(block.hint) }),
       error && h('div', { class: 'input-error', role: 'alert', text: error }),
@@ -524,7 +561,9 @@
       let value;
       if (element.type === 'static_select') {
         const options = element.options || (element.option_groups || []).flatMap((group) => group.options || []);
-        const chosen = options.find((o) => o.value === (raw !== undefined ? raw : element.initial_option && element.initial_option.value));
+        const chosen = options.find(
+          (o) => o.value === (raw !== undefined ? raw : element.initial_option && element.initial_option.value),
+        );
         value = { type: 'static_select', selected_option: chosen ? { text: chosen.text, value: chosen.value } : null };
         if (!chosen && !block.optional) errors[block.block_id] = 'Please complete this required field.';
       } else if (element.type === 'plain_text_input') {
@@ -587,19 +626,36 @@
       : undefined;
     const form = h(
       'form',
-      { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, dataset: { viewId: opened.id } },
+      {
+        class: 'modal',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': titleId,
+        dataset: { viewId: opened.id },
+      },
       h(
         'div',
         { class: 'modal-header' },
         avatar('J A', undefined, false),
         h('h2', { id: titleId, text: plainText(view.title) }),
-        h('button', { type: 'button', class: 'modal-x', 'aria-label': 'Close', text: '×', onclick: () => closeView(opened) }),
+        h('button', {
+          type: 'button',
+          class: 'modal-x',
+          'aria-label': 'Close',
+          text: '×',
+          onclick: () => closeView(opened),
+        }),
       ),
       h('div', { class: 'modal-body' }, renderBlocks(view.blocks, { view: opened })),
       h(
         'div',
         { class: 'modal-footer' },
-        h('button', { type: 'button', class: 'sl-button modal-close', text: plainText(view.close) || 'Cancel', onclick: () => closeView(opened) }),
+        h('button', {
+          type: 'button',
+          class: 'sl-button modal-close',
+          text: plainText(view.close) || 'Cancel',
+          onclick: () => closeView(opened),
+        }),
         submit,
       ),
     );
@@ -609,7 +665,9 @@
       if (submit) void submitView(opened, submit);
     });
     root.replaceChildren(h('div', { class: 'modal-backdrop' }, form));
-    const first = form.querySelector('.has-error select, .has-error textarea, .has-error input, select, textarea, input');
+    const first = form.querySelector(
+      '.has-error select, .has-error textarea, .has-error input, select, textarea, input',
+    );
     if (first) first.focus();
   }
 
@@ -627,7 +685,9 @@
   function visibleMessages(conversation) {
     const channel = conversationChannel(conversation);
     if (!page.slack || !channel) return [];
-    return page.slack.messages.filter((m) => m.channel === channel && (m.ephemeralTo === undefined || m.ephemeralTo === page.me));
+    return page.slack.messages.filter(
+      (m) => m.channel === channel && (m.ephemeralTo === undefined || m.ephemeralTo === page.me),
+    );
   }
 
   function unreadCount(conversation) {
@@ -676,7 +736,8 @@
       byId('conversation-topic').textContent = `Access requests land here. Approvers: ${approvers.join(', ')}.`;
     } else {
       byId('conversation-title').textContent = `# ${channel ? channel.name : page.conversation}`;
-      byId('conversation-topic').textContent = `Type ${page.config.slashCommand} here to ask for temporary access to a JumpCloud group.`;
+      byId('conversation-topic').textContent =
+        `Type ${page.config.slashCommand} here to ask for temporary access to a JumpCloud group.`;
     }
   }
 
@@ -693,7 +754,10 @@
     const grantRef = grantOfMessage(message);
     return h(
       'article',
-      { class: `message${message.ephemeralTo ? ' ephemeral' : ''}${fresh ? ' fresh' : ''}`, dataset: { ts: message.ts } },
+      {
+        class: `message${message.ephemeralTo ? ' ephemeral' : ''}${fresh ? ' fresh' : ''}`,
+        dataset: { ts: message.ts },
+      },
       avatar(fromApp ? 'J A' : name, fromApp ? undefined : message.postedBy, false),
       h(
         'div',
@@ -703,16 +767,29 @@
           { class: 'message-meta' },
           h('span', { class: 'author', text: name }),
           fromApp && h('span', { class: 'app-badge', text: 'APP' }),
-          h('time', { class: 'message-time', datetime: sent.toISOString(), title: sent.toLocaleString(), text: clockTime(sent, false) }),
+          h('time', {
+            class: 'message-time',
+            datetime: sent.toISOString(),
+            title: sent.toLocaleString(),
+            text: clockTime(sent, false),
+          }),
           message.updates > 0 && h('span', { class: 'edited', text: '(edited)' }),
         ),
-        message.blocks && message.blocks.length > 0 ? renderBlocks(message.blocks, { message }) : mrkdwn(message.text || ''),
+        message.blocks && message.blocks.length > 0
+          ? renderBlocks(message.blocks, { message })
+          : mrkdwn(message.text || ''),
         message.ephemeralTo && h('div', { class: 'ephemeral-note', text: 'Only visible to you' }),
         grantRef &&
           h(
             'div',
             { class: 'grant-ref' },
-            h('a', { href: temporalUrl(grantRef), target: '_blank', rel: 'noopener noreferrer', title: grantRef, text: 'This grant in the Temporal Web UI ↗' }),
+            h('a', {
+              href: temporalUrl(grantRef),
+              target: '_blank',
+              rel: 'noopener noreferrer',
+              title: grantRef,
+              text: 'This grant in the Temporal Web UI ↗',
+            }),
           ),
       ),
     );
@@ -736,7 +813,10 @@
     page.renderedConversation = where;
     if (messages.length === 0) {
       list.replaceChildren(
-        h('div', { class: 'empty', text: `Nothing here yet. Type ${page.config.slashCommand} below to ask for temporary access.` }),
+        h('div', {
+          class: 'empty',
+          text: `Nothing here yet. Type ${page.config.slashCommand} below to ask for temporary access.`,
+        }),
       );
       return;
     }
@@ -779,7 +859,9 @@
     }
     const command = text.split(/\s+/, 1)[0];
     if (command !== page.config.slashCommand) {
-      toast(`${command} is not a valid command. In Slack, all messages that start with "/" are interpreted as commands.`);
+      toast(
+        `${command} is not a valid command. In Slack, all messages that start with "/" are interpreted as commands.`,
+      );
       return;
     }
     input.value = '';
@@ -806,7 +888,9 @@
     if (!match) return undefined;
     const requester = person(match[1]);
     const group = page.config.jitGroups.find((g) => g.name === decodeEntities(match[2]));
-    return requester && requester.jumpcloudUserId && group ? `jit-grant-${requester.jumpcloudUserId}-${group.id}` : undefined;
+    return requester && requester.jumpcloudUserId && group
+      ? `jit-grant-${requester.jumpcloudUserId}-${group.id}`
+      : undefined;
   }
 
   function harvestGrants() {
@@ -831,7 +915,11 @@
           if (typeof element.value === 'string' && GRANT_REF.test(element.value)) note(element.value, messageKey);
         }
       }
-      if (message.channel === page.config.approvalChannelId && !message.ephemeralTo && !page.messageGrants.has(messageKey)) {
+      if (
+        message.channel === page.config.approvalChannelId &&
+        !message.ephemeralTo &&
+        !page.messageGrants.has(messageKey)
+      ) {
         const workflowId = grantOfApprovalText(message);
         if (workflowId) note(workflowId, messageKey);
       }
@@ -852,7 +940,9 @@
   }
 
   function isMember(groupId, userId) {
-    return Boolean(page.jumpcloud && page.jumpcloud.memberships.some((m) => m.groupId === groupId && m.userId === userId));
+    return Boolean(
+      page.jumpcloud && page.jumpcloud.memberships.some((m) => m.groupId === groupId && m.userId === userId),
+    );
   }
 
   /** What the approval message says about the grant, or what JumpCloud shows when there is no message (e.g. after a restart). */
@@ -863,7 +953,9 @@
     for (const [messageKey, messageRef] of page.messageGrants) {
       if (messageRef !== ref) continue;
       const [channel, ts] = messageKey.split('/');
-      const message = page.slack.messages.find((m) => m.channel === channel && m.ts === ts && m.ephemeralTo === undefined);
+      const message = page.slack.messages.find(
+        (m) => m.channel === channel && m.ts === ts && m.ephemeralTo === undefined,
+      );
       if (!message || channel !== page.config.approvalChannelId) continue;
       const context = (message.blocks || []).find((b) => b.type === 'context');
       const line = context && context.elements && context.elements[0] ? context.elements[0].text || '' : '';
@@ -905,7 +997,8 @@
             text: jit ? `JIT · up to ${jit.maxDuration}` : 'standing only',
           }),
         ),
-        group.description && h('div', { class: 'group-description', title: group.description, text: group.description }),
+        group.description &&
+          h('div', { class: 'group-description', title: group.description, text: group.description }),
         members.length === 0
           ? h('div', { class: 'no-members', text: 'no members' })
           : h(
@@ -949,7 +1042,8 @@
           h('span', { class: 'grant-title', text: `${jumpcloudName(userId)} → ${groupName(groupId)}` }),
           status && h('span', { class: `status-chip ${status.replace(/\s+/g, '-')}`, text: status }),
         ),
-        expiresAt && h('div', { class: 'countdown', dataset: { expiresAt: String(expiresAt) }, text: countdownText(expiresAt) }),
+        expiresAt &&
+          h('div', { class: 'countdown', dataset: { expiresAt: String(expiresAt) }, text: countdownText(expiresAt) }),
         h('div', { class: 'grant-id', title: ref, text: workflowId }),
         h('a', {
           class: 'temporal-link',
@@ -964,13 +1058,17 @@
   }
 
   function renderActivity() {
-    if (page.activity.length === 0) return [h('li', { class: 'panel-empty', text: 'Added and removed memberships show up here.' })];
+    if (page.activity.length === 0)
+      return [h('li', { class: 'panel-empty', text: 'Added and removed memberships show up here.' })];
     return page.activity.slice(0, 10).map((change) =>
       h(
         'li',
         {},
         h('span', { class: 'activity-time', text: clockTime(new Date(change.at), true) }),
-        h('span', { class: change.type === 'member-added' ? 'added' : 'removed', text: change.type === 'member-added' ? '+' : '−' }),
+        h('span', {
+          class: change.type === 'member-added' ? 'added' : 'removed',
+          text: change.type === 'member-added' ? '+' : '−',
+        }),
         h('span', {
           text: `${jumpcloudName(change.userId)} ${change.type === 'member-added' ? 'added to' : 'removed from'} ${groupName(change.groupId)}`,
         }),
@@ -1009,7 +1107,11 @@
     ];
     select.replaceChildren(
       ...groups.map(([label, people]) =>
-        h('optgroup', { label }, people.map((p) => h('option', { value: p.slackUserId, text: `${p.realName} · ${roleText(p)}` }))),
+        h(
+          'optgroup',
+          { label },
+          people.map((p) => h('option', { value: p.slackUserId, text: `${p.realName} · ${roleText(p)}` })),
+        ),
       ),
     );
     select.value = page.me;
@@ -1026,7 +1128,8 @@
     const chips = [];
     if (!me.jumpcloudUserId) chips.push(h('span', { class: 'role-chip none', text: 'no JumpCloud account' }));
     if (me.roles.includes('requester')) chips.push(h('span', { class: 'role-chip', text: 'requester' }));
-    if (me.roles.includes('approver')) chips.push(h('span', { class: 'role-chip approver', text: `approves ${me.approves.join(', ')}` }));
+    if (me.roles.includes('approver'))
+      chips.push(h('span', { class: 'role-chip approver', text: `approves ${me.approves.join(', ')}` }));
     chips.push(h('span', { class: 'role-chip title', text: me.title }));
     byId('who-roles').replaceChildren(...chips);
   }
@@ -1107,9 +1210,13 @@
     events.onmessage = (event) => {
       const change = JSON.parse(event.data);
       if (!page.jumpcloud) return;
-      const others = page.jumpcloud.memberships.filter((m) => !(m.groupId === change.groupId && m.userId === change.userId));
-      page.jumpcloud.memberships = change.type === 'member-added' ? [...others, { groupId: change.groupId, userId: change.userId }] : others;
-      if (change.type === 'member-added') page.freshMembers.set(`${change.groupId}/${change.userId}`, Date.now() + 3000);
+      const others = page.jumpcloud.memberships.filter(
+        (m) => !(m.groupId === change.groupId && m.userId === change.userId),
+      );
+      page.jumpcloud.memberships =
+        change.type === 'member-added' ? [...others, { groupId: change.groupId, userId: change.userId }] : others;
+      if (change.type === 'member-added')
+        page.freshMembers.set(`${change.groupId}/${change.userId}`, Date.now() + 3000);
       page.activity.unshift(change);
       noteJitMembership(change);
       render();
@@ -1134,14 +1241,19 @@
     try {
       page.config = await getJson('/_control/page-config');
     } catch (error) {
-      document.body.replaceChildren(h('p', { class: 'empty', text: `This page needs the sandbox (npm start): ${error.message}` }));
+      document.body.replaceChildren(
+        h('p', { class: 'empty', text: `This page needs the sandbox (npm start): ${error.message}` }),
+      );
       return;
     }
     const params = new URLSearchParams(location.search);
     const wanted = params.get('as') || loadStored('me', undefined);
     page.me = person(wanted) ? wanted : page.config.people[0].slackUserId;
     const channel = params.get('channel');
-    page.conversation = page.config.channels.some((c) => c.id === channel) || channel === APP_CONVERSATION ? channel : page.config.channels[0].id;
+    page.conversation =
+      page.config.channels.some((c) => c.id === channel) || channel === APP_CONVERSATION
+        ? channel
+        : page.config.channels[0].id;
 
     document.title = `${page.config.workspaceName} · JIT access`;
     byId('workspace-name').textContent = page.config.workspaceName;

@@ -52,8 +52,8 @@ interface ExecFailure extends Error {
 
 const installCompose =
   'Docker Compose is required by the deployment tests and neither `docker compose` (v2 plugin) nor `docker-compose` works: ' +
-  'install Debian\'s docker-compose package (`apt-get install docker-compose`) or the Docker Compose v2 plugin ' +
-  '(docker-compose-plugin from Docker\'s apt repository, or a v2 binary in /usr/local/lib/docker/cli-plugins/).';
+  "install Debian's docker-compose package (`apt-get install docker-compose`) or the Docker Compose v2 plugin " +
+  "(docker-compose-plugin from Docker's apt repository, or a v2 binary in /usr/local/lib/docker/cli-plugins/).";
 
 /** The command line that runs Compose: `docker compose` (v2) when it works, else `docker-compose` (v1 or a v2 binary). */
 interface ComposeTool {
@@ -216,7 +216,8 @@ function parseEnvironment(raw: unknown): Record<string, string | null> {
       else env[text.slice(0, eq)] = text.slice(eq + 1);
     }
   } else if (typeof raw === 'object' && raw !== null) {
-    for (const [key, value] of Object.entries(raw)) env[key] = value === null || value === undefined ? null : String(value);
+    for (const [key, value] of Object.entries(raw))
+      env[key] = value === null || value === undefined ? null : String(value);
   }
   return env;
 }
@@ -334,7 +335,10 @@ test('postgres keeps its data in a named volume, is health-checked, and shares i
   const config = await renderedConfig();
   const postgres = await service('postgresql');
   const data = postgres.volumes?.find((v) => v.target === '/var/lib/postgresql/data');
-  assert.ok(data && data.type === 'volume' && data.source && config.volumes?.[data.source] !== undefined, 'no named data volume');
+  assert.ok(
+    data && data.type === 'volume' && data.source && config.volumes?.[data.source] !== undefined,
+    'no named data volume',
+  );
   assert.ok(postgres.healthcheck?.test?.join(' ').includes('pg_isready'));
   assert.equal(postgres.environment?.POSTGRES_PASSWORD, requiredVars.POSTGRES_PASSWORD);
 
@@ -348,7 +352,10 @@ test('postgres keeps its data in a named volume, is health-checked, and shares i
 });
 
 test('temporal gRPC (7233) and the temporal UI (8080) are published on 127.0.0.1 only', async () => {
-  for (const [name, port] of [['temporal', 7233], ['temporal-ui', 8080]] as const) {
+  for (const [name, port] of [
+    ['temporal', 7233],
+    ['temporal-ui', 8080],
+  ] as const) {
     const ports = (await service(name)).ports ?? [];
     assert.deepEqual(
       ports.map((p) => [p.host_ip, p.target, p.published]),
@@ -390,7 +397,11 @@ async function runJobScript(stubBehaviour: string): Promise<{ code: number; outp
   } catch (err) {
     const failure = err as ExecFailure;
     const code = typeof failure.code === 'number' ? failure.code : -1;
-    return { code, output: (failure.stdout ?? '') + (failure.stderr ?? ''), calls: readFileSync(log, 'utf8').trim().split('\n') };
+    return {
+      code,
+      output: (failure.stdout ?? '') + (failure.stderr ?? ''),
+      calls: readFileSync(log, 'utf8').trim().split('\n'),
+    };
   }
 }
 
@@ -413,7 +424,10 @@ exit 2`);
     expectedAttributes,
   );
   for (const call of creates) assert.match(call, /--address temporal:7233 --namespace default/);
-  assert.ok(run.calls.filter((c) => c.includes('search-attribute list')).length >= 3, 'did not retry the readiness probe');
+  assert.ok(
+    run.calls.filter((c) => c.includes('search-attribute list')).length >= 3,
+    'did not retry the readiness probe',
+  );
   assert.match(run.output, /JitStatus already exists/);
 });
 
@@ -430,7 +444,10 @@ exit 2`);
 });
 
 test('worker and gateway are built from this repo and run worker/main.ts and gateway/main.ts with tsx', async () => {
-  for (const [name, entry] of [['worker', 'worker/main.ts'], ['gateway', 'gateway/main.ts']] as const) {
+  for (const [name, entry] of [
+    ['worker', 'worker/main.ts'],
+    ['gateway', 'gateway/main.ts'],
+  ] as const) {
     const svc = await service(name);
     assert.equal(svc.build?.context, root, `${name} build context`);
     assert.deepEqual(svc.command, ['npx', 'tsx', entry]);
@@ -533,7 +550,11 @@ test('the Dockerfile builds on node:20-bookworm-slim, runs as user node with NOD
   const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
   assert.ok(froms.length >= 2, 'not multi-stage');
   for (const image of froms) assert.equal(image, 'node:20-bookworm-slim');
-  assert.match(dockerfile, /RUN npm install --no-audit --no-fund/, "installs the locked dependency tree, dev dependencies (tsx) included");
+  assert.match(
+    dockerfile,
+    /RUN npm install --no-audit --no-fund/,
+    'installs the locked dependency tree, dev dependencies (tsx) included',
+  );
   assert.doesNotMatch(dockerfile, /--omit=dev|npm prune/, 'tsx is a devDependency and must stay installed');
   assert.match(dockerfile, /^USER node$/m);
   assert.match(dockerfile, /NODE_ENV=production/);
@@ -541,7 +562,9 @@ test('the Dockerfile builds on node:20-bookworm-slim, runs as user node with NOD
     assert.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `does not copy ${dir}/`);
   }
   assert.match(dockerfile, /^COPY package\.json package-lock\.json tsconfig\.json \.\/$/m);
-  const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+  const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   for (const entry of ['node_modules', '.git', 'test-artifacts', '.cache', '.sandbox-data', 'dist', '*.log', '.env']) {
     assert.ok(dockerignore.includes(entry), `.dockerignore lacks ${entry}`);
   }
@@ -554,7 +577,13 @@ interface SlackManifest {
   display_information?: { name?: string };
   features?: {
     bot_user?: { display_name?: string };
-    slash_commands?: { command: string; url: string; description?: string; usage_hint?: string; should_escape?: boolean }[];
+    slash_commands?: {
+      command: string;
+      url: string;
+      description?: string;
+      usage_hint?: string;
+      should_escape?: boolean;
+    }[];
   };
   oauth_config?: { scopes?: { bot?: string[]; user?: string[] } };
   settings?: {
@@ -568,10 +597,13 @@ interface SlackManifest {
 const manifest = parse(readFileSync(join(root, 'slack-app-manifest.yaml'), 'utf8')) as SlackManifest;
 
 test('the Slack manifest asks for exactly the five bot scopes the app uses and no user scopes', () => {
-  assert.deepEqual(
-    [...(manifest.oauth_config?.scopes?.bot ?? [])].sort(),
-    ['chat:write', 'commands', 'im:write', 'users:read', 'users:read.email'],
-  );
+  assert.deepEqual([...(manifest.oauth_config?.scopes?.bot ?? [])].sort(), [
+    'chat:write',
+    'commands',
+    'im:write',
+    'users:read',
+    'users:read.email',
+  ]);
   assert.equal(manifest.oauth_config?.scopes?.user, undefined);
 });
 
@@ -629,5 +661,8 @@ test('config/policy.example.yaml is accepted by the policy loader the worker and
   const policy = loadPolicy(join(root, 'config', 'policy.example.yaml'));
   assert.equal(policy.approvalTimeoutSeconds, 30 * 60);
   assert.deepEqual(policy.durationPresetsSeconds, [15 * 60, 3600, 4 * 3600, 8 * 3600]);
-  assert.ok(policy.groups.some((g) => g.approvalChannel !== undefined), 'no example of a per-group approvalChannel');
+  assert.ok(
+    policy.groups.some((g) => g.approvalChannel !== undefined),
+    'no example of a per-group approvalChannel',
+  );
 });

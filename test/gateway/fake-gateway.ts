@@ -56,7 +56,11 @@ export interface FakeGateway {
   calls: Recorded[];
   responses: Array<{ url: string; body: ResponseUrlMessage }>;
   /** a form-encoded POST signed like Slack signs it (or as told) */
-  post(path: string, rawBody: string, options?: { signature?: 'valid' | 'forged' | 'none'; timestamp?: number; contentType?: string }): Promise<LightMyRequestResponse>;
+  post(
+    path: string,
+    rawBody: string,
+    options?: { signature?: 'valid' | 'forged' | 'none'; timestamp?: number; contentType?: string },
+  ): Promise<LightMyRequestResponse>;
   interaction(payload: unknown): Promise<LightMyRequestResponse>;
 }
 
@@ -84,7 +88,10 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
       postEphemeral: record('chat.postEphemeral', () => ({ ok: true })),
     },
     users: {
-      info: record('users.info', () => ({ ok: true, user: { id: 'U0ASKER', deleted: false, is_bot: false, profile: { email: 'asker@example.com' } } })),
+      info: record('users.info', () => ({
+        ok: true,
+        user: { id: 'U0ASKER', deleted: false, is_bot: false, profile: { email: 'asker@example.com' } },
+      })),
     },
   } as unknown as GatewaySlack;
   const grants: GrantService = {
@@ -99,7 +106,11 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     policy: options.policy ?? fakePolicy,
     grants,
     directory: {
-      findUserByEmail: record('directory.findUserByEmail', () => ({ id: REQUESTER_JC, email: 'asker@example.com', username: 'asker' })),
+      findUserByEmail: record('directory.findUserByEmail', () => ({
+        id: REQUESTER_JC,
+        email: 'asker@example.com',
+        username: 'asker',
+      })),
       listUserGroupIds: record('directory.listUserGroupIds', () => []),
     },
     slack,
@@ -118,7 +129,11 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     const headers: Record<string, string> = { 'content-type': contentType ?? 'application/x-www-form-urlencoded' };
     if (signature !== 'none') {
       headers['x-slack-request-timestamp'] = String(ts);
-      headers['x-slack-signature'] = signSlackRequest(signature === 'forged' ? 'not-the-secret' : FAKE_SECRET, ts, rawBody);
+      headers['x-slack-signature'] = signSlackRequest(
+        signature === 'forged' ? 'not-the-secret' : FAKE_SECRET,
+        ts,
+        rawBody,
+      );
     }
     return app.inject({ method: 'POST', url: path, headers, payload: rawBody });
   };
@@ -127,7 +142,8 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     calls,
     responses,
     post,
-    interaction: (payload) => post('/slack/interactions', new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
+    interaction: (payload) =>
+      post('/slack/interactions', new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
   };
 }
 

@@ -25,28 +25,44 @@ test('gateway config applies the documented defaults', () => {
 });
 
 test('gateway config names every missing required variable', () => {
-  assert.throws(() => loadGatewayConfig({ SLACK_BOT_TOKEN: 'xoxb-1', JUMPCLOUD_API_KEY: 'key' }), (err: Error) => {
-    assert.ok(err instanceof ConfigError);
-    for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_APPROVAL_CHANNEL', 'JIT_POLICY_FILE']) assert.match(err.message, new RegExp(`${name}: is required`));
-    assert.doesNotMatch(err.message, /SLACK_BOT_TOKEN/);
-    return true;
-  });
+  assert.throws(
+    () => loadGatewayConfig({ SLACK_BOT_TOKEN: 'xoxb-1', JUMPCLOUD_API_KEY: 'key' }),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_APPROVAL_CHANNEL', 'JIT_POLICY_FILE'])
+        assert.match(err.message, new RegExp(`${name}: is required`));
+      assert.doesNotMatch(err.message, /SLACK_BOT_TOKEN/);
+      return true;
+    },
+  );
 });
 
 test('gateway config names a channel given by name, a bad port and a bad command', () => {
   assert.throws(
     () => loadGatewayConfig({ ...complete, SLACK_APPROVAL_CHANNEL: '#approvals', PORT: 'http', SLACK_COMMAND: 'jit' }),
     (err: Error) =>
-      /SLACK_APPROVAL_CHANNEL: must be a Slack channel ID/.test(err.message) && /PORT: /.test(err.message) && /SLACK_COMMAND: must be a slash command/.test(err.message),
+      /SLACK_APPROVAL_CHANNEL: must be a Slack channel ID/.test(err.message) &&
+      /PORT: /.test(err.message) &&
+      /SLACK_COMMAND: must be a slash command/.test(err.message),
   );
 });
 
 test('the gateway process stops at start with a message naming a broken policy file and its line', () => {
   const policyFile = join(mkdtempSync(join(tmpdir(), 'gateway-')), 'policy.yaml');
-  writeFileSync(policyFile, 'defaults:\n  approvalTimeout: 30m\n  durations: [15m]\ngroups:\n  - id: 64f0c0ffee0000000000a001\n    maxDuration: forever\n    approvers: [U0A]\n');
+  writeFileSync(
+    policyFile,
+    'defaults:\n  approvalTimeout: 30m\n  durations: [15m]\ngroups:\n  - id: 64f0c0ffee0000000000a001\n    maxDuration: forever\n    approvers: [U0A]\n',
+  );
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...complete, JIT_POLICY_FILE: policyFile };
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../gateway/main.ts')], { env, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../gateway/main.ts')], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(run.status, 1);
-  assert.match(run.stderr, /Invalid policy in .*policy\.yaml:\n {2}groups\[0\]\.maxDuration \(line 6\): must be a positive duration/);
+  assert.match(
+    run.stderr,
+    /Invalid policy in .*policy\.yaml:\n {2}groups\[0\]\.maxDuration \(line 6\): must be a positive duration/,
+  );
   assert.doesNotMatch(run.stderr, /secret|xoxb/);
 });

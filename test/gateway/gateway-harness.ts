@@ -39,9 +39,16 @@ export interface GatewayHarness extends GrantHarness {
   newPerson(name: string): Person;
   /** `/jit` as `person`, then the request form once the gateway has filled the modal in. */
   openRequestForm(person?: Person): Promise<OpenedView>;
-  submitRequest(view: OpenedView, choice: { groupId?: string; durationSeconds?: number; justification?: string }, person?: Person): Promise<GatewayResponse>;
+  submitRequest(
+    view: OpenedView,
+    choice: { groupId?: string; durationSeconds?: number; justification?: string },
+    person?: Person,
+  ): Promise<GatewayResponse>;
   /** The request (through Slack) and its approval message in the approval channel. */
-  requestAccess(choice?: { groupId?: string; durationSeconds?: number; justification?: string }, person?: Person): Promise<{ workflowId: string; message: StoredMessage }>;
+  requestAccess(
+    choice?: { groupId?: string; durationSeconds?: number; justification?: string },
+    person?: Person,
+  ): Promise<{ workflowId: string; message: StoredMessage }>;
   click(person: Person, message: StoredMessage, actionId: string): Promise<GatewayResponse>;
   /** Workflows that exist for any harness person and either harness group (strongly consistent, unlike visibility). */
   startedWorkflows(): Promise<string[]>;
@@ -52,7 +59,11 @@ export interface GatewayHarness extends GrantHarness {
  * The grant harness (stand-ins, real clients, a worker on the shared dev server) with the gateway on top, listening
  * on loopback; the Slack stand-in signs and sends to it exactly as Slack does.
  */
-export async function createGatewayHarness(t: TestContext, knobs: PolicyKnobs = {}, options: { worker?: boolean } = {}): Promise<GatewayHarness> {
+export async function createGatewayHarness(
+  t: TestContext,
+  knobs: PolicyKnobs = {},
+  options: { worker?: boolean } = {},
+): Promise<GatewayHarness> {
   // Registered before the harness's cleanup (after-hooks run in order), so background work ends while the stand-ins
   // and the worker still answer.
   let app: FastifyInstance | undefined;
@@ -107,10 +118,18 @@ export async function createGatewayHarness(t: TestContext, knobs: PolicyKnobs = 
   const submitRequest: GatewayHarness['submitRequest'] = (view, choice, person = h.requester) => {
     const values: Record<string, Record<string, unknown>> = {};
     const { group, duration, justification } = RequestFormInputs;
-    const select = (value: string | undefined) => ({ type: 'static_select', selected_option: value === undefined ? null : { text: { type: 'plain_text', text: value }, value } });
+    const select = (value: string | undefined) => ({
+      type: 'static_select',
+      selected_option: value === undefined ? null : { text: { type: 'plain_text', text: value }, value },
+    });
     values[group.blockId] = { [group.actionId]: select(choice.groupId ?? h.group.id) };
     values[duration.blockId] = { [duration.actionId]: select(String(choice.durationSeconds ?? 3)) };
-    values[justification.blockId] = { [justification.actionId]: { type: 'plain_text_input', value: choice.justification ?? 'Investigating incident INC-42' } };
+    values[justification.blockId] = {
+      [justification.actionId]: {
+        type: 'plain_text_input',
+        value: choice.justification ?? 'Investigating incident INC-42',
+      },
+    };
     return h.slack.sendViewSubmission({ userId: person.slackUserId, view, values });
   };
 
@@ -126,7 +145,11 @@ export async function createGatewayHarness(t: TestContext, knobs: PolicyKnobs = 
         name,
       };
       h.slack.addUser({ id: person.slackUserId, name, email: person.email });
-      h.jumpcloud.addUser({ id: person.jumpcloudUserId, email: person.email, username: `${name}-${person.jumpcloudUserId.slice(0, 6)}` });
+      h.jumpcloud.addUser({
+        id: person.jumpcloudUserId,
+        email: person.email,
+        username: `${name}-${person.jumpcloudUserId.slice(0, 6)}`,
+      });
       people.push(person);
       return person;
     },
@@ -140,12 +163,16 @@ export async function createGatewayHarness(t: TestContext, knobs: PolicyKnobs = 
       const workflowId = grantWorkflowId(person.jumpcloudUserId, groupId);
       const message = await h.slack.waitFor(
         'the approval request in the approval channel',
-        () => h.slack.messages(APPROVAL_CHANNEL).find((m) => m.ephemeralTo === undefined && JSON.stringify(m.blocks ?? []).includes(workflowId)),
+        () =>
+          h.slack
+            .messages(APPROVAL_CHANNEL)
+            .find((m) => m.ephemeralTo === undefined && JSON.stringify(m.blocks ?? []).includes(workflowId)),
         15_000,
       );
       return { workflowId, message };
     },
-    click: (person, message, actionId) => h.slack.sendBlockActions({ userId: person.slackUserId, message, actions: [{ action_id: actionId }] }),
+    click: (person, message, actionId) =>
+      h.slack.sendBlockActions({ userId: person.slackUserId, message, actions: [{ action_id: actionId }] }),
     async startedWorkflows() {
       const found: string[] = [];
       for (const person of people) {

@@ -46,7 +46,13 @@ describe('the policy file', () => {
       approvalTimeoutSeconds: 1800,
       durationPresetsSeconds: [900, 3600, 28_800],
       groups: [
-        { id: '64f0c0ffee0000000000a001', name: 'prod-db-readonly', maxDurationSeconds: 28_800, approvers: ['U0APPROVER1', 'W0APPROVER2'], allowSelfApproval: false },
+        {
+          id: '64f0c0ffee0000000000a001',
+          name: 'prod-db-readonly',
+          maxDurationSeconds: 28_800,
+          approvers: ['U0APPROVER1', 'W0APPROVER2'],
+          allowSelfApproval: false,
+        },
         {
           id: '64f0c0ffee0000000000a002',
           maxDurationSeconds: 86_400,
@@ -68,7 +74,10 @@ describe('the policy file', () => {
   });
 
   test('an approver given by name instead of Slack user ID is named with its line', () => {
-    rejects(withLine(8, '    approvers: [U0APPROVER1, "@alice"]'), /groups\[0\]\.approvers\[1\] \(line 8\): must be a Slack user ID/);
+    rejects(
+      withLine(8, '    approvers: [U0APPROVER1, "@alice"]'),
+      /groups\[0\]\.approvers\[1\] \(line 8\): must be a Slack user ID/,
+    );
   });
 
   test('a group without approvers is named with its line', () => {
@@ -76,7 +85,10 @@ describe('the policy file', () => {
   });
 
   test('a zero or malformed preset duration is named with its line', () => {
-    rejects(withLine(3, '  durations: [15m, 0m]'), /defaults\.durations\[1\] \(line 3\): must be a positive duration .*"0m"/);
+    rejects(
+      withLine(3, '  durations: [15m, 0m]'),
+      /defaults\.durations\[1\] \(line 3\): must be a positive duration .*"0m"/,
+    );
     rejects(withLine(3, '  durations: [15m, soon]'), /defaults\.durations\[1\] \(line 3\).*"soon"/);
   });
 
@@ -85,7 +97,10 @@ describe('the policy file', () => {
   });
 
   test('a maxDuration below the smallest preset is named with its line', () => {
-    rejects(withLine(7, '    maxDuration: 5m'), /groups\[0\]\.maxDuration \(line 7\): must be at least the smallest offered duration \(15m\)/);
+    rejects(
+      withLine(7, '    maxDuration: 5m'),
+      /groups\[0\]\.maxDuration \(line 7\): must be at least the smallest offered duration \(15m\)/,
+    );
   });
 
   test('a missing maxDuration is reported as required at its group', () => {
@@ -97,15 +112,24 @@ describe('the policy file', () => {
   });
 
   test('a misspelt key is named with its line', () => {
-    rejects(withLine(12, '    alowSelfApproval: true'), /groups\[1\]\.alowSelfApproval \(line 12\): is not a known key/);
+    rejects(
+      withLine(12, '    alowSelfApproval: true'),
+      /groups\[1\]\.alowSelfApproval \(line 12\): is not a known key/,
+    );
   });
 
   test('a value of the wrong type is named with its line', () => {
-    rejects(withLine(12, '    allowSelfApproval: sometimes'), /groups\[1\]\.allowSelfApproval \(line 12\): must be true or false/);
+    rejects(
+      withLine(12, '    allowSelfApproval: sometimes'),
+      /groups\[1\]\.allowSelfApproval \(line 12\): must be true or false/,
+    );
   });
 
   test('an approval channel that is not a channel ID is named with its line', () => {
-    rejects(withLine(13, '    approvalChannel: "#secops"'), /groups\[1\]\.approvalChannel \(line 13\): must be a Slack channel ID/);
+    rejects(
+      withLine(13, '    approvalChannel: "#secops"'),
+      /groups\[1\]\.approvalChannel \(line 13\): must be a Slack channel ID/,
+    );
   });
 
   test('missing sections and an empty file are named', () => {
@@ -120,7 +144,10 @@ describe('the policy file', () => {
 
   test('an unreadable file is a ConfigError naming the path and JIT_POLICY_FILE', () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-'));
-    assert.throws(() => loadPolicy(join(dir, 'missing.yaml')), (err: Error) => err instanceof ConfigError && /missing\.yaml \(JIT_POLICY_FILE\)/.test(err.message));
+    assert.throws(
+      () => loadPolicy(join(dir, 'missing.yaml')),
+      (err: Error) => err instanceof ConfigError && /missing\.yaml \(JIT_POLICY_FILE\)/.test(err.message),
+    );
     const file = join(dir, 'policy.yaml');
     writeFileSync(file, GOOD);
     assert.equal(loadPolicy(file).groups.length, 2);

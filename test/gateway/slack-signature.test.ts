@@ -24,7 +24,11 @@ describe('Slack request signature verification', () => {
       ok: false,
       reason: 'X-Slack-Request-Timestamp is more than 5 minutes away from now',
     });
-    assert.equal(verifySlackSignature({ ...vector, nowSeconds: 1531420618 - 301 }).ok, false, 'a timestamp from the future is refused too');
+    assert.equal(
+      verifySlackSignature({ ...vector, nowSeconds: 1531420618 - 301 }).ok,
+      false,
+      'a timestamp from the future is refused too',
+    );
   });
 
   test('one changed byte of the body, the timestamp or the secret breaks the signature', () => {
@@ -39,7 +43,11 @@ describe('Slack request signature verification', () => {
     assert.equal(verifySlackSignature({ ...vector, timestamp: '15314206e3' }).ok, false);
     assert.equal(verifySlackSignature({ ...vector, signature: undefined }).ok, false);
     assert.equal(verifySlackSignature({ ...vector, signature: vector.signature?.replace('v0=', 'v1=') }).ok, false);
-    assert.equal(verifySlackSignature({ ...vector, signature: vector.signature?.slice(0, -2) }).ok, false, 'a truncated signature');
+    assert.equal(
+      verifySlackSignature({ ...vector, signature: vector.signature?.slice(0, -2) }).ok,
+      false,
+      'a truncated signature',
+    );
     assert.equal(verifySlackSignature({ ...vector, signature: vector.signature?.toUpperCase() }).ok, false);
   });
 });

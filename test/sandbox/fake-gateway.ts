@@ -59,7 +59,11 @@ export async function startFakeGateway(
 }
 
 /** What the app must check (reference §A2): the HMAC over the raw body, and a timestamp within five minutes. */
-export function verifySlackSignature(request: ReceivedRequest, signingSecret: string, nowSeconds = Math.floor(Date.now() / 1000)): 'valid' | 'bad-signature' | 'stale' | 'missing' {
+export function verifySlackSignature(
+  request: ReceivedRequest,
+  signingSecret: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): 'valid' | 'bad-signature' | 'stale' | 'missing' {
   const timestamp = request.headers['x-slack-request-timestamp'];
   const signature = request.headers['x-slack-signature'];
   if (typeof timestamp !== 'string' || typeof signature !== 'string') return 'missing';

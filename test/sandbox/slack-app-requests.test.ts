@@ -7,7 +7,13 @@ import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebClient } from '@slack/web-api';
 import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from '../../sandbox/slack-stand-in';
-import { type GatewayAnswer, jsonAnswer, type ReceivedRequest, startFakeGateway, verifySlackSignature } from './fake-gateway';
+import {
+  type GatewayAnswer,
+  jsonAnswer,
+  type ReceivedRequest,
+  startFakeGateway,
+  verifySlackSignature,
+} from './fake-gateway';
 
 const TOKEN = 'xoxb-test-token';
 const SECRET = 'test-signing-secret';
@@ -20,7 +26,13 @@ async function startSlackWithGateway(
   options: Partial<SlackStandInOptions> = {},
 ): Promise<{ slack: SlackStandIn; received: ReceivedRequest[] }> {
   const gateway = await startFakeGateway(t, answer);
-  const slack = await startSlackStandIn({ botToken: TOKEN, signingSecret: SECRET, users: [REQUESTER, APPROVER], gatewayUrl: gateway.url, ...options });
+  const slack = await startSlackStandIn({
+    botToken: TOKEN,
+    signingSecret: SECRET,
+    users: [REQUESTER, APPROVER],
+    gatewayUrl: gateway.url,
+    ...options,
+  });
   t.after(() => slack.close());
   return { slack, received: gateway.received };
 }
@@ -35,12 +47,18 @@ function payloadOf(request: ReceivedRequest | undefined): Record<string, unknown
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: await response.json() };
 }
 
 test('a slash command is a signed form post with the §A1 fields, and its JSON ack shows as an ephemeral message', async (t) => {
-  const { slack, received } = await startSlackWithGateway(t, () => jsonAnswer({ response_type: 'ephemeral', text: 'Opening the request form…' }));
+  const { slack, received } = await startSlackWithGateway(t, () =>
+    jsonAnswer({ response_type: 'ephemeral', text: 'Opening the request form…' }),
+  );
   const response = await slack.sendSlashCommand({ userId: REQUESTER.id, text: 'eng-prod 2h' });
 
   assert.equal(response.status, 200);
@@ -76,7 +94,10 @@ test('a slash command is a signed form post with the §A1 fields, and its JSON a
   assert.ok(form.response_url?.startsWith(`${slack.baseUrl}/response/`));
   assert.match(form.trigger_id ?? '', /^\d+\.\d+\.[0-9a-f]{32}$/);
 
-  assert.deepEqual(slack.dms(REQUESTER.id).map((m) => [m.text, m.ephemeralTo]), [['Opening the request form…', REQUESTER.id]]);
+  assert.deepEqual(
+    slack.dms(REQUESTER.id).map((m) => [m.text, m.ephemeralTo]),
+    [['Opening the request form…', REQUESTER.id]],
+  );
 });
 
 test('forged requests fail HMAC verification, stale ones are signed 10 minutes ago, and none carries no signature', async (t) => {
@@ -84,13 +105,18 @@ test('forged requests fail HMAC verification, stale ones are signed 10 minutes a
   await slack.sendSlashCommand({ userId: REQUESTER.id, signature: 'forged' });
   await slack.sendSlashCommand({ userId: REQUESTER.id, signature: 'stale' });
   await slack.sendRaw('/slack/commands', 'ssl_check=1&token=x', {}, 'none');
-  assert.deepEqual(received.map((r) => verifySlackSignature(r, SECRET)), ['bad-signature', 'stale', 'missing']);
+  assert.deepEqual(
+    received.map((r) => verifySlackSignature(r, SECRET)),
+    ['bad-signature', 'stale', 'missing'],
+  );
   const staleBy = Math.floor(Date.now() / 1000) - Number(received[1]?.headers['x-slack-request-timestamp']);
   assert.ok(staleBy >= 599 && staleBy <= 602, `stale by ${staleBy} s`);
 });
 
 test('an ack slower than the deadline is flagged ackDeadlineMissed and its answer is not shown', async (t) => {
-  const { slack } = await startSlackWithGateway(t, () => ({ ...jsonAnswer({ text: 'too late' }), delayMs: 120 }), { ackDeadlineMs: 50 });
+  const { slack } = await startSlackWithGateway(t, () => ({ ...jsonAnswer({ text: 'too late' }), delayMs: 120 }), {
+    ackDeadlineMs: 50,
+  });
   const response = await slack.sendSlashCommand({ userId: REQUESTER.id });
   assert.equal(response.ackDeadlineMissed, true);
   assert.ok(response.elapsedMs >= 100);
@@ -109,14 +135,25 @@ test('the trigger_id opens a modal; view_submission errors keep it open and an e
           private_metadata: '{"channel_id":"D1"}',
           title: { type: 'plain_text', text: 'Request access' },
           submit: { type: 'plain_text', text: 'Submit' },
-          blocks: [{ type: 'input', block_id: 'reason_block', label: { type: 'plain_text', text: 'Why' }, element: { type: 'plain_text_input', action_id: 'reason_input' } }],
+          blocks: [
+            {
+              type: 'input',
+              block_id: 'reason_block',
+              label: { type: 'plain_text', text: 'Why' },
+              element: { type: 'plain_text_input', action_id: 'reason_input' },
+            },
+          ],
         },
       });
       return {};
     }
-    const payload = payloadOf(request) as { view: { state: { values: { reason_block: { reason_input: { value: string } } } } } };
+    const payload = payloadOf(request) as {
+      view: { state: { values: { reason_block: { reason_input: { value: string } } } } };
+    };
     const reason = payload.view.state.values.reason_block.reason_input.value;
-    return reason.length < 10 ? jsonAnswer({ response_action: 'errors', errors: { reason_block: 'Give at least 10 characters' } }) : {};
+    return reason.length < 10
+      ? jsonAnswer({ response_action: 'errors', errors: { reason_block: 'Give at least 10 characters' } })
+      : {};
   });
 
   await slack.sendSlashCommand({ userId: REQUESTER.id });
@@ -125,12 +162,20 @@ test('the trigger_id opens a modal; view_submission errors keep it open and an e
 
   const short = { reason_block: { reason_input: { type: 'plain_text_input', value: 'oncall' } } };
   const refused = await slack.sendViewSubmission({ userId: REQUESTER.id, view, values: short });
-  assert.deepEqual(refused.json, { response_action: 'errors', errors: { reason_block: 'Give at least 10 characters' } });
+  assert.deepEqual(refused.json, {
+    response_action: 'errors',
+    errors: { reason_block: 'Give at least 10 characters' },
+  });
   const stillOpen = slack.views(REQUESTER.id);
   assert.equal(stillOpen.length, 1);
   assert.deepEqual(stillOpen[0]?.errors, { reason_block: 'Give at least 10 characters' });
 
-  const payload = payloadOf(received.at(-1)) as { type: string; user: { id: string }; trigger_id: string; view: Record<string, unknown> };
+  const payload = payloadOf(received.at(-1)) as {
+    type: string;
+    user: { id: string };
+    trigger_id: string;
+    view: Record<string, unknown>;
+  };
   assert.equal(payload.type, 'view_submission');
   assert.equal(payload.user.id, REQUESTER.id);
   assert.equal(payload.view.id, view.id);
@@ -150,7 +195,19 @@ test('block_actions carry the clicked message, its response_url and the button v
   const { slack, received } = await startSlackWithGateway(t);
   const blocks = [
     { type: 'section', block_id: 'req_42', text: { type: 'mrkdwn', text: 'bob requests *eng-prod*' } },
-    { type: 'actions', block_id: 'req_42_actions', elements: [{ type: 'button', action_id: 'approve', value: '42', style: 'primary', text: { type: 'plain_text', text: 'Approve' } }] },
+    {
+      type: 'actions',
+      block_id: 'req_42_actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'approve',
+          value: '42',
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+        },
+      ],
+    },
   ];
   const posted = await client(slack).chat.postMessage({ channel: 'C0APPROVALS', text: 'Access request', blocks });
   const message = await slack.waitFor('the approval message', () => slack.messages('C0APPROVALS')[0]);
@@ -173,28 +230,39 @@ test('block_actions carry the clicked message, its response_url and the button v
   };
   assert.equal(payload.type, 'block_actions');
   assert.equal(payload.user.id, APPROVER.id);
-  assert.deepEqual(payload.container, { type: 'message', message_ts: posted.ts, channel_id: 'C0APPROVALS', is_ephemeral: false });
+  assert.deepEqual(payload.container, {
+    type: 'message',
+    message_ts: posted.ts,
+    channel_id: 'C0APPROVALS',
+    is_ephemeral: false,
+  });
   assert.deepEqual(payload.channel, { id: 'C0APPROVALS', name: 'c0approvals' });
   assert.equal(payload.message.ts, posted.ts);
   assert.deepEqual(payload.message.blocks, blocks);
   assert.match(payload.trigger_id, /^\d+\.\d+\.[0-9a-f]{32}$/);
   const [action] = payload.actions;
-  assert.deepEqual({ ...action, action_ts: undefined }, {
-    type: 'button',
-    block_id: 'req_42_actions',
-    action_id: 'approve',
-    value: '42',
-    style: 'primary',
-    text: { type: 'plain_text', text: 'Approve' },
-    action_ts: undefined,
-  });
+  assert.deepEqual(
+    { ...action, action_ts: undefined },
+    {
+      type: 'button',
+      block_id: 'req_42_actions',
+      action_id: 'approve',
+      value: '42',
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Approve' },
+      action_ts: undefined,
+    },
+  );
   assert.match(String(action?.action_ts), /^\d+\.\d{6}$/);
 
   const replaced = await postJson(payload.response_url, { replace_original: 'true', text: 'Approved by alice' });
   assert.deepEqual(replaced, { status: 200, body: { ok: true } });
   const [after] = slack.messages('C0APPROVALS');
   assert.deepEqual([after?.ts, after?.text, after?.blocks, after?.updates], [posted.ts, 'Approved by alice', [], 1]);
-  assert.deepEqual(slack.responseUrlPosts.map((p) => [p.status, p.body.text]), [[200, 'Approved by alice']]);
+  assert.deepEqual(
+    slack.responseUrlPosts.map((p) => [p.status, p.body.text]),
+    [[200, 'Approved by alice']],
+  );
 });
 
 test('a response_url takes 5 posts, then answers used_url; after its lifetime expired_url; its faults are separate', async (t) => {
@@ -202,15 +270,22 @@ test('a response_url takes 5 posts, then answers used_url; after its lifetime ex
   const url = slack.mintResponseUrl({ channel: 'C0APPROVALS', userId: REQUESTER.id });
   slack.faults.add({ kind: 'status', status: 500, times: 1, match: { method: 'response_url' } });
   assert.equal((await postJson(url, { text: 'faulted' })).status, 500);
-  for (let i = 1; i <= 5; i += 1) assert.deepEqual(await postJson(url, { text: `update ${i}` }), { status: 200, body: { ok: true } });
+  for (let i = 1; i <= 5; i += 1)
+    assert.deepEqual(await postJson(url, { text: `update ${i}` }), { status: 200, body: { ok: true } });
   assert.deepEqual(await postJson(url, { text: 'sixth' }), { status: 404, body: { ok: false, error: 'used_url' } });
-  assert.deepEqual(slack.messages('C0APPROVALS').map((m) => m.ephemeralTo), Array(5).fill(REQUESTER.id));
+  assert.deepEqual(
+    slack.messages('C0APPROVALS').map((m) => m.ephemeralTo),
+    Array(5).fill(REQUESTER.id),
+  );
 
   const inChannel = slack.mintResponseUrl({ channel: 'C0APPROVALS', userId: REQUESTER.id });
   await postJson(inChannel, { response_type: 'in_channel', text: 'for everyone' });
   assert.equal(slack.messages('C0APPROVALS').at(-1)?.ephemeralTo, undefined);
   await sleep(250);
-  assert.deepEqual(await postJson(inChannel, { text: 'late' }), { status: 404, body: { ok: false, error: 'expired_url' } });
+  assert.deepEqual(await postJson(inChannel, { text: 'late' }), {
+    status: 404,
+    body: { ok: false, error: 'expired_url' },
+  });
 });
 
 test('control routes let another process act as a user and watch the workspace; staticDir serves the demo page safely', async (t) => {
@@ -231,7 +306,10 @@ test('control routes let another process act as a user and watch the workspace; 
   const state = await fetch(`${slack.baseUrl}/_control/state`);
   assert.equal(state.headers.get('access-control-allow-origin'), '*');
   const snapshot = (await state.json()) as { messages: Array<{ text: string }>; users: unknown[] };
-  assert.deepEqual(snapshot.messages.map((m) => m.text), ['ack']);
+  assert.deepEqual(
+    snapshot.messages.map((m) => m.text),
+    ['ack'],
+  );
   assert.equal(snapshot.users.length, 2);
 
   const page = await fetch(`${slack.baseUrl}/`);

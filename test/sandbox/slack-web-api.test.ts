@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
-import { ErrorCode, type Logger, LogLevel, type WebAPIPlatformError, type WebAPIRateLimitedError, WebClient } from '@slack/web-api';
+import {
+  ErrorCode,
+  type Logger,
+  LogLevel,
+  type WebAPIPlatformError,
+  type WebAPIRateLimitedError,
+  WebClient,
+} from '@slack/web-api';
 import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from '../../sandbox/slack-stand-in';
 
 const TOKEN = 'xoxb-test-token';
@@ -61,12 +68,19 @@ test('chat.postMessage to a user id lands in that user’s DM channel, and chat.
   const slack = await startSlack(t);
   const client = webClient(slack);
 
-  const posted = await client.chat.postMessage({ channel: REQUESTER.id, text: 'Access request received', blocks: approvalBlocks });
+  const posted = await client.chat.postMessage({
+    channel: REQUESTER.id,
+    text: 'Access request received',
+    blocks: approvalBlocks,
+  });
   const dm = slack.dmChannelFor(REQUESTER.id);
   assert.match(dm, /^D/);
   assert.equal(posted.channel, dm);
   assert.match(posted.ts ?? '', /^\d{10}\.\d{6}$/);
-  assert.deepEqual(slack.dms(REQUESTER.id).map((m) => [m.text, m.blocks, m.postedBy]), [['Access request received', approvalBlocks, 'bot']]);
+  assert.deepEqual(
+    slack.dms(REQUESTER.id).map((m) => [m.text, m.blocks, m.postedBy]),
+    [['Access request received', approvalBlocks, 'bot']],
+  );
 
   const second = await client.chat.postMessage({ channel: dm, text: 'second' });
   assert.ok(Number(second.ts) > Number(posted.ts), 'ts values increase');
@@ -76,8 +90,14 @@ test('chat.postMessage to a user id lands in that user’s DM channel, and chat.
   const [message] = slack.dms(REQUESTER.id);
   assert.deepEqual([message?.text, message?.blocks, message?.updates], ['Approved', [], 1]);
 
-  assert.equal((await platformError(client.chat.update({ channel: dm, ts: '1.000001', text: 'x' }))).error, 'message_not_found');
-  assert.equal((await platformError(client.chat.postMessage({ channel: 'U0NOBODY', text: 'x' }))).error, 'channel_not_found');
+  assert.equal(
+    (await platformError(client.chat.update({ channel: dm, ts: '1.000001', text: 'x' }))).error,
+    'message_not_found',
+  );
+  assert.equal(
+    (await platformError(client.chat.postMessage({ channel: 'U0NOBODY', text: 'x' }))).error,
+    'channel_not_found',
+  );
   assert.equal((await platformError(client.chat.postMessage({ channel: 'C0APPROVALS' } as never))).error, 'no_text');
 
   const channelPost = await client.chat.postMessage({ channel: 'C0APPROVALS', text: 'to the channel' });
@@ -94,28 +114,45 @@ test('chat.postMessage to a user id lands in that user’s DM channel, and chat.
 test('a 429 fault reaches the WebClient as WebAPIRateLimitedError with retryAfter, then the next call succeeds', async (t) => {
   const slack = await startSlack(t);
   const client = webClient(slack);
-  slack.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 30, times: 1, match: { method: 'chat.postMessage' } });
-
-  await assert.rejects(client.chat.postMessage({ channel: REQUESTER.id, text: 'hi' }), (error: WebAPIRateLimitedError) => {
-    assert.equal(error.code, ErrorCode.RateLimitedError);
-    assert.equal(error.retryAfter, 30);
-    return true;
+  slack.faults.add({
+    kind: 'status',
+    status: 429,
+    retryAfterSeconds: 30,
+    times: 1,
+    match: { method: 'chat.postMessage' },
   });
+
+  await assert.rejects(
+    client.chat.postMessage({ channel: REQUESTER.id, text: 'hi' }),
+    (error: WebAPIRateLimitedError) => {
+      assert.equal(error.code, ErrorCode.RateLimitedError);
+      assert.equal(error.retryAfter, 30);
+      return true;
+    },
+  );
   assert.equal(slack.dms(REQUESTER.id).length, 0);
   await client.chat.postMessage({ channel: REQUESTER.id, text: 'hi' });
-  assert.deepEqual(slack.calls.map((c) => [c.httpStatus, c.ok, c.error]), [
-    [429, false, 'ratelimited'],
-    [200, true, undefined],
-  ]);
+  assert.deepEqual(
+    slack.calls.map((c) => [c.httpStatus, c.ok, c.error]),
+    [
+      [429, false, 'ratelimited'],
+      [200, true, undefined],
+    ],
+  );
 });
 
 test('5xx and dropped-connection faults reach the WebClient as HTTP and request errors', async (t) => {
   const slack = await startSlack(t);
   const client = webClient(slack);
   slack.faults.add({ kind: 'status', status: 503, times: 1 });
-  await assert.rejects(client.chat.postMessage({ channel: REQUESTER.id, text: 'hi' }), { code: ErrorCode.HTTPError, statusCode: 503 });
+  await assert.rejects(client.chat.postMessage({ channel: REQUESTER.id, text: 'hi' }), {
+    code: ErrorCode.HTTPError,
+    statusCode: 503,
+  });
   slack.faults.add({ kind: 'drop', times: 1, match: { method: '*' } });
-  await assert.rejects(client.chat.postMessage({ channel: REQUESTER.id, text: 'hi' }), { code: ErrorCode.RequestError });
+  await assert.rejects(client.chat.postMessage({ channel: REQUESTER.id, text: 'hi' }), {
+    code: ErrorCode.RequestError,
+  });
   slack.faults.add({ kind: 'status', status: 200, body: { ok: false, error: 'fatal_error' }, times: 1 });
   assert.equal((await platformError(client.auth.test())).error, 'fatal_error');
   assert.equal(slack.dms(REQUESTER.id).length, 0);
@@ -124,7 +161,10 @@ test('5xx and dropped-connection faults reach the WebClient as HTTP and request 
 
 test('a wrong token gets invalid_auth and a missing token not_authed, both with HTTP 200', async (t) => {
   const slack = await startSlack(t);
-  assert.equal((await platformError(webClient(slack, 'xoxb-wrong').chat.postMessage({ channel: REQUESTER.id, text: 'x' }))).error, 'invalid_auth');
+  assert.equal(
+    (await platformError(webClient(slack, 'xoxb-wrong').chat.postMessage({ channel: REQUESTER.id, text: 'x' }))).error,
+    'invalid_auth',
+  );
   const anonymous = await fetch(`${slack.apiUrl}chat.postMessage`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -147,7 +187,10 @@ test('users.info includes profile.email only when the users:read.email scope is 
   assert.equal(info.user?.profile?.email, 'bob@example.com');
   assert.equal(info.user?.real_name, 'Bob Builder');
   assert.equal((await webClient(withEmail).users.lookupByEmail({ email: 'alice@example.com' })).user?.id, APPROVER.id);
-  assert.equal((await platformError(webClient(withEmail).users.lookupByEmail({ email: 'x@example.com' }))).error, 'users_not_found');
+  assert.equal(
+    (await platformError(webClient(withEmail).users.lookupByEmail({ email: 'x@example.com' }))).error,
+    'users_not_found',
+  );
   assert.equal((await platformError(webClient(withEmail).users.info({ user: 'U0NOBODY' }))).error, 'user_not_found');
 
   const withoutEmail = await startSlack(t, { scopes: ['chat:write', 'users:read'] });
@@ -155,26 +198,40 @@ test('users.info includes profile.email only when the users:read.email scope is 
   assert.equal(limited.user?.profile?.email, undefined);
   assert.equal(limited.user?.name, 'bob');
   const denied = await platformError(webClient(withoutEmail).users.lookupByEmail({ email: 'bob@example.com' }));
-  assert.deepEqual([denied.error, denied.needed, denied.provided], ['missing_scope', 'users:read.email', 'chat:write,users:read']);
+  assert.deepEqual(
+    [denied.error, denied.needed, denied.provided],
+    ['missing_scope', 'users:read.email', 'chat:write,users:read'],
+  );
 });
 
 test('a trigger id opens one modal within its lifetime: reuse is exchanged, late use expired, unknown invalid', async (t) => {
   const slack = await startSlack(t, { triggerTtlMs: 100 });
   const client = webClient(slack);
-  const view = { type: 'modal' as const, callback_id: 'access_request', title: { type: 'plain_text' as const, text: 'Request access' }, blocks: [] };
+  const view = {
+    type: 'modal' as const,
+    callback_id: 'access_request',
+    title: { type: 'plain_text' as const, text: 'Request access' },
+    blocks: [],
+  };
 
   const trigger = slack.mintTriggerId(REQUESTER.id);
   const opened = await client.views.open({ trigger_id: trigger, view });
   assert.match(opened.view?.id ?? '', /^V/);
   assert.equal(opened.view?.callback_id, 'access_request');
   assert.deepEqual(opened.view?.state, { values: {} });
-  assert.deepEqual(slack.views(REQUESTER.id).map((v) => v.id), [opened.view?.id]);
+  assert.deepEqual(
+    slack.views(REQUESTER.id).map((v) => v.id),
+    [opened.view?.id],
+  );
 
   assert.equal((await platformError(client.views.open({ trigger_id: trigger, view }))).error, 'exchanged_trigger_id');
   const late = slack.mintTriggerId(REQUESTER.id);
   await sleep(150);
   assert.equal((await platformError(client.views.open({ trigger_id: late, view }))).error, 'expired_trigger_id');
-  assert.equal((await platformError(client.views.open({ trigger_id: '123.456.abc', view }))).error, 'invalid_trigger_id');
+  assert.equal(
+    (await platformError(client.views.open({ trigger_id: '123.456.abc', view }))).error,
+    'invalid_trigger_id',
+  );
   assert.equal((await platformError(client.views.open({ view } as never))).error, 'invalid_arguments');
 });
 
@@ -182,16 +239,33 @@ test('views.update checks the hash: the current one updates the modal, a stale o
   const slack = await startSlack(t);
   const client = webClient(slack);
   const title = { type: 'plain_text' as const, text: 'Request access' };
-  const opened = await client.views.open({ trigger_id: slack.mintTriggerId(REQUESTER.id), view: { type: 'modal', title, blocks: [] } });
+  const opened = await client.views.open({
+    trigger_id: slack.mintTriggerId(REQUESTER.id),
+    view: { type: 'modal', title, blocks: [] },
+  });
   const firstHash = opened.view?.hash ?? '';
   const viewId = opened.view?.id ?? '';
 
-  const updated = await client.views.update({ view_id: viewId, hash: firstHash, view: { type: 'modal', title, blocks: [], private_metadata: 'v2' } });
+  const updated = await client.views.update({
+    view_id: viewId,
+    hash: firstHash,
+    view: { type: 'modal', title, blocks: [], private_metadata: 'v2' },
+  });
   assert.equal(updated.view?.private_metadata, 'v2');
   assert.notEqual(updated.view?.hash, firstHash);
   assert.equal(slack.views(REQUESTER.id)[0]?.updates, 1);
-  assert.equal((await platformError(client.views.update({ view_id: viewId, hash: firstHash, view: { type: 'modal', title, blocks: [] } }))).error, 'hash_conflict');
-  assert.equal((await platformError(client.views.update({ view_id: 'V404', view: { type: 'modal', title, blocks: [] } }))).error, 'not_found');
+  assert.equal(
+    (
+      await platformError(
+        client.views.update({ view_id: viewId, hash: firstHash, view: { type: 'modal', title, blocks: [] } }),
+      )
+    ).error,
+    'hash_conflict',
+  );
+  assert.equal(
+    (await platformError(client.views.update({ view_id: 'V404', view: { type: 'modal', title, blocks: [] } }))).error,
+    'not_found',
+  );
 });
 
 test('conversations.open returns the user’s DM channel and chat.postEphemeral stores a message only that user sees', async (t) => {
@@ -203,8 +277,15 @@ test('conversations.open returns the user’s DM channel and chat.postEphemeral 
 
   const ephemeral = await client.chat.postEphemeral({ channel: 'C0APPROVALS', user: APPROVER.id, text: 'only you' });
   assert.ok(ephemeral.message_ts);
-  assert.deepEqual(slack.messages('C0APPROVALS').map((m) => [m.text, m.ephemeralTo]), [['only you', APPROVER.id]]);
-  assert.equal((await platformError(client.chat.update({ channel: 'C0APPROVALS', ts: ephemeral.message_ts ?? '', text: 'x' }))).error, 'message_not_found');
+  assert.deepEqual(
+    slack.messages('C0APPROVALS').map((m) => [m.text, m.ephemeralTo]),
+    [['only you', APPROVER.id]],
+  );
+  assert.equal(
+    (await platformError(client.chat.update({ channel: 'C0APPROVALS', ts: ephemeral.message_ts ?? '', text: 'x' })))
+      .error,
+    'message_not_found',
+  );
 });
 
 test('waitFor resolves on the change that satisfies it and rejects naming what it waited for', async (t) => {
@@ -212,5 +293,8 @@ test('waitFor resolves on the change that satisfies it and rejects naming what i
   const waiting = slack.waitFor('the DM to the requester', () => slack.dms(REQUESTER.id)[0]);
   await webClient(slack).chat.postMessage({ channel: REQUESTER.id, text: 'hello' });
   assert.equal((await waiting).text, 'hello');
-  await assert.rejects(slack.waitFor('a message that never comes', () => slack.messages('C0NOWHERE')[0], 100), /a message that never comes/);
+  await assert.rejects(
+    slack.waitFor('a message that never comes', () => slack.messages('C0NOWHERE')[0], 100),
+    /a message that never comes/,
+  );
 });

@@ -131,7 +131,11 @@ export async function createGrantHarness(
     otherGroup,
     grantInput: (overrides = {}) => ({
       requestId: uniqueName('req'),
-      requester: { slackUserId: requester.slackUserId, email: requester.email, jumpcloudUserId: requester.jumpcloudUserId },
+      requester: {
+        slackUserId: requester.slackUserId,
+        email: requester.email,
+        jumpcloudUserId: requester.jumpcloudUserId,
+      },
       group,
       durationSeconds: 3,
       justification: 'Investigating incident INC-42',
@@ -147,10 +151,14 @@ export async function createGrantHarness(
     }),
     startWorker,
     waitForStatus: (workflowId, status, timeoutMs = 30_000) =>
-      eventually(`grant ${workflowId} to reach ${status}`, async () => {
-        const state = await grants.state(workflowId);
-        return state.status === status ? state : undefined;
-      }, timeoutMs),
+      eventually(
+        `grant ${workflowId} to reach ${status}`,
+        async () => {
+          const state = await grants.state(workflowId);
+          return state.status === status ? state : undefined;
+        },
+        timeoutMs,
+      ),
     isMember: (person = requester) => jumpcloud.isMember(group.id, person.jumpcloudUserId),
   };
 }

@@ -21,24 +21,38 @@ test('worker config applies the documented defaults', () => {
 });
 
 test('worker config names every missing secret', () => {
-  assert.throws(() => loadWorkerConfig({ SLACK_BOT_TOKEN: '' }), (err: Error) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /SLACK_BOT_TOKEN: is required/);
-    assert.match(err.message, /JUMPCLOUD_API_KEY: is required/);
-    return true;
-  });
+  assert.throws(
+    () => loadWorkerConfig({ SLACK_BOT_TOKEN: '' }),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /SLACK_BOT_TOKEN: is required/);
+      assert.match(err.message, /JUMPCLOUD_API_KEY: is required/);
+      return true;
+    },
+  );
 });
 
 test('worker config names a malformed URL and a malformed number', () => {
   assert.throws(
-    () => loadWorkerConfig({ ...complete, JUMPCLOUD_API_URL: 'console.jumpcloud', WORKER_SHUTDOWN_GRACE_SECONDS: 'soon' }),
-    (err: Error) => /JUMPCLOUD_API_URL: must be a URL/.test(err.message) && /WORKER_SHUTDOWN_GRACE_SECONDS/.test(err.message),
+    () =>
+      loadWorkerConfig({ ...complete, JUMPCLOUD_API_URL: 'console.jumpcloud', WORKER_SHUTDOWN_GRACE_SECONDS: 'soon' }),
+    (err: Error) =>
+      /JUMPCLOUD_API_URL: must be a URL/.test(err.message) && /WORKER_SHUTDOWN_GRACE_SECONDS/.test(err.message),
   );
 });
 
 test('the worker process stops at start with a message naming the bad variable', () => {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, JUMPCLOUD_API_KEY: 'key', TEMPORAL_ADDRESS: '127.0.0.1:1' };
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../worker/main.ts')], { env, encoding: 'utf8', timeout: 30_000 });
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    JUMPCLOUD_API_KEY: 'key',
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+  };
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../worker/main.ts')], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(run.status, 1);
   assert.match(run.stderr, /SLACK_BOT_TOKEN: is required/);
   assert.doesNotMatch(run.stderr, /JUMPCLOUD_API_KEY/);

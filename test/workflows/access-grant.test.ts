@@ -14,16 +14,26 @@ after(() => closeTestTemporal());
 
 function membershipChanges(h: GrantHarness, op: 'add' | 'remove') {
   return h.jumpcloud.calls.filter(
-    (c) => c.method === 'POST' && c.path.endsWith('/members') && (c.body as { op?: string } | undefined)?.op === op && !c.fault,
+    (c) =>
+      c.method === 'POST' &&
+      c.path.endsWith('/members') &&
+      (c.body as { op?: string } | undefined)?.op === op &&
+      !c.fault,
   );
 }
 
 function buttonsOf(blocks: unknown[] | undefined): string[] {
-  return (blocks ?? []).flatMap((b) => ((b as { elements?: Array<{ action_id?: string }> }).elements ?? []).map((e) => e.action_id ?? '')).filter(Boolean);
+  return (blocks ?? [])
+    .flatMap((b) => ((b as { elements?: Array<{ action_id?: string }> }).elements ?? []).map((e) => e.action_id ?? ''))
+    .filter(Boolean);
 }
 
 async function approvalPosted(h: GrantHarness) {
-  return h.slack.waitFor('the approval request in the approval channel', () => h.slack.messages(APPROVAL_CHANNEL)[0], 15_000);
+  return h.slack.waitFor(
+    'the approval request in the approval channel',
+    () => h.slack.messages(APPROVAL_CHANNEL)[0],
+    15_000,
+  );
 }
 
 describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, () => {
@@ -36,25 +46,36 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.deepEqual(buttonsOf(request.blocks), [ActionIds.approve, ActionIds.reject]);
     assert.equal(h.isMember(), false, 'nothing is added before approval');
 
-    const decided = await h.grants.decide(start.workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'click-1');
+    const decided = await h.grants.decide(
+      start.workflowId,
+      { decision: 'approve', deciderSlackUserId: h.approver.slackUserId },
+      'click-1',
+    );
     assert.equal(decided.status, 'APPROVED');
     const active = await h.waitForStatus(start.workflowId, 'ACTIVE');
     assert.equal(h.isMember(), true);
     assert.ok(active.grantedAt && active.expiresAt);
     assert.equal(Date.parse(active.expiresAt) - Date.parse(active.grantedAt), 3000, 'the clock starts at grant time');
 
-    const grantedDm = await h.slack.waitFor('the "granted" DM', () => h.slack.dms(h.requester.slackUserId).find((m) => buttonsOf(m.blocks).includes(ActionIds.revoke)));
+    const grantedDm = await h.slack.waitFor('the "granted" DM', () =>
+      h.slack.dms(h.requester.slackUserId).find((m) => buttonsOf(m.blocks).includes(ActionIds.revoke)),
+    );
     assert.match(JSON.stringify(grantedDm.blocks), /<!date\^\d+\^/);
 
     const final = (await h.client.workflow.getHandle(start.workflowId).result()) as GrantState;
     assert.equal(final.status, 'EXPIRED');
     assert.equal(h.isMember(), false, 'the membership is removed at expiry');
-    assert.ok(Date.parse(final.endedAt ?? '') >= Date.parse(final.expiresAt ?? ''), 'removed no earlier than the expiry');
+    assert.ok(
+      Date.parse(final.endedAt ?? '') >= Date.parse(final.expiresAt ?? ''),
+      'removed no earlier than the expiry',
+    );
     assert.equal(final.decidedBy, h.approver.slackUserId);
     assert.equal(membershipChanges(h, 'add').length, 1);
     assert.equal(membershipChanges(h, 'remove').length, 1);
 
-    await h.slack.waitFor('the "expired" DM', () => h.slack.dms(h.requester.slackUserId).find((m) => /expired/.test(m.text ?? '')));
+    await h.slack.waitFor('the "expired" DM', () =>
+      h.slack.dms(h.requester.slackUserId).find((m) => /expired/.test(m.text ?? '')),
+    );
     const finalMessage = h.slack.messages(APPROVAL_CHANNEL)[0];
     assert.deepEqual(buttonsOf(finalMessage?.blocks), [], 'the approval message loses its buttons');
     assert.match(JSON.stringify(finalMessage?.blocks), new RegExp(`Approved by <@${h.approver.slackUserId}>`));
@@ -65,7 +86,11 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     const input = h.grantInput({ durationSeconds: 1, justification: 'Quarterly access review' });
     const { workflowId } = await h.grants.start(input);
     await approvalPosted(h);
-    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.secondApprover.slackUserId, reason: 'ok for Q3' }, 'c');
+    await h.grants.decide(
+      workflowId,
+      { decision: 'approve', deciderSlackUserId: h.secondApprover.slackUserId, reason: 'ok for Q3' },
+      'c',
+    );
     const handle = h.client.workflow.getHandle(workflowId);
     const result = (await handle.result()) as GrantState;
 
@@ -84,13 +109,22 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
         approvedBy: result.decidedBy,
         reason: result.decisionReason,
       },
-      { who: h.requester.email, what: h.group.name, why: 'Quarterly access review', howLong: 1, approvedBy: h.secondApprover.slackUserId, reason: 'ok for Q3' },
+      {
+        who: h.requester.email,
+        what: h.group.name,
+        why: 'Quarterly access review',
+        howLong: 1,
+        approvedBy: h.secondApprover.slackUserId,
+        reason: 'ok for Q3',
+      },
     );
     assert.ok(result.grantedAt && result.endedAt && Date.parse(result.endedAt) > Date.parse(result.grantedAt));
 
     const listed = await eventually('the grant in a visibility query by requester and status', async () => {
       const found: string[] = [];
-      for await (const wf of h.client.workflow.list({ query: `JitRequester = '${h.requester.slackUserId}' AND JitStatus = 'EXPIRED' AND JitGroup = '${h.group.id}'` })) {
+      for await (const wf of h.client.workflow.list({
+        query: `JitRequester = '${h.requester.slackUserId}' AND JitStatus = 'EXPIRED' AND JitGroup = '${h.group.id}'`,
+      })) {
         found.push(wf.workflowId);
       }
       return found.length > 0 ? found : undefined;
@@ -102,12 +136,18 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     const h = await createGrantHarness(t);
     const { workflowId } = await h.grants.start(h.grantInput());
     await approvalPosted(h);
-    await h.grants.decide(workflowId, { decision: 'reject', deciderSlackUserId: h.approver.slackUserId, reason: 'not on call' }, 'r1');
+    await h.grants.decide(
+      workflowId,
+      { decision: 'reject', deciderSlackUserId: h.approver.slackUserId, reason: 'not on call' },
+      'r1',
+    );
     const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
     assert.equal(final.status, 'REJECTED');
     assert.equal(final.decisionReason, 'not on call');
     assert.equal(membershipChanges(h, 'add').length + membershipChanges(h, 'remove').length, 0);
-    const dm = await h.slack.waitFor('the rejection DM', () => h.slack.dms(h.requester.slackUserId).find((m) => /rejected/.test(m.text ?? '')));
+    const dm = await h.slack.waitFor('the rejection DM', () =>
+      h.slack.dms(h.requester.slackUserId).find((m) => /rejected/.test(m.text ?? '')),
+    );
     assert.match(dm.text ?? '', /not on call/);
     const message = h.slack.messages(APPROVAL_CHANNEL)[0];
     assert.deepEqual(buttonsOf(message?.blocks), []);
@@ -122,8 +162,13 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     await approvalPosted(h);
     const timedOut = await h.waitForStatus(workflowId, 'TIMED_OUT');
     assert.equal(timedOut.decidedBy, undefined);
-    await h.slack.waitFor('the timeout DM', () => h.slack.dms(h.requester.slackUserId).find((m) => /in time/.test(m.text ?? '')));
-    await h.slack.waitFor('the approval message without buttons', () => buttonsOf(h.slack.messages(APPROVAL_CHANNEL)[0]?.blocks).length === 0);
+    await h.slack.waitFor('the timeout DM', () =>
+      h.slack.dms(h.requester.slackUserId).find((m) => /in time/.test(m.text ?? '')),
+    );
+    await h.slack.waitFor(
+      'the approval message without buttons',
+      () => buttonsOf(h.slack.messages(APPROVAL_CHANNEL)[0]?.blocks).length === 0,
+    );
     await assert.rejects(
       h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'late'),
       (err: Error) => err instanceof GrantRefusedError && /timed out|ended/.test(err.message),
@@ -205,7 +250,10 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
     await h.waitForStatus(workflowId, 'ACTIVE');
     assert.equal(h.isMember(), true);
-    await assert.rejects(h.grants.revoke(workflowId, { bySlackUserId: h.outsider.slackUserId }, 'x'), /only the requester or an approver/);
+    await assert.rejects(
+      h.grants.revoke(workflowId, { bySlackUserId: h.outsider.slackUserId }, 'x'),
+      /only the requester or an approver/,
+    );
     await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId, reason: 'done early' }, 'rv');
     const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
     assert.equal(final.status, 'REVOKED');
@@ -238,14 +286,15 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.equal((await h.grants.start(h.grantInput())).outcome, 'conflict', 'a different request while active');
 
     const runs: string[] = [];
-    for await (const wf of h.client.workflow.list({ query: `WorkflowId = '${started.workflowId}'` })) runs.push(wf.runId);
+    for await (const wf of h.client.workflow.list({ query: `WorkflowId = '${started.workflowId}'` }))
+      runs.push(wf.runId);
     assert.equal(runs.length, 1);
     await h.grants.revoke(started.workflowId, { bySlackUserId: h.approver.slackUserId }, 'end');
     await h.client.workflow.getHandle(started.workflowId).result();
     assert.equal(membershipChanges(h, 'add').length, 1);
   });
 
-  test('a click on an earlier request\'s message never decides a newer request for the same user and group', async (t) => {
+  test("a click on an earlier request's message never decides a newer request for the same user and group", async (t) => {
     const h = await createGrantHarness(t);
     const first = await h.grants.start(h.grantInput());
     const oldMessage = await approvalPosted(h);
@@ -260,7 +309,12 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     const second = await h.grants.start(h.grantInput());
     assert.equal(second.workflowId, first.workflowId, 'the same user and group reuse the workflow ID');
     await assert.rejects(
-      h.grants.decide(oldRef.workflowId, { decision: 'approve', deciderSlackUserId: h.secondApprover.slackUserId }, 'old-click', oldRef.runId),
+      h.grants.decide(
+        oldRef.workflowId,
+        { decision: 'approve', deciderSlackUserId: h.secondApprover.slackUserId },
+        'old-click',
+        oldRef.runId,
+      ),
       (err: Error) => err instanceof GrantRefusedError && /already rejected/.test(err.message),
     );
     assert.equal((await h.grants.state(second.workflowId)).status, 'PENDING_APPROVAL');
@@ -270,7 +324,13 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
   test('JumpCloud 5xx and 429 bursts during add and remove still end with the membership added, then removed', async (t) => {
     const h = await createGrantHarness(t);
     h.jumpcloud.faults.add({ kind: 'status', status: 503, times: 2, match: { method: 'POST', path: '/members$' } });
-    h.jumpcloud.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 1, times: 2, match: { method: 'POST', path: '/members$' } });
+    h.jumpcloud.faults.add({
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 1,
+      times: 2,
+      match: { method: 'POST', path: '/members$' },
+    });
     const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 2 }));
     await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
     await h.waitForStatus(workflowId, 'ACTIVE');
@@ -279,7 +339,13 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
 
     h.jumpcloud.faults.add({ kind: 'status', status: 502, times: 2, match: { method: 'POST', path: '/members$' } });
     h.jumpcloud.faults.add({ kind: 'drop', times: 1, match: { method: 'POST', path: '/members$' } });
-    h.jumpcloud.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 1, times: 1, match: { method: 'POST', path: '/members$' } });
+    h.jumpcloud.faults.add({
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 1,
+      times: 1,
+      match: { method: 'POST', path: '/members$' },
+    });
     const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
     assert.equal(final.status, 'EXPIRED');
     assert.equal(h.isMember(), false);
@@ -295,7 +361,9 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     await first.stop();
 
     // No worker while the expiry passes.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(active.expiresAt ?? '') - Date.now()) + 500));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, Date.parse(active.expiresAt ?? '') - Date.now()) + 500),
+    );
     assert.equal(h.isMember(), true, 'nobody could have removed it without a worker');
 
     await h.startWorker();
@@ -345,7 +413,9 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
 
   test('a justification cannot ping the channel or forge a link in the approval message', async (t) => {
     const h = await createGrantHarness(t);
-    const { workflowId } = await h.grants.start(h.grantInput({ justification: 'urgent <!channel> see <https://evil.example|docs> & more' }));
+    const { workflowId } = await h.grants.start(
+      h.grantInput({ justification: 'urgent <!channel> see <https://evil.example|docs> & more' }),
+    );
     const message = await approvalPosted(h);
     const text = JSON.stringify(message.blocks);
     assert.ok(!text.includes('<!channel>'));

@@ -12,7 +12,10 @@ import { createGrantHarness } from '../support/grant-harness';
 // This test needs a server of its own to kill: the suite's shared one must stay up for the other files.
 test('a grant active while the Temporal server crashes and restarts is still revoked at expiry', async (t) => {
   const cliPath = process.env.TEMPORAL_CLI_PATH;
-  assert.ok(cliPath, 'TEMPORAL_CLI_PATH is not set: run the suite with `npm test`, which builds the Temporal CLI if needed');
+  assert.ok(
+    cliPath,
+    'TEMPORAL_CLI_PATH is not set: run the suite with `npm test`, which builds the Temporal CLI if needed',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'jit-temporal-restart-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const dbFile = join(dir, 'temporal.sqlite');
