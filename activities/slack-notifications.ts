@@ -1,6 +1,6 @@
 import { activityInfo } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
-import { approvalMessage, requesterNotice } from '../integrations/slack/grant-blocks';
+import { approvalMessage, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
 import { type GrantState, type SlackMessageRef } from '../workflows/grant-types';
 import { slackFailure } from './failures';
 

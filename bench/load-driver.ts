@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { signSlackRequest } from '../sandbox/slack-signature';
+import { signSlackRequest } from '../stand-ins/slack/slack-signature';
 
 export interface PreparedRequest {
   path: string;

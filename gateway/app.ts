@@ -4,14 +4,14 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
-import { BackgroundTasks } from './background-tasks';
-import { type GatewayDeps, type GatewayServices } from './gateway-deps';
+import { BackgroundTasks } from './plugins/background-tasks';
+import { type GatewayDeps, type GatewayServices } from './deps';
 import { SLACK_BODY_LIMIT_BYTES, slackSignature } from './plugins/slack-signature';
 import { healthRoutes } from './routes/health';
 import { slackCommandRoutes } from './routes/slack-commands';
 import { slackInteractionRoutes } from './routes/slack-interactions';
 
-export { type GatewayDeps } from './gateway-deps';
+export { type GatewayDeps } from './deps';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -8,8 +8,8 @@ import { createGrantService } from '../integrations/temporal/grant-service';
 import { buildApp } from './app';
 import { loadGatewayConfig } from './config';
 import { gatewayLoggerOptions } from './logger';
-import { createResponseUrlSender } from './response-url';
-import { temporalReadiness } from './temporal-readiness';
+import { createResponseUrlSender } from './slack/response-url';
+import { temporalReadiness } from '../integrations/temporal/readiness';
 
 async function run(): Promise<void> {
   const config = loadGatewayConfig();

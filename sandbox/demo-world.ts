@@ -1,5 +1,5 @@
-import { type JumpCloudSeed } from './jumpcloud-directory';
-import { type SlackUser } from './slack-workspace';
+import { type JumpCloudSeed } from '../stand-ins/jumpcloud/jumpcloud-directory';
+import { type SlackUser } from '../stand-ins/slack/slack-workspace';
 
 /**
  * The people, groups and channels of the one-command sandbox. IDs are fixed so a restart finds the same world, and

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { type JumpCloudSeed } from './jumpcloud-directory';
-import { type JumpCloudStandIn } from './jumpcloud-stand-in';
+import { type JumpCloudSeed } from '../stand-ins/jumpcloud/jumpcloud-directory';
+import { type JumpCloudStandIn } from '../stand-ins/jumpcloud/jumpcloud-stand-in';
 
 const savedDirectorySchema = z.object({
   users: z.array(

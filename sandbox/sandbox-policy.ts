@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../config/env';
 import { parsePolicy, type JitPolicy } from '../config/policy';
-import { type JcGroup } from './jumpcloud-directory';
-import { type SlackUser } from './slack-workspace';
+import { type JcGroup } from '../stand-ins/jumpcloud/jumpcloud-directory';
+import { type SlackUser } from '../stand-ins/slack/slack-workspace';
 
 /** Settings a test (or a curious person) may change without writing another policy file. */
 export interface PolicyOverrides {

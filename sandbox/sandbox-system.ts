@@ -6,20 +6,20 @@ import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/
 import { createActivities } from '../activities';
 import { type JitPolicy } from '../config/policy';
 import { buildApp, type GatewayDeps } from '../gateway/app';
-import { createResponseUrlSender } from '../gateway/response-url';
-import { temporalReadiness } from '../gateway/temporal-readiness';
+import { createResponseUrlSender } from '../gateway/slack/response-url';
+import { temporalReadiness } from '../integrations/temporal/readiness';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createGrantWorker } from '../worker/create-worker';
 import { DEMO_PEOPLE, demoJumpCloudSeed, demoSlackUsers, SANDBOX_CHANNELS, SANDBOX_SECRETS } from './demo-world';
-import { startJumpCloudStandIn, type JumpCloudStandIn } from './jumpcloud-stand-in';
+import { startJumpCloudStandIn, type JumpCloudStandIn } from '../stand-ins/jumpcloud/jumpcloud-stand-in';
 import { loadSavedDirectory, saveDirectoryOnChange } from './jumpcloud-state-file';
 import { forgetDevServer, rememberDevServer, stopLeftoverDevServer } from './leftover-dev-server';
-import { sandboxPageConfig } from './page-config';
+import { pageGrants, sandboxPageConfig } from './page-data';
 import { checkPolicyMatchesWorld, loadSandboxPolicy, type PolicyOverrides } from './sandbox-policy';
-import { startSlackStandIn, type SlackStandIn } from './slack-stand-in';
-import { freePort, startTemporalDevServer } from './temporal-dev-server';
+import { startSlackStandIn, type SlackStandIn } from '../stand-ins/slack/slack-stand-in';
+import { freePort, startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
 
 export const DEMO_POLICY_FILE = path.join(__dirname, 'demo-policy.yaml');
 const PAGE_DIR = path.join(__dirname, 'web');
@@ -137,6 +137,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     const temporalUiUrl = temporal.uiUrl ?? '';
 
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push({ what: 'the Temporal client connection', run: () => connection.close() });
+    const client = new Client({ connection, namespace: NAMESPACE });
+    const taskQueue = options.taskQueue ?? 'jit-access';
+    const grants = createGrantService(client, taskQueue);
+
     const jumpcloudFile = path.join(options.dataDir, 'jumpcloud.json');
     const savedDirectory = loadSavedDirectory(jumpcloudFile);
     const jumpcloud = await startJumpCloudStandIn({
@@ -158,28 +164,28 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       port: ports.slack,
       staticDir: PAGE_DIR,
       log: trace,
-      pageConfig: () =>
-        sandboxPageConfig({
-          people: DEMO_PEOPLE,
-          policy,
-          jumpcloudOrigin: jumpcloud.origin,
-          temporalUiUrl,
-          temporalNamespace: NAMESPACE,
-          channels,
-          approvalChannelId: SANDBOX_CHANNELS.approvals.id,
-          slashCommand: SLASH_COMMAND,
-        }),
+      pageData: {
+        config: () =>
+          sandboxPageConfig({
+            people: DEMO_PEOPLE,
+            policy,
+            jumpcloudOrigin: jumpcloud.origin,
+            temporalUiUrl,
+            temporalNamespace: NAMESPACE,
+            channels,
+            approvalChannelId: SANDBOX_CHANNELS.approvals.id,
+            slashCommand: SLASH_COMMAND,
+          }),
+        grants: async () =>
+          pageGrants(await grants.list({ limit: 50 }), { uiUrl: temporalUiUrl, namespace: NAMESPACE }),
+      },
     });
     cleanups.push({ what: 'the Slack stand-in', run: () => slack.close() });
     checkPolicyMatchesWorld(policy, { groups: jumpcloud.snapshot().groups, slackUsers: demoSlackUsers() });
 
-    const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push({ what: 'the Temporal client connection', run: () => connection.close() });
-    const client = new Client({ connection, namespace: NAMESPACE });
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
     cleanups.push({ what: 'the worker connection', run: () => nativeConnection.close() });
 
-    const taskQueue = options.taskQueue ?? 'jit-access';
     // One process here, so the worker and the gateway share one JumpCloud client (separate processes in production).
     const directory = new JumpCloudClient({
       baseUrl: jumpcloud.baseUrl,
@@ -220,7 +226,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         SLACK_COMMAND: SLASH_COMMAND,
       },
       policy,
-      grants: createGrantService(client, taskQueue),
+      grants,
       directory,
       slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 5000 }),
       respond: createResponseUrlSender(),

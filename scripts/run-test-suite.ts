@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { startTemporalDevServer } from '../sandbox/temporal-dev-server';
+import { startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
 
 const root = join(__dirname, '..');
 

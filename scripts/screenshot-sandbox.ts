@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS } from '../sandbox/demo-world';
 import { startSandbox } from '../sandbox/sandbox-system';
-import { launchChromium, SandboxPageDriver } from '../test/sandbox/sandbox-page-driver';
+import { launchChromium, SandboxPageDriver } from '../sandbox/page-driver';
 
 const root = path.join(__dirname, '..');
 const output = path.join(root, 'docs', 'sandbox.png');

@@ -1,6 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { decideUpdate, grantStateQuery, revokeUpdate } from './grant-messages';
+import { decideUpdate, grantStateQuery, revokeUpdate } from './grant-updates';
 import { decisionRefusal, inputProblem, revokeRefusal } from './grant-rules';
 import { type GrantInput, type GrantState, type GrantStatus, type SlackMessageRef } from './grant-types';
 import { grantSearchAttributes as sa } from './search-attributes';

@@ -1,7 +1,6 @@
 /** Types shared by the grant workflow, its activities, the gateway and the tests. Pure data: no I/O. */
 
 export type GrantStatus =
-  | 'REQUESTED'
   | 'PENDING_APPROVAL'
   | 'APPROVED'
   | 'ACTIVE'

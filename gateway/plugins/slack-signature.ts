@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type FastifyPluginAsync, type FastifyRequest } from 'fastify';
-import { GatewayRequestError } from '../gateway-request-error';
+import { GatewayRequestError } from '../request-error';
 
 /** Slack's replay window: a request whose timestamp is further than this from our clock is refused. */
 export const SLACK_TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;

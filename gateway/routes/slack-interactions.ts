@@ -1,11 +1,11 @@
 import { type FastifyPluginAsync } from 'fastify';
-import { handleGrantAction, submitRejectReason } from '../decision-flow';
-import { parseFormBody } from '../form-body';
-import { type GatewayServices } from '../gateway-deps';
-import { GatewayRequestError } from '../gateway-request-error';
-import { CallbackIds } from '../modal-views';
-import { submitRequestForm } from '../request-flow';
-import { blockActionsSchema, interactionEnvelopeSchema, parsePayload, viewSubmissionSchema } from '../slack-payloads';
+import { handleGrantAction, submitRejectReason } from '../handlers/grant-actions';
+import { parseFormBody } from '../slack/form-body';
+import { type GatewayServices } from '../deps';
+import { GatewayRequestError } from '../request-error';
+import { CallbackIds } from '../../integrations/slack/block-kit/modals';
+import { submitRequestForm } from '../handlers/access-request';
+import { blockActionsSchema, interactionEnvelopeSchema, parsePayload, viewSubmissionSchema } from '../slack/payloads';
 
 /** `POST /slack/interactions`: button clicks and modal submissions, each answered within Slack's 3 s. */
 export const slackInteractionRoutes: FastifyPluginAsync<{ services: GatewayServices }> = async (

@@ -1,14 +1,21 @@
 import {
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { decideUpdate, grantStateQuery, revokeUpdate } from '../../workflows/grant-messages';
+import { decideUpdate, grantStateQuery, revokeUpdate } from '../../workflows/grant-updates';
 import { alreadyClosedReason } from '../../workflows/grant-rules';
-import { type DecisionInput, type GrantInput, type GrantState, type RevokeInput } from '../../workflows/grant-types';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import {
+  type DecisionInput,
+  type GrantInput,
+  type GrantState,
+  type GrantStatus,
+  type RevokeInput,
+} from '../../workflows/grant-types';
+import { grantWorkflowId, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { accessGrantWorkflow } from '../../workflows/access-grant';
 
@@ -24,12 +31,26 @@ export type StartGrantResult =
   /** Another request for this user and group is still pending or active: one membership, one owner. */
   | { outcome: 'conflict'; workflowId: string };
 
+/** One grant as Temporal's visibility lists it: enough for `/jit status` and the sandbox page, no history read. */
 export interface GrantSummary {
   workflowId: string;
-  status: string;
+  runId: string;
+  status: GrantStatus;
+  requesterSlackUserId: string;
+  jumpcloudUserId: string;
   groupId: string;
   expiresAt?: Date;
   startTime: Date;
+  /** Set once the workflow has closed. */
+  closeTime?: Date;
+}
+
+export interface GrantListFilter {
+  requesterSlackUserId?: string;
+  /** Only grants whose workflow is still running (pending, active, or finishing). */
+  openOnly?: boolean;
+  /** Newest first; at most this many (default 100). */
+  limit?: number;
 }
 
 /** The gateway's (and tests') view of grants: start, decide, revoke, read. Everything goes through Temporal. */
@@ -38,8 +59,8 @@ export interface GrantService {
   /** `runId` pins the run the clicked message belongs to; without it the newest run is addressed. */
   decide(workflowId: string, decision: DecisionInput, updateId: string, runId?: string): Promise<GrantState>;
   revoke(workflowId: string, revoke: RevokeInput, updateId: string, runId?: string): Promise<GrantState>;
-  state(workflowId: string): Promise<GrantState>;
-  listOpen(requesterSlackUserId: string): Promise<GrantSummary[]>;
+  state(workflowId: string, runId?: string): Promise<GrantState>;
+  list(filter?: GrantListFilter): Promise<GrantSummary[]>;
 }
 
 export function createGrantService(client: Client, taskQueue: string): GrantService {
@@ -54,8 +75,9 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           memo: { requestId: input.requestId },
+          // Listed from the first moment, before a worker has run the workflow's first task.
           typedSearchAttributes: [
-            { key: sa.status, value: 'REQUESTED' },
+            { key: sa.status, value: 'PENDING_APPROVAL' },
             { key: sa.requester, value: input.requester.slackUserId },
             { key: sa.requesterEmail, value: input.requester.email },
             { key: sa.group, value: input.group.id },
@@ -80,54 +102,65 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
       return refusalsAsErrors(handle, () => handle.executeUpdate(revokeUpdate, { args: [revoke], updateId }));
     },
 
-    async state(workflowId) {
-      const handle = client.workflow.getHandle(workflowId);
+    async state(workflowId, runId) {
+      const handle = client.workflow.getHandle(workflowId, runId);
       const description = await handle.describe();
       if (description.status.name === 'RUNNING') return handle.query(grantStateQuery);
       return (await handle.result()) as GrantState;
     },
 
-    async listOpen(requesterSlackUserId) {
+    async list(filter = {}) {
+      const clauses = [`WorkflowType = '${accessGrantWorkflow.name}'`];
+      if (filter.requesterSlackUserId !== undefined) {
+        clauses.push(`${sa.requester.name} = '${filter.requesterSlackUserId.replace(/'/g, '')}'`);
+      }
+      if (filter.openOnly) clauses.push(`ExecutionStatus = 'Running'`);
+      const limit = filter.limit ?? 100;
       const summaries: GrantSummary[] = [];
-      const query = `${sa.requester.name} = '${requesterSlackUserId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
-      for await (const wf of client.workflow.list({ query })) {
-        const attrs = wf.typedSearchAttributes;
+      for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+        const ids = parseGrantWorkflowId(execution.workflowId);
+        if (!ids) continue;
+        const attrs = execution.typedSearchAttributes;
         summaries.push({
-          workflowId: wf.workflowId,
-          status: attrs.get(sa.status) ?? 'REQUESTED',
-          groupId: attrs.get(sa.group) ?? '',
+          workflowId: execution.workflowId,
+          runId: execution.runId,
+          status: (attrs.get(sa.status) as GrantStatus | undefined) ?? 'PENDING_APPROVAL',
+          requesterSlackUserId: attrs.get(sa.requester) ?? '',
+          jumpcloudUserId: ids.jumpcloudUserId,
+          groupId: ids.groupId,
           expiresAt: attrs.get(sa.expiresAt),
-          startTime: wf.startTime,
+          startTime: execution.startTime,
+          closeTime: execution.closeTime,
         });
+        if (summaries.length >= limit) break;
       }
       return summaries;
     },
   };
 }
 
+/**
+ * Temporal's answers to an Update that changed nothing, as the reason the clicker reads: the validator's refusal,
+ * or, for a run that has closed (the server answers NOT_FOUND, surfaced as WorkflowNotFoundError), what became of it.
+ */
 async function refusalsAsErrors(handle: WorkflowHandle, call: () => Promise<GrantState>): Promise<GrantState> {
   try {
     return await call();
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new GrantRefusedError(err.cause?.message ?? err.message);
-    if (err instanceof WorkflowNotFoundError || isClosedWorkflowError(err))
-      throw new GrantRefusedError(await closedReason(handle));
+    if (err instanceof WorkflowNotFoundError) throw new GrantRefusedError(await closedReason(handle));
     throw err;
   }
 }
 
-/** An Update sent to a closed run fails without a reason of its own: tell the clicker what happened to the request. */
 async function closedReason(handle: WorkflowHandle): Promise<string> {
+  let description: WorkflowExecutionDescription;
   try {
-    const description = await handle.describe();
-    if (description.status.name === 'COMPLETED') return alreadyClosedReason((await handle.result()) as GrantState);
-    return `this request has already ended (${description.status.name.toLowerCase()})`;
-  } catch {
-    return 'this request no longer exists';
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'this request no longer exists';
+    throw err;
   }
-}
-
-function isClosedWorkflowError(err: unknown): boolean {
-  const message = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
-  return /already completed|workflow execution already completed|NotFound/i.test(message);
+  if (description.status.name === 'COMPLETED') return alreadyClosedReason((await handle.result()) as GrantState);
+  return `this request has already ended (${description.status.name.toLowerCase()})`;
 }

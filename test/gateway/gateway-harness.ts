@@ -6,12 +6,12 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { type FastifyInstance } from 'fastify';
 import { parsePolicy, type JitPolicy } from '../../config/policy';
 import { buildApp } from '../../gateway/app';
-import { CallbackIds, RequestFormInputs } from '../../gateway/modal-views';
-import { createResponseUrlSender } from '../../gateway/response-url';
-import { temporalReadiness } from '../../gateway/temporal-readiness';
+import { CallbackIds, RequestFormInputs } from '../../integrations/slack/block-kit/modals';
+import { createResponseUrlSender } from '../../gateway/slack/response-url';
+import { temporalReadiness } from '../../integrations/temporal/readiness';
 import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../../integrations/slack/slack-client';
-import { type GatewayResponse, type OpenedView, type StoredMessage } from '../../sandbox/slack-stand-in';
+import { type GatewayResponse, type OpenedView, type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import {
   APPROVAL_CHANNEL,

@@ -4,9 +4,9 @@ import { describe, test } from 'node:test';
 import pino from 'pino';
 import { type JitPolicy } from '../../config/policy';
 import { gatewayLoggerOptions } from '../../gateway/logger';
-import { CallbackIds, RequestFormInputs } from '../../gateway/modal-views';
-import { signMetadata } from '../../gateway/signed-metadata';
-import { ActionIds } from '../../integrations/slack/action-ids';
+import { CallbackIds, RequestFormInputs } from '../../integrations/slack/block-kit/modals';
+import { signMetadata } from '../../gateway/slack/signed-metadata';
+import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { type GrantInput } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
@@ -20,7 +20,7 @@ import {
   GROUP_B,
   REQUESTER_JC,
   slashCommandBody,
-} from './fake-gateway';
+} from './gateway-with-fakes';
 
 const WORKFLOW_A = grantWorkflowId(REQUESTER_JC, GROUP_A);
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Connection } from '@temporalio/client';
-import { temporalReadiness } from '../../gateway/temporal-readiness';
+import { temporalReadiness } from '../../integrations/temporal/readiness';
 import { closeTestTemporal, testTemporal } from '../support/temporal';
-import { createFakeGateway } from './fake-gateway';
+import { createFakeGateway } from './gateway-with-fakes';
 
 after(() => closeTestTemporal());
 

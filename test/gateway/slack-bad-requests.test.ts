@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { CallbackIds } from '../../gateway/modal-views';
-import { ActionIds } from '../../integrations/slack/action-ids';
-import { type SignatureMode } from '../../sandbox/slack-stand-in';
+import { CallbackIds } from '../../integrations/slack/block-kit/modals';
+import { ActionIds } from '../../integrations/slack/block-kit/ids';
+import { type SignatureMode } from '../../stand-ins/slack/slack-stand-in';
 import { closeTestTemporal } from '../support/temporal';
 import { createGatewayHarness, type GatewayHarness } from './gateway-harness';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { CallbackIds, RejectReasonInput } from '../../gateway/modal-views';
-import { ActionIds } from '../../integrations/slack/action-ids';
+import { CallbackIds, RejectReasonInput } from '../../integrations/slack/block-kit/modals';
+import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { type GrantState } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { eventually } from '../support/eventually';

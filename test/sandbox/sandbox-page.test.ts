@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ActionIds } from '../../integrations/slack/action-ids';
+import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS } from '../../sandbox/demo-world';
 import { startSandbox } from '../../sandbox/sandbox-system';
 import { type GrantState } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
-import { launchChromium, SandboxPageDriver } from './sandbox-page-driver';
+import { launchChromium, SandboxPageDriver } from '../../sandbox/page-driver';
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });

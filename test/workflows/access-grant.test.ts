@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
-import { ActionIds } from '../../integrations/slack/action-ids';
+import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantState } from '../../workflows/grant-types';
 import { parseGrantRef } from '../../workflows/grant-workflow-id';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { freePort, startTemporalDevServer } from '../../sandbox/temporal-dev-server';
+import { freePort, startTemporalDevServer } from '../../stand-ins/temporal/temporal-dev-server';
 import { type GrantState } from '../../workflows/grant-types';
 import { createGrantHarness } from '../support/grant-harness';
 

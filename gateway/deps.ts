@@ -1,0 +1,44 @@
+import { type WebClient } from '@slack/web-api';
+import { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import { type JitPolicy } from '../config/policy';
+import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { type GrantService } from '../integrations/temporal/grant-service';
+import { type BackgroundTasks } from './plugins/background-tasks';
+import { type GatewayConfig } from './config';
+import { type ResponseUrlMessage } from './slack/response-url';
+
+/** The Slack Web API methods the gateway calls; a WebClient is one. */
+export interface GatewaySlack {
+  views: Pick<WebClient['views'], 'open' | 'update'>;
+  chat: Pick<WebClient['chat'], 'postMessage' | 'postEphemeral'>;
+  users: Pick<WebClient['users'], 'info'>;
+}
+
+/** What the gateway reads in JumpCloud: who the requester is and which groups they are already in. */
+export type GatewayDirectory = Pick<JumpCloudClient, 'findUserByEmail' | 'listUserGroupIds'>;
+
+/** Everything buildApp needs, as small interfaces so tests can hand in stand-ins or fakes. */
+export interface GatewayDeps {
+  config: Pick<GatewayConfig, 'SLACK_SIGNING_SECRET' | 'SLACK_APPROVAL_CHANNEL' | 'SLACK_COMMAND'>;
+  policy: JitPolicy;
+  grants: GrantService;
+  directory: GatewayDirectory;
+  slack: GatewaySlack;
+  /** POSTs a JSON message to a Slack response_url. */
+  respond(responseUrl: string, body: ResponseUrlMessage): Promise<void>;
+  /** True when Temporal answers; used by /readyz. */
+  temporalReady(): Promise<boolean>;
+  /** Pino options, or a logger instance; omitted = no logging. */
+  logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
+  /** Milliseconds since the epoch (signature window, "time left"); injectable for tests. */
+  now?: () => number;
+  /** How long app.close() waits for acknowledged work still running in the background (default 10 s). */
+  shutdownGraceMs?: number;
+}
+
+/** The deps as the route handlers see them: with the clock resolved, the background tracker and a logger. */
+export interface GatewayServices extends Omit<GatewayDeps, 'logger' | 'now' | 'shutdownGraceMs'> {
+  now(): number;
+  background: BackgroundTasks;
+  log: FastifyBaseLogger;
+}

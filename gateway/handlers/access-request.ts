@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { formatDuration } from '../../config/durations';
+import { findPolicyGroup, policyGroupLabel, type PolicyGroup } from '../../config/policy';
+import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
+import { type GrantInput } from '../../workflows/grant-types';
+import { type GatewayServices } from '../deps';
+import { GatewayRequestError } from '../request-error';
+import {
+  JUSTIFICATION_MAX_LENGTH,
+  JUSTIFICATION_MIN_LENGTH,
+  loadingView,
+  noticeView,
+  RequestFormInputs,
+  requestFormView,
+} from '../../integrations/slack/block-kit/modals';
+import { resolveEligibility } from './eligibility';
+import { signMetadata, verifyMetadata } from '../slack/signed-metadata';
+import { submittedValue, type SlashCommand, type ViewSubmission, type ViewSubmissionAck } from '../slack/payloads';
+import { tellEphemeral } from './tell-user';
+
+/** What the request form carries in its private_metadata (signed): who is asking, as resolved when it opened. */
+const requestFormMetadata = z.object({
+  slackUserId: z.string(),
+  jumpcloudUserId: z.string().min(1),
+  email: z.string().min(1),
+});
+
+/**
+ * `/jit`: runs after the acknowledgement. Opens a loading modal at once (the trigger lives 3 s), resolves what the
+ * user may request, then turns the modal into the form, or into a message saying why there is nothing to request.
+ */
+export async function openRequestForm(services: GatewayServices, command: SlashCommand): Promise<void> {
+  const { slack, log } = services;
+  let viewId: string | undefined;
+  try {
+    viewId = (await slack.views.open({ trigger_id: command.trigger_id, view: loadingView() })).view?.id;
+  } catch (err) {
+    log.warn({ err }, 'could not open the request modal');
+  }
+  if (!viewId) {
+    await tellEphemeral(
+      services,
+      command.response_url,
+      ":warning: I couldn't open the request form. Please type the command again.",
+    );
+    return;
+  }
+
+  const eligibility = await resolveEligibility(services, command.user_id);
+  if (!eligibility.ok) {
+    if (eligibility.cause)
+      log.warn({ err: eligibility.cause, slackUserId: command.user_id }, 'could not resolve the requester');
+    await Promise.all([
+      slack.views
+        .update({ view_id: viewId, view: noticeView(eligibility.problem) })
+        .catch((err: unknown) => log.warn({ err }, 'could not update the modal')),
+      tellEphemeral(services, command.response_url, eligibility.problem),
+    ]);
+    return;
+  }
+
+  const { requester, groups } = eligibility;
+  const privateMetadata = signMetadata(services.config.SLACK_SIGNING_SECRET, requester);
+  try {
+    await slack.views.update({
+      view_id: viewId,
+      view: requestFormView({
+        groups,
+        durationPresetsSeconds: services.policy.durationPresetsSeconds,
+        privateMetadata,
+      }),
+    });
+  } catch (err) {
+    log.warn({ err }, 'could not show the request form');
+    await tellEphemeral(
+      services,
+      command.response_url,
+      ":warning: I couldn't show the request form. Please type the command again.",
+    );
+  }
+}
+
+/**
+ * The form's submission, checked again against the policy on the server: the modal's choices are only a
+ * convenience, anything in the payload may be forged. Returns inline errors, or undefined after scheduling the start.
+ */
+export function submitRequestForm(services: GatewayServices, submission: ViewSubmission): ViewSubmissionAck {
+  const { view, user } = submission;
+  const metadata = requestFormMetadata.safeParse(
+    verifyMetadata(services.config.SLACK_SIGNING_SECRET, view.private_metadata),
+  );
+  if (!metadata.success)
+    throw new GatewayRequestError(
+      400,
+      'the request form has no valid private_metadata (it was altered or not made by this app)',
+    );
+  if (metadata.data.slackUserId !== user.id)
+    throw new GatewayRequestError(400, 'the request form was opened for another user');
+
+  const { policy } = services;
+  const values = view.state.values;
+  const errors: Record<string, string> = {};
+  const groupId = submittedValue(values, RequestFormInputs.group.blockId, RequestFormInputs.group.actionId);
+  const group = groupId === undefined ? undefined : findPolicyGroup(policy, groupId);
+  if (!group)
+    errors[RequestFormInputs.group.blockId] =
+      groupId === undefined ? 'Choose a group.' : 'This group cannot be requested.';
+
+  const durationSeconds = Number(
+    submittedValue(values, RequestFormInputs.duration.blockId, RequestFormInputs.duration.actionId),
+  );
+  if (!policy.durationPresetsSeconds.includes(durationSeconds)) {
+    errors[RequestFormInputs.duration.blockId] = 'Choose one of the offered durations.';
+  } else if (group && durationSeconds > group.maxDurationSeconds) {
+    errors[RequestFormInputs.duration.blockId] =
+      `${policyGroupLabel(group)} allows at most ${formatDuration(group.maxDurationSeconds)}.`;
+  }
+
+  const justification = (
+    submittedValue(values, RequestFormInputs.justification.blockId, RequestFormInputs.justification.actionId) ?? ''
+  ).trim();
+  if (justification.length < JUSTIFICATION_MIN_LENGTH) {
+    errors[RequestFormInputs.justification.blockId] =
+      `Please explain in at least ${JUSTIFICATION_MIN_LENGTH} characters.`;
+  } else if (justification.length > JUSTIFICATION_MAX_LENGTH) {
+    errors[RequestFormInputs.justification.blockId] = `Please keep it to ${JUSTIFICATION_MAX_LENGTH} characters.`;
+  }
+
+  if (!group || Object.keys(errors).length > 0) return { response_action: 'errors', errors };
+
+  const input: GrantInput = {
+    // The view ID is the same for every submit of this modal, so a double submit is recognised as one request.
+    requestId: view.id,
+    requester: metadata.data,
+    group: { id: group.id, name: policyGroupLabel(group) },
+    durationSeconds,
+    justification,
+    policy: {
+      approvers: group.approvers,
+      maxDurationSeconds: group.maxDurationSeconds,
+      approvalTimeoutSeconds: policy.approvalTimeoutSeconds,
+      allowSelfApproval: group.allowSelfApproval,
+      approvalChannel: group.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL,
+    },
+  };
+  services.background.run('start a grant', () => startGrant(services, input, group));
+  return undefined;
+}
+
+async function startGrant(services: GatewayServices, input: GrantInput, group: PolicyGroup): Promise<void> {
+  const label = `*${escapeMrkdwn(policyGroupLabel(group))}*`;
+  let text: string;
+  try {
+    const result = await services.grants.start(input);
+    services.log.info(
+      { workflowId: result.workflowId, outcome: result.outcome, requestId: input.requestId },
+      'grant request submitted',
+    );
+    // A double submit: the first one already told the requester.
+    if (result.outcome === 'duplicate') return;
+    text =
+      result.outcome === 'started'
+        ? `:outbox_tray: Your request for ${label} (${formatDuration(input.durationSeconds)}) was sent to the approvers. I'll tell you here when someone decides.`
+        : `:information_source: You already have a pending or active request for ${label}. It has to end before you can ask again.`;
+  } catch (err) {
+    services.log.error({ err, requestId: input.requestId }, 'could not start the grant workflow');
+    text = `:warning: Your request for ${label} could not be submitted just now. Please try \`${services.config.SLACK_COMMAND}\` again in a minute.`;
+  }
+  // Posting to a user ID opens (or reuses) the app's DM with them.
+  await services.slack.chat.postMessage({ channel: input.requester.slackUserId, text });
+}

@@ -1,0 +1,151 @@
+import { findPolicyGroup, policyGroupLabel } from '../../config/policy';
+import { ActionIds } from '../../integrations/slack/block-kit/ids';
+import { GrantRefusedError } from '../../integrations/temporal/grant-service';
+import { type GrantState } from '../../workflows/grant-types';
+import { formatGrantRef, type GrantRef, parseGrantRef, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
+import { type GatewayServices } from '../deps';
+import { GatewayRequestError } from '../request-error';
+import {
+  REJECT_REASON_MAX_LENGTH,
+  RejectReasonInput,
+  rejectReasonView,
+} from '../../integrations/slack/block-kit/modals';
+import { submittedValue, type BlockActions, type ViewSubmission, type ViewSubmissionAck } from '../slack/payloads';
+import { tellEphemeral } from './tell-user';
+
+/**
+ * Approve / Reject / Revoke clicks. Slack is answered at once; the Update runs afterwards, and the workflow itself
+ * (its validator) decides who may do what. A refusal reaches the clicker as an ephemeral message; nothing changes.
+ */
+export function handleGrantAction(services: GatewayServices, payload: BlockActions): void {
+  const [action] = payload.actions;
+  if (!action) throw new GatewayRequestError(400, 'invalid block_actions: no action');
+  const clicker = payload.user.id;
+  switch (action.action_id) {
+    case ActionIds.approve: {
+      const { workflowId, runId } = grantRefFrom(action.value, 'the button value');
+      // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
+      services.background.run('approve', () =>
+        runRefusable(services, payload.response_url, 'approval', () =>
+          services.grants.decide(
+            workflowId,
+            { decision: 'approve', deciderSlackUserId: clicker },
+            `${workflowId}:approve:${clicker}`,
+            runId,
+          ),
+        ),
+      );
+      return;
+    }
+    case ActionIds.reject: {
+      const grant = grantRefFrom(action.value, 'the button value');
+      services.background.run('ask for a rejection reason', () => openRejectReason(services, payload, grant));
+      return;
+    }
+    case ActionIds.revoke: {
+      const { workflowId, runId } = grantRefFrom(action.value, 'the button value');
+      services.background.run('revoke', () =>
+        runRefusable(services, payload.response_url, 'revocation', () =>
+          services.grants.revoke(workflowId, { bySlackUserId: clicker }, `${workflowId}:revoke:${clicker}`, runId),
+        ),
+      );
+      return;
+    }
+    default:
+      throw new GatewayRequestError(400, `unknown action_id "${action.action_id.slice(0, 60)}"`);
+  }
+}
+
+/**
+ * Only an approver gets the reason modal. The check uses the group's current policy (the trigger expires in 3 s,
+ * too soon to ask the workflow); the workflow's validator still has the final word when the reason is submitted.
+ */
+async function openRejectReason(services: GatewayServices, payload: BlockActions, grant: GrantRef): Promise<void> {
+  const { workflowId } = grant;
+  const group = findPolicyGroup(services.policy, groupIdOf(workflowId));
+  if (!group || !group.approvers.includes(payload.user.id)) {
+    const what = group ? policyGroupLabel(group) : 'this group';
+    await tellEphemeral(services, payload.response_url, `:no_entry: you are not an approver for ${what}`);
+    return;
+  }
+  try {
+    await services.slack.views.open({
+      trigger_id: payload.trigger_id,
+      view: rejectReasonView(formatGrantRef(grant), policyGroupLabel(group)),
+    });
+  } catch (err) {
+    services.log.warn({ err, workflowId }, 'could not open the rejection modal');
+    await tellEphemeral(
+      services,
+      payload.response_url,
+      ":warning: I couldn't open the rejection form. Please click Reject again.",
+    );
+  }
+}
+
+/** The rejection modal's submission: the decision runs after the modal has closed. */
+export function submitRejectReason(services: GatewayServices, submission: ViewSubmission): ViewSubmissionAck {
+  const { workflowId, runId } = grantRefFrom(submission.view.private_metadata, 'the private_metadata');
+  const reason = (
+    submittedValue(submission.view.state.values, RejectReasonInput.blockId, RejectReasonInput.actionId) ?? ''
+  ).trim();
+  if (reason.length > REJECT_REASON_MAX_LENGTH) {
+    return {
+      response_action: 'errors',
+      errors: { [RejectReasonInput.blockId]: `Please keep it to ${REJECT_REASON_MAX_LENGTH} characters.` },
+    };
+  }
+  const decider = submission.user.id;
+  services.background.run('reject', async () => {
+    const refusal = await refusalOf(services, 'rejection', () =>
+      services.grants.decide(
+        workflowId,
+        { decision: 'reject', deciderSlackUserId: decider, reason: reason || undefined },
+        `${workflowId}:reject:${decider}`,
+        runId,
+      ),
+    );
+    if (!refusal) return;
+    // A modal has no response_url: tell the approver in the channel the request was posted to.
+    const group = findPolicyGroup(services.policy, groupIdOf(workflowId));
+    const channel = group?.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL;
+    await services.slack.chat.postEphemeral({ channel, user: decider, text: refusal });
+  });
+  return undefined;
+}
+
+async function runRefusable(
+  services: GatewayServices,
+  responseUrl: string | undefined,
+  what: string,
+  call: () => Promise<GrantState>,
+): Promise<void> {
+  const refusal = await refusalOf(services, what, call);
+  if (refusal) await tellEphemeral(services, responseUrl, refusal);
+}
+
+/** Runs an Update; returns the message for the clicker when it was refused or failed, undefined when it went through. */
+async function refusalOf(
+  services: GatewayServices,
+  what: string,
+  call: () => Promise<GrantState>,
+): Promise<string | undefined> {
+  try {
+    await call();
+    return undefined;
+  } catch (err) {
+    if (err instanceof GrantRefusedError) return `:no_entry: ${err.message}`;
+    services.log.error({ err }, `could not record the ${what}`);
+    return `:warning: Your ${what} could not be recorded just now. Please try again in a minute.`;
+  }
+}
+
+function grantRefFrom(value: string | undefined, where: string): GrantRef {
+  const ref = value === undefined ? undefined : parseGrantRef(value);
+  if (!ref) throw new GatewayRequestError(400, `${where} is not a grant's workflow ID`);
+  return ref;
+}
+
+function groupIdOf(workflowId: string): string {
+  return parseGrantWorkflowId(workflowId)?.groupId ?? '';
+}

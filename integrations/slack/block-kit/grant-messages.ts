@@ -1,0 +1,176 @@
+import { formatDuration } from '../../../config/durations';
+import { formatGrantRef, grantWorkflowId } from '../../../workflows/grant-workflow-id';
+import { type GrantState } from '../../../workflows/grant-types';
+import { ActionIds } from './ids';
+import { escapeMrkdwn, mention, slackDate } from './elements';
+
+/** Structurally a Slack Block Kit block; built as plain objects so the stand-ins and tests can read them. */
+export interface Block {
+  type: string;
+  block_id?: string;
+  [key: string]: unknown;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+const plain = (text: string) => ({ type: 'plain_text', text });
+
+function groupLabel(state: GrantState): string {
+  return `*${escapeMrkdwn(state.group.name)}*`;
+}
+
+function requestSummary(state: GrantState): Block[] {
+  const quoted = escapeMrkdwn(state.justification)
+    .split('\n')
+    .map((line) => `>${line}`)
+    .join('\n');
+  return [
+    section(
+      `${mention(state.requester.slackUserId)} requests ${groupLabel(state)} for *${formatDuration(state.durationSeconds)}*`,
+    ),
+    section(`*Justification*\n${quoted}`),
+  ];
+}
+
+function outcomeLine(state: GrantState): string {
+  const by = state.decidedBy ? mention(state.decidedBy) : 'nobody';
+  const reason = state.decisionReason ? `: ${escapeMrkdwn(state.decisionReason)}` : '';
+  switch (state.status) {
+    case 'PENDING_APPROVAL':
+      return `:hourglass_flowing_sand: Waiting for an approver until ${slackDate(state.approvalDeadline)}`;
+    case 'APPROVED':
+      return `:white_check_mark: Approved by ${by}${reason}; adding the membership…`;
+    case 'ACTIVE':
+      return `:white_check_mark: Approved by ${by}${reason}. Access granted until ${slackDate(state.expiresAt ?? '')}`;
+    case 'EXPIRED':
+      return `:lock: Approved by ${by}. Access expired and was removed ${slackDate(state.endedAt ?? '')}`;
+    case 'REVOKED':
+      return `:lock: Approved by ${by}. Access revoked early by ${mention(state.endedBy ?? '')} ${slackDate(state.endedAt ?? '')}`;
+    case 'REJECTED':
+      return `:x: Rejected by ${by}${reason}`;
+    case 'TIMED_OUT':
+      return ':alarm_clock: Timed out: nobody decided in time';
+    case 'CANCELLED':
+      return `:leftwards_arrow_with_hook: Withdrawn by ${mention(state.endedBy ?? state.requester.slackUserId)}`;
+    case 'ALREADY_MEMBER':
+      return `:information_source: Approved by ${by}, but the user already had standing access; nothing was changed`;
+    case 'FAILED':
+      return `:warning: Approved by ${by}, but JumpCloud refused the change: ${escapeMrkdwn(state.failure ?? 'unknown error')}`;
+  }
+}
+
+function buttonValue(state: GrantState, runId: string | undefined): string {
+  return formatGrantRef({ workflowId: grantWorkflowId(state.requester.jumpcloudUserId, state.group.id), runId });
+}
+
+/** The message in the approval channel: Approve / Reject while pending, the outcome afterwards. */
+export function approvalMessage(state: GrantState, runId?: string): SlackMessage {
+  const value = buttonValue(state, runId);
+  const blocks: Block[] = [...requestSummary(state), context(outcomeLine(state))];
+  if (state.status === 'PENDING_APPROVAL') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'grant_decision',
+      elements: [
+        {
+          type: 'button',
+          action_id: ActionIds.approve,
+          style: 'primary',
+          value,
+          text: plain('Approve'),
+          confirm: {
+            title: plain('Grant access?'),
+            text: plain(
+              `Adds the requester to ${state.group.name} in JumpCloud for ${formatDuration(state.durationSeconds)}.`.slice(
+                0,
+                300,
+              ),
+            ),
+            confirm: plain('Approve'),
+            deny: plain('Cancel'),
+          },
+        },
+        { type: 'button', action_id: ActionIds.reject, style: 'danger', value, text: plain('Reject') },
+      ],
+    });
+  }
+  return { text: `Access request: ${state.group.name} for ${formatDuration(state.durationSeconds)}`, blocks };
+}
+
+/** The direct message that tells the requester what happened to their request. */
+export function requesterNotice(state: GrantState, runId?: string): SlackMessage {
+  const group = groupLabel(state);
+  const by = state.decidedBy ? mention(state.decidedBy) : 'an approver';
+  const reason = state.decisionReason ? ` Reason: ${escapeMrkdwn(state.decisionReason)}` : '';
+  switch (state.status) {
+    case 'ACTIVE': {
+      const value = buttonValue(state, runId);
+      return {
+        text: `Access to ${state.group.name} granted`,
+        blocks: [
+          section(
+            `:white_check_mark: ${by} approved your request. You are now in ${group} until ${slackDate(state.expiresAt ?? '')}.`,
+          ),
+          {
+            type: 'actions',
+            block_id: 'grant_active',
+            elements: [
+              {
+                type: 'button',
+                action_id: ActionIds.revoke,
+                value,
+                text: plain('Revoke now'),
+                confirm: {
+                  title: plain('Give up access now?'),
+                  text: plain('You will be removed from the group at once.'),
+                  confirm: plain('Revoke'),
+                  deny: plain('Keep'),
+                },
+              },
+            ],
+          },
+        ],
+      };
+    }
+    case 'EXPIRED':
+      return notice(`:lock: Your access to ${group} expired and you have been removed from the group.`);
+    case 'REVOKED':
+      return notice(
+        `:lock: Your access to ${group} was revoked by ${mention(state.endedBy ?? '')}; you have been removed from the group.`,
+      );
+    case 'REJECTED':
+      return notice(`:x: ${by} rejected your request for ${group}.${reason}`);
+    case 'TIMED_OUT':
+      return notice(
+        `:alarm_clock: Nobody decided on your request for ${group} in time, so it expired. You can ask again with \`/jit\`.`,
+      );
+    case 'CANCELLED':
+      return notice(`:leftwards_arrow_with_hook: Your request for ${group} was withdrawn.`);
+    case 'ALREADY_MEMBER':
+      return notice(
+        `:information_source: Your request for ${group} was approved, but you already have standing access to it; nothing was changed.`,
+      );
+    case 'FAILED':
+      return notice(
+        `:warning: Your request for ${group} was approved, but the membership could not be added: ${escapeMrkdwn(state.failure ?? 'unknown error')}. Please contact your security team.`,
+      );
+    default:
+      return notice(`Your request for ${group} is ${state.status.toLowerCase().replace('_', ' ')}.`);
+  }
+}
+
+function notice(text: string): SlackMessage {
+  // The notification fallback: plain words, without emoji codes and bold markers.
+  return {
+    text: text
+      .replace(/:[a-z_]+:\s*/g, '')
+      .replace(/\*/g, '')
+      .trim(),
+    blocks: [section(text)],
+  };
+}

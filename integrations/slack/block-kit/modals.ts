@@ -1,0 +1,155 @@
+import { formatDuration } from '../../../config/durations';
+import { policyGroupLabel, type PolicyGroup } from '../../../config/policy';
+import { type Block } from './grant-messages';
+import { escapeMrkdwn } from './elements';
+
+/** The modals the gateway opens, and the IDs their submissions come back with. */
+
+export const CallbackIds = {
+  request: 'jit_request',
+  rejectReason: 'jit_reject_reason',
+} as const;
+
+export const RequestFormInputs = {
+  group: { blockId: 'group_block', actionId: 'group_select' },
+  duration: { blockId: 'duration_block', actionId: 'duration_select' },
+  justification: { blockId: 'justification_block', actionId: 'justification_input' },
+} as const;
+
+export const RejectReasonInput = { blockId: 'reason_block', actionId: 'reason_input' } as const;
+
+export const JUSTIFICATION_MIN_LENGTH = 10;
+export const JUSTIFICATION_MAX_LENGTH = 500;
+export const REJECT_REASON_MAX_LENGTH = 500;
+
+/** Slack's limit on options in one static_select. */
+const MAX_SELECT_OPTIONS = 100;
+
+export interface ModalView {
+  type: 'modal';
+  title: PlainText;
+  blocks: Block[];
+  callback_id?: string;
+  private_metadata?: string;
+  submit?: PlainText;
+  close?: PlainText;
+  [key: string]: unknown;
+}
+
+interface PlainText {
+  type: 'plain_text';
+  text: string;
+}
+
+const plain = (text: string): PlainText => ({ type: 'plain_text', text });
+const section = (mrkdwn: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } });
+const option = (text: string, value: string) => ({ text: plain(text.slice(0, 75)), value });
+
+/** Opened at once with the trigger (which lives 3 s), then replaced once JumpCloud has answered. */
+export function loadingView(): ModalView {
+  return {
+    type: 'modal',
+    title: plain('Request access'),
+    close: plain('Cancel'),
+    blocks: [section(':hourglass_flowing_sand: Looking up the groups you can request…')],
+  };
+}
+
+/** A modal that only explains something (e.g. why there is nothing to request). `text` is mrkdwn. */
+export function noticeView(text: string): ModalView {
+  return { type: 'modal', title: plain('Request access'), close: plain('Close'), blocks: [section(text)] };
+}
+
+export interface RequestFormInput {
+  groups: PolicyGroup[];
+  durationPresetsSeconds: number[];
+  privateMetadata: string;
+}
+
+/**
+ * The request form. The duration options cannot depend on the chosen group without a round trip, so they stop at the
+ * largest maximum among the offered groups; each group's own maximum is listed and enforced on submit.
+ */
+export function requestFormView({ groups, durationPresetsSeconds, privateMetadata }: RequestFormInput): ModalView {
+  const largestMax = Math.max(...groups.map((g) => g.maxDurationSeconds));
+  const durations = durationPresetsSeconds.filter((seconds) => seconds <= largestMax);
+  const limits = groups
+    .map((g) => `${escapeMrkdwn(policyGroupLabel(g))}: up to ${formatDuration(g.maxDurationSeconds)}`)
+    .join(' · ');
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.request,
+    private_metadata: privateMetadata,
+    title: plain('Request access'),
+    submit: plain('Request'),
+    close: plain('Cancel'),
+    blocks: [
+      section(
+        'Ask for temporary membership of a JumpCloud group. An approver decides; the membership ends by itself when the time is up.',
+      ),
+      {
+        type: 'input',
+        block_id: RequestFormInputs.group.blockId,
+        label: plain('Group'),
+        element: {
+          type: 'static_select',
+          action_id: RequestFormInputs.group.actionId,
+          placeholder: plain('Choose a group'),
+          options: groups.slice(0, MAX_SELECT_OPTIONS).map((g) => option(policyGroupLabel(g), g.id)),
+        },
+      },
+      {
+        type: 'input',
+        block_id: RequestFormInputs.duration.blockId,
+        label: plain('For how long'),
+        element: {
+          type: 'static_select',
+          action_id: RequestFormInputs.duration.actionId,
+          placeholder: plain('Choose a duration'),
+          options: durations.map((seconds) => option(formatDuration(seconds), String(seconds))),
+        },
+      },
+      {
+        type: 'input',
+        block_id: RequestFormInputs.justification.blockId,
+        label: plain('Why do you need it?'),
+        element: {
+          type: 'plain_text_input',
+          action_id: RequestFormInputs.justification.actionId,
+          multiline: true,
+          min_length: JUSTIFICATION_MIN_LENGTH,
+          max_length: JUSTIFICATION_MAX_LENGTH,
+          placeholder: plain('e.g. investigating incident INC-1234'),
+        },
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Longest allowed: ${limits}`.slice(0, 2000) }] },
+    ],
+  };
+}
+
+/** Asks an approver for an optional reason before rejecting. */
+export function rejectReasonView(grantRef: string, groupLabel: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.rejectReason,
+    private_metadata: grantRef,
+    title: plain('Reject request'),
+    submit: plain('Reject'),
+    close: plain('Cancel'),
+    blocks: [
+      section(`Reject the request for *${escapeMrkdwn(groupLabel)}*? The requester will see your reason.`),
+      {
+        type: 'input',
+        block_id: RejectReasonInput.blockId,
+        optional: true,
+        label: plain('Reason'),
+        element: {
+          type: 'plain_text_input',
+          action_id: RejectReasonInput.actionId,
+          multiline: true,
+          max_length: REJECT_REASON_MAX_LENGTH,
+        },
+      },
+    ],
+  };
+}

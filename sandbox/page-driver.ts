@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { ActionIds } from '../integrations/slack/block-kit/ids';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Debian's Chromium, never a downloaded browser. Missing is a failure that says how to install it. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: the browser tests drive Debian's Chromium and never download one. ` +
+        'Install it: `apt-get install chromium` (after `apt-get update`; scripts/test.sh does this when it runs as root).',
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface GrantRequest {
+  groupName: string;
+  /** the option's label, e.g. '5s' or '15m' */
+  duration: string;
+  justification: string;
+}
+
+/** The sandbox page as a person uses it: pick who you are, type /jit, fill the modal, click buttons. */
+export class SandboxPageDriver {
+  constructor(
+    readonly page: Page,
+    private readonly screenshotDir?: string,
+  ) {
+    if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator('#who option').first().waitFor({ state: 'attached' });
+    await this.page.locator('#connection.live').waitFor();
+  }
+
+  async actAs(slackUserId: string): Promise<void> {
+    await this.page.selectOption('#who', slackUserId);
+  }
+
+  /** A channel ID, or '@app' for the direct messages with the app. */
+  async openConversation(conversation: string): Promise<void> {
+    await this.page.locator(`.conversation-button[data-conversation="${conversation}"]`).click();
+  }
+
+  async type(text: string): Promise<void> {
+    await this.page.fill('#composer-input', text);
+    await this.page.press('#composer-input', 'Enter');
+  }
+
+  get modal(): Locator {
+    return this.page.locator('.modal');
+  }
+
+  /** Waits for the request form (the loading modal is replaced once JumpCloud answered), fills it in and submits. */
+  async fillRequestForm(request: GrantRequest): Promise<void> {
+    const group = this.modal.getByLabel('Group');
+    await group.waitFor();
+    await group.selectOption({ label: request.groupName });
+    await this.modal.getByLabel('For how long').selectOption({ label: request.duration });
+    await this.modal.getByLabel('Why do you need it?').fill(request.justification);
+  }
+
+  async submitModal(): Promise<void> {
+    await this.modal.locator('.modal-submit').click();
+    await this.modal.waitFor({ state: 'detached' });
+  }
+
+  /** The message in the current conversation whose text contains `text`. */
+  message(text: string): Locator {
+    return this.page.locator('.message', { hasText: text });
+  }
+
+  /** Clicks Approve on `message` and confirms in the dialog. */
+  async approve(message: Locator): Promise<void> {
+    await message.locator(`button[data-action-id="${ActionIds.approve}"]`).click();
+    const dialog = this.page.locator('#confirm-dialog[open]');
+    await dialog.waitFor();
+    await dialog.locator('.confirm-buttons .primary').click();
+    await dialog.waitFor({ state: 'hidden' });
+  }
+
+  membership(groupId: string, jumpcloudUserId: string): Locator {
+    return this.page.locator(`.member[data-group-id="${groupId}"][data-user-id="${jumpcloudUserId}"]`);
+  }
+
+  temporalLink(workflowId: string): Locator {
+    return this.page.locator(`a.temporal-link[data-workflow-id="${workflowId}"]`);
+  }
+
+  async screenshot(name: string, page: Page = this.page): Promise<void> {
+    if (!this.screenshotDir) return;
+    await page.screenshot({ path: path.join(this.screenshotDir, `${name}.png`) });
+  }
+}

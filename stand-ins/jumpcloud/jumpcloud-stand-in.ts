@@ -1,0 +1,188 @@
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { z } from 'zod';
+import { EventStreamHub } from '../http/event-stream';
+import { serveFaultControl } from '../http/fault-control-routes';
+import { FaultInjector, type FaultKind } from '../http/fault-injector';
+import { applyFaults } from '../http/fault-response';
+import { CORS_HEADERS, headerValue, readRawBody, sendEmpty, sendJson, tryParseJson } from '../http/http-io';
+import {
+  type DirectorySnapshot,
+  type JcGroup,
+  type JcUser,
+  JumpCloudDirectory,
+  type JumpCloudSeed,
+  type MembershipChange,
+  type NewJcGroup,
+  type NewJcUser,
+} from './jumpcloud-directory';
+import { type JumpCloudApiReply, type JumpCloudBehaviour, routeJumpCloudApi } from './jumpcloud-routes';
+import { startLoopbackServer } from '../http/loopback-server';
+
+export type { JcGroup, JcUser, JumpCloudSeed, MembershipChange } from './jumpcloud-directory';
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  /** query parameters; a repeated key keeps its last value */
+  query: Record<string, string>;
+  /** parsed JSON body, the raw text if it was not JSON, or undefined when empty */
+  body: unknown;
+  /** 0 when a 'drop' fault closed the connection without a response */
+  status: number;
+  at: number;
+  fault?: FaultKind;
+}
+
+export interface JumpCloudStandIn {
+  /** e.g. 'http://127.0.0.1:12345/api' — the value JUMPCLOUD_API_URL is set to */
+  readonly baseUrl: string;
+  /** e.g. 'http://127.0.0.1:12345' — where the `/_control/*` routes live */
+  readonly origin: string;
+  readonly faults: FaultInjector;
+  /** every completed API call (faulted ones included), in completion order; control routes are not recorded */
+  readonly calls: RecordedCall[];
+  addUser(u: NewJcUser): JcUser;
+  addGroup(g: NewJcGroup): JcGroup;
+  setMember(groupId: string, userId: string, member: boolean): void;
+  isMember(groupId: string, userId: string): boolean;
+  members(groupId: string): string[];
+  snapshot(): DirectorySnapshot;
+  onChange(listener: (e: MembershipChange) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface JumpCloudStandInOptions {
+  apiKey: string;
+  /** when set, requests must carry `x-org-id` (401 when missing, 404 when different), as for a multi-tenant admin */
+  orgId?: string;
+  host?: string;
+  port?: number;
+  seed?: JumpCloudSeed;
+  log?: (msg: string) => void;
+  /** UNCONFIRMED in the reference: compare `email` filter values without case (default false = case-sensitive) */
+  emailCaseInsensitive?: boolean;
+  /** UNCONFIRMED in the reference: status for an unknown group or user id (default 404 `{"message":"Not Found"}`) */
+  unknownObjectStatus?: 400 | 404;
+  /** UNCONFIRMED in the reference: answer 400 to manual add/remove on DYNAMIC_* groups (default false = allow) */
+  rejectManualChangesOnDynamicGroups?: boolean;
+}
+
+const DEFAULT_ORGANIZATION_ID = '5f0000000000000000000001';
+
+const membershipControlSchema = z.object({ groupId: z.string(), userId: z.string(), member: z.boolean() });
+
+function recordedBody(rawBody: string): unknown {
+  if (rawBody === '') return undefined;
+  const json = tryParseJson(rawBody);
+  return json.ok ? json.value : rawBody;
+}
+
+/** A JumpCloud Directory API stand-in on loopback, following /work/shared/reference/slack-jumpcloud-apis.md §B. */
+export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Promise<JumpCloudStandIn> {
+  const log = opts.log;
+  const directory = new JumpCloudDirectory((error) =>
+    log?.(`JumpCloud stand-in: change listener threw: ${String(error)}`),
+  );
+  if (opts.seed) directory.seed(opts.seed);
+  const faults = new FaultInjector();
+  const calls: RecordedCall[] = [];
+  const events = new EventStreamHub();
+  directory.changes.on((change) => events.send(change));
+  const behaviour: JumpCloudBehaviour = {
+    organizationId: opts.orgId ?? DEFAULT_ORGANIZATION_ID,
+    emailCaseInsensitive: opts.emailCaseInsensitive ?? false,
+    unknownObjectStatus: opts.unknownObjectStatus ?? 404,
+    rejectManualChangesOnDynamicGroups: opts.rejectManualChangesOnDynamicGroups ?? false,
+  };
+
+  function authorize(req: IncomingMessage): JumpCloudApiReply | undefined {
+    if (headerValue(req, 'x-api-key') !== opts.apiKey) return { status: 401, body: { message: 'Unauthorized' } };
+    if (opts.orgId === undefined) return undefined;
+    const orgId = headerValue(req, 'x-org-id');
+    if (orgId === undefined || orgId === '') return { status: 401, body: { message: 'Unauthorized' } };
+    if (orgId !== opts.orgId) return { status: 404, body: { message: 'Not Found' } };
+    return undefined;
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, closing: AbortSignal): Promise<void> {
+    const rawBody = await readRawBody(req);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const call: RecordedCall = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: recordedBody(rawBody),
+      status: 0,
+      at: Date.now(),
+    };
+    const effect = await applyFaults(faults, { method, path: url.pathname }, res, {
+      defaultBody: (status) => ({ message: STATUS_CODES[status] ?? 'Error' }),
+      signal: closing,
+    });
+    if (effect.fault) call.fault = effect.fault;
+    if (effect.terminalStatus === undefined) {
+      const reply =
+        authorize(req) ??
+        routeJumpCloudApi(directory, { method, path: url.pathname, query: url.searchParams, rawBody }, behaviour);
+      if (reply.body === undefined) sendEmpty(res, reply.status, reply.headers);
+      else sendJson(res, reply.status, reply.body, reply.headers);
+      call.status = reply.status;
+    } else {
+      call.status = effect.terminalStatus;
+    }
+    calls.push(call);
+    log?.(
+      `JumpCloud ${method} ${url.pathname}${url.search} → ${call.status === 0 ? 'dropped' : call.status}${call.fault ? ` (fault: ${call.fault})` : ''}`,
+    );
+  }
+
+  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (method === 'OPTIONS') return sendEmpty(res, 204, CORS_HEADERS);
+    if (method === 'GET' && path === '/_control/state') return sendJson(res, 200, directory.snapshot(), CORS_HEADERS);
+    if (method === 'GET' && path === '/_control/calls') return sendJson(res, 200, calls, CORS_HEADERS);
+    if (method === 'GET' && path === '/_control/events')
+      return events.open(req, res, { event: 'snapshot', data: directory.snapshot() });
+    if (await serveFaultControl(faults, req, res, path)) return;
+    if (method === 'POST' && path === '/_control/memberships') {
+      const json = tryParseJson(await readRawBody(req));
+      const parsed = membershipControlSchema.safeParse(json.ok ? json.value : undefined);
+      if (!parsed.success) return sendJson(res, 400, { message: z.prettifyError(parsed.error) }, CORS_HEADERS);
+      try {
+        const changed = directory.setMember(parsed.data.groupId, parsed.data.userId, parsed.data.member);
+        return sendJson(res, 200, { changed }, CORS_HEADERS);
+      } catch (error) {
+        return sendJson(res, 404, { message: error instanceof Error ? error.message : String(error) }, CORS_HEADERS);
+      }
+    }
+    return sendJson(res, 404, { message: 'Not Found' }, CORS_HEADERS);
+  }
+
+  const loopback = await startLoopbackServer(
+    async (req, res, closing) => {
+      const url = new URL(req.url ?? '/', 'http://stand-in.invalid');
+      if (url.pathname.startsWith('/_control/')) return handleControl(req, res, url);
+      return handleApi(req, res, url, closing);
+    },
+    { host: opts.host, port: opts.port, log },
+  );
+  log?.(`JumpCloud stand-in listening on ${loopback.baseUrl}/api`);
+
+  return {
+    baseUrl: `${loopback.baseUrl}/api`,
+    origin: loopback.baseUrl,
+    faults,
+    calls,
+    addUser: (u) => directory.addUser(u),
+    addGroup: (g) => directory.addGroup(g),
+    setMember: (groupId, userId, member) => {
+      directory.setMember(groupId, userId, member);
+    },
+    isMember: (groupId, userId) => directory.isMember(groupId, userId),
+    members: (groupId) => directory.members(groupId),
+    snapshot: () => directory.snapshot(),
+    onChange: (listener) => directory.changes.on(listener),
+    close: () => loopback.close(),
+  };
+}
