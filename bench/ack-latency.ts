@@ -1,5 +1,5 @@
 /**
- * Acknowledgement latency of the Slack gateway under sustained load (invariant 6: Slack is answered within 3 s).
+ * Acknowledgement latency of the Slack gateway under sustained load (Slack gives up on an app that has not answered within 3 s).
  *
  *   npm run bench            (BENCH_CLIENTS=20 BENCH_SECONDS=10 by default)
  *

@@ -12,7 +12,7 @@ export const requiredString = (what: string) =>
     .min(1, `is required (${what})`);
 const url = (what: string) => z.url({ error: `must be a URL (${what})` });
 
-/** Environment variables shared by the worker and the gateway (DESIGN.md, "Configuration contract"). */
+/** Environment variables shared by the worker and the gateway; the README lists them all. */
 export const temporalEnv = {
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),

@@ -15,7 +15,7 @@ export interface PolicyGroup {
   approvalChannel?: string;
 }
 
-/** The validated policy file (DESIGN.md, "Configuration contract"). Durations in seconds. */
+/** The validated policy file (keys documented in docs/gateway.md). Durations in seconds. */
 export interface JitPolicy {
   approvalTimeoutSeconds: number;
   /** The durations offered in Slack, ascending, without repeats. */

@@ -6,7 +6,8 @@ import Fastify, {
 } from 'fastify';
 import { BackgroundTasks } from './plugins/background-tasks';
 import { type GatewayDeps, type GatewayServices } from './deps';
-import { SLACK_BODY_LIMIT_BYTES, slackSignature } from './plugins/slack-signature';
+import { slackSignature } from './plugins/slack-signature';
+import { SLACK_BODY_LIMIT_BYTES } from './slack/request-signature';
 import { healthRoutes } from './routes/health';
 import { slackCommandRoutes } from './routes/slack-commands';
 import { slackInteractionRoutes } from './routes/slack-interactions';

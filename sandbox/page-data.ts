@@ -1,7 +1,6 @@
 import { formatDuration } from '../config/durations';
 import { policyGroupLabel, type JitPolicy } from '../config/policy';
 import { type GrantSummary } from '../integrations/temporal/grant-service';
-import { type GrantStatus } from '../workflows/grant-types';
 import { type DemoPerson } from './demo-world';
 
 /** What the sandbox page reads from `GET /_page/config`: where the other systems are, and who is who. */
@@ -72,14 +71,11 @@ export function sandboxPageConfig(input: {
  * One grant as the page shows it, read from Temporal (`GET /_page/grants`), never worked out from Slack messages:
  * the side panel stays right when a message is reworded or was never posted.
  */
-export interface PageGrant {
-  workflowId: string;
-  runId: string;
-  status: GrantStatus;
-  requesterSlackUserId: string;
-  jumpcloudUserId: string;
-  groupId: string;
-  /** ISO 8601 */
+export interface PageGrant extends Pick<
+  GrantSummary,
+  'workflowId' | 'runId' | 'status' | 'requesterSlackUserId' | 'jumpcloudUserId' | 'groupId'
+> {
+  /** ISO 8601, like the two below */
   startedAt: string;
   expiresAt?: string;
   closedAt?: string;

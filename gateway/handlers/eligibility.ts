@@ -10,7 +10,7 @@ export type Eligibility =
 
 /**
  * Slack user → Slack profile email → JumpCloud user → the groups they are in → the policy's groups they may ask for
- * (DESIGN.md, "Identity"). Every way this can fail ends in a message the requester can act on.
+ * (the Slack profile email is the identity both systems share). Every way this can fail ends in a message the requester can act on.
  */
 export async function resolveEligibility(
   deps: { slack: GatewaySlack; directory: GatewayDirectory; policy: JitPolicy },

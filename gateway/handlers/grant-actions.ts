@@ -1,7 +1,6 @@
 import { findPolicyGroup, policyGroupLabel } from '../../config/policy';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
-import { type GrantState } from '../../workflows/grant-types';
 import { formatGrantRef, type GrantRef, parseGrantRef, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
@@ -23,18 +22,9 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
   const clicker = payload.user.id;
   switch (action.action_id) {
     case ActionIds.approve: {
-      const { workflowId, runId } = grantRefFrom(action.value, 'the button value');
-      // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
-      services.background.run('approve', () =>
-        runRefusable(services, payload.response_url, 'approval', () =>
-          services.grants.decide(
-            workflowId,
-            { decision: 'approve', deciderSlackUserId: clicker },
-            `${workflowId}:approve:${clicker}`,
-            runId,
-          ),
-        ),
-      );
+      const grant = grantRefFrom(action.value, 'the button value');
+      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
+      services.background.run('approve', () => updateGrant(services, grant, clicker, { kind: 'approve' }, tell));
       return;
     }
     case ActionIds.reject: {
@@ -43,12 +33,9 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
       return;
     }
     case ActionIds.revoke: {
-      const { workflowId, runId } = grantRefFrom(action.value, 'the button value');
-      services.background.run('revoke', () =>
-        runRefusable(services, payload.response_url, 'revocation', () =>
-          services.grants.revoke(workflowId, { bySlackUserId: clicker }, `${workflowId}:revoke:${clicker}`, runId),
-        ),
-      );
+      const grant = grantRefFrom(action.value, 'the button value');
+      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
+      services.background.run('revoke', () => updateGrant(services, grant, clicker, { kind: 'revoke' }, tell));
       return;
     }
     default:
@@ -85,7 +72,7 @@ async function openRejectReason(services: GatewayServices, payload: BlockActions
 
 /** The rejection modal's submission: the decision runs after the modal has closed. */
 export function submitRejectReason(services: GatewayServices, submission: ViewSubmission): ViewSubmissionAck {
-  const { workflowId, runId } = grantRefFrom(submission.view.private_metadata, 'the private_metadata');
+  const grant = grantRefFrom(submission.view.private_metadata, 'the private_metadata');
   const reason = (
     submittedValue(submission.view.state.values, RejectReasonInput.blockId, RejectReasonInput.actionId) ?? ''
   ).trim();
@@ -96,47 +83,53 @@ export function submitRejectReason(services: GatewayServices, submission: ViewSu
     };
   }
   const decider = submission.user.id;
-  services.background.run('reject', async () => {
-    const refusal = await refusalOf(services, 'rejection', () =>
-      services.grants.decide(
-        workflowId,
-        { decision: 'reject', deciderSlackUserId: decider, reason: reason || undefined },
-        `${workflowId}:reject:${decider}`,
-        runId,
-      ),
-    );
-    if (!refusal) return;
-    // A modal has no response_url: tell the approver in the channel the request was posted to.
-    const group = findPolicyGroup(services.policy, groupIdOf(workflowId));
-    const channel = group?.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL;
-    await services.slack.chat.postEphemeral({ channel, user: decider, text: refusal });
-  });
+  // A modal has no response_url: a refusal goes to the approver in the channel the request was posted to.
+  const group = findPolicyGroup(services.policy, groupIdOf(grant.workflowId));
+  const channel = group?.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL;
+  const tell = async (text: string) => {
+    await services.slack.chat.postEphemeral({ channel, user: decider, text });
+  };
+  services.background.run('reject', () =>
+    updateGrant(services, grant, decider, { kind: 'reject', ...(reason ? { reason } : {}) }, tell),
+  );
   return undefined;
 }
 
-async function runRefusable(
-  services: GatewayServices,
-  responseUrl: string | undefined,
-  what: string,
-  call: () => Promise<GrantState>,
-): Promise<void> {
-  const refusal = await refusalOf(services, what, call);
-  if (refusal) await tellEphemeral(services, responseUrl, refusal);
-}
+type GrantUpdate = { kind: 'approve' } | { kind: 'reject'; reason?: string } | { kind: 'revoke' };
 
-/** Runs an Update; returns the message for the clicker when it was refused or failed, undefined when it went through. */
-async function refusalOf(
+const UPDATE_NOUN: Record<GrantUpdate['kind'], string> = {
+  approve: 'approval',
+  reject: 'rejection',
+  revoke: 'revocation',
+};
+
+/**
+ * The one path from a click to the grant's Update, and the one place that turns its refusal into the clicker's
+ * message: the workflow validator's reason as it stands, or, when Temporal could not be reached, a request to try
+ * again. Either way nothing changed.
+ */
+async function updateGrant(
   services: GatewayServices,
-  what: string,
-  call: () => Promise<GrantState>,
-): Promise<string | undefined> {
+  { workflowId, runId }: GrantRef,
+  clicker: string,
+  update: GrantUpdate,
+  tell: (text: string) => Promise<void>,
+): Promise<void> {
+  // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
+  const updateId = `${workflowId}:${update.kind}:${clicker}`;
   try {
-    await call();
-    return undefined;
+    if (update.kind === 'revoke') {
+      await services.grants.revoke(workflowId, { bySlackUserId: clicker }, updateId, runId);
+    } else {
+      const reason = update.kind === 'reject' ? update.reason : undefined;
+      const decision = { decision: update.kind, deciderSlackUserId: clicker, ...(reason ? { reason } : {}) };
+      await services.grants.decide(workflowId, decision, updateId, runId);
+    }
   } catch (err) {
-    if (err instanceof GrantRefusedError) return `:no_entry: ${err.message}`;
-    services.log.error({ err }, `could not record the ${what}`);
-    return `:warning: Your ${what} could not be recorded just now. Please try again in a minute.`;
+    const noun = UPDATE_NOUN[update.kind];
+    if (err instanceof GrantRefusedError) return tell(`:no_entry: ${err.message}`);
+    services.log.error({ err, workflowId }, `could not record the ${noun}`);
+    return tell(`:warning: Your ${noun} could not be recorded just now. Please try again in a minute.`);
   }
 }
 

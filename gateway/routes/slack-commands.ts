@@ -1,11 +1,10 @@
 import { type FastifyPluginAsync } from 'fastify';
 import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
 import { helpText, reportStatus } from '../handlers/command-replies';
-import { parseFormBody } from '../slack/form-body';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { openRequestForm } from '../handlers/access-request';
-import { parsePayload, slashCommandSchema } from '../slack/payloads';
+import { parseFormBody, parsePayload, slashCommandSchema } from '../slack/payloads';
 
 /** `POST /slack/commands`: the slash command. Always answered at once; slow work runs after the reply. */
 export const slackCommandRoutes: FastifyPluginAsync<{ services: GatewayServices }> = async (scope, { services }) => {

@@ -1,11 +1,16 @@
 import { type FastifyPluginAsync } from 'fastify';
 import { handleGrantAction, submitRejectReason } from '../handlers/grant-actions';
-import { parseFormBody } from '../slack/form-body';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { CallbackIds } from '../../integrations/slack/block-kit/modals';
 import { submitRequestForm } from '../handlers/access-request';
-import { blockActionsSchema, interactionEnvelopeSchema, parsePayload, viewSubmissionSchema } from '../slack/payloads';
+import {
+  blockActionsSchema,
+  interactionEnvelopeSchema,
+  parseFormBody,
+  parsePayload,
+  viewSubmissionSchema,
+} from '../slack/payloads';
 
 /** `POST /slack/interactions`: button clicks and modal submissions, each answered within Slack's 3 s. */
 export const slackInteractionRoutes: FastifyPluginAsync<{ services: GatewayServices }> = async (

@@ -1,6 +1,6 @@
 import { type Block } from '../../integrations/slack/block-kit/grant-messages';
 
-/** A message for a Slack response_url (reference §A1.3): ephemeral unless said otherwise. */
+/** A message for a Slack response_url: ephemeral unless said otherwise. */
 export interface ResponseUrlMessage {
   text: string;
   blocks?: Block[];

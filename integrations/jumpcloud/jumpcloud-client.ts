@@ -17,12 +17,6 @@ export interface JumpCloudUser {
   state?: string;
 }
 
-export interface JumpCloudGroup {
-  id: string;
-  name: string;
-  membershipMethod?: string;
-}
-
 const PAGE_SIZE = 100;
 
 const systemUser = z.object({
@@ -34,7 +28,6 @@ const systemUser = z.object({
   suspended: z.boolean().nullish(),
 });
 const systemUserList = z.object({ totalCount: z.number(), results: z.array(systemUser) });
-const userGroup = z.object({ id: z.string(), name: z.string(), membershipMethod: z.string().nullish() });
 const graphObject = z.object({ id: z.string(), type: z.string() });
 const graphConnection = z.object({ to: graphObject });
 
@@ -72,20 +65,6 @@ export class JumpCloudClient {
       graphObject,
     );
     return objects.filter((o) => o.type === 'user_group').map((o) => o.id);
-  }
-
-  async listUserGroups(): Promise<JumpCloudGroup[]> {
-    const groups = await this.getAllPages(`/v2/usergroups`, { sort: 'name' }, userGroup);
-    return groups.map(toGroup);
-  }
-
-  async getUserGroup(groupId: string): Promise<JumpCloudGroup | undefined> {
-    try {
-      return toGroup(await this.get(`/v2/usergroups/${encodeURIComponent(groupId)}`, {}, userGroup));
-    } catch (err) {
-      if (err instanceof JumpCloudError && err.status === 404) return undefined;
-      throw err;
-    }
   }
 
   /** Direct membership of the user in the group. */
@@ -159,10 +138,6 @@ export class JumpCloudClient {
       throw new JumpCloudError(`JumpCloud ${method} ${path} failed: ${(err as Error).message}`, undefined, true);
     }
   }
-}
-
-function toGroup(g: z.infer<typeof userGroup>): JumpCloudGroup {
-  return { id: g.id, name: g.name, membershipMethod: g.membershipMethod ?? undefined };
 }
 
 function safeJson(text: string): unknown {

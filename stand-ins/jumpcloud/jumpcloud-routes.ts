@@ -27,7 +27,7 @@ export interface JumpCloudApiReply {
   headers?: Record<string, string>;
 }
 
-/** Behaviour the reference marks UNCONFIRMED, chosen per stand-in. */
+/** Behaviour JumpCloud's documentation leaves open, chosen per stand-in. */
 export interface JumpCloudBehaviour {
   organizationId: string;
   /** compare `email` filter values without case (default: case-sensitive, as the spec says) */

@@ -59,11 +59,11 @@ export interface JumpCloudStandInOptions {
   port?: number;
   seed?: JumpCloudSeed;
   log?: (msg: string) => void;
-  /** UNCONFIRMED in the reference: compare `email` filter values without case (default false = case-sensitive) */
+  /** not documented by JumpCloud: compare `email` filter values without case (default false = case-sensitive) */
   emailCaseInsensitive?: boolean;
-  /** UNCONFIRMED in the reference: status for an unknown group or user id (default 404 `{"message":"Not Found"}`) */
+  /** not documented by JumpCloud: status for an unknown group or user id (default 404 `{"message":"Not Found"}`) */
   unknownObjectStatus?: 400 | 404;
-  /** UNCONFIRMED in the reference: answer 400 to manual add/remove on DYNAMIC_* groups (default false = allow) */
+  /** not documented by JumpCloud: answer 400 to manual add/remove on DYNAMIC_* groups (default false = allow) */
   rejectManualChangesOnDynamicGroups?: boolean;
 }
 
@@ -77,7 +77,7 @@ function recordedBody(rawBody: string): unknown {
   return json.ok ? json.value : rawBody;
 }
 
-/** A JumpCloud Directory API stand-in on loopback, following /work/shared/reference/slack-jumpcloud-apis.md §B. */
+/** A JumpCloud Directory API stand-in on loopback, following JumpCloud's documented API: v1 systemusers (filter, paging), v2 user groups, members and memberof, x-api-key/x-org-id auth and its error bodies. */
 export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Promise<JumpCloudStandIn> {
   const log = opts.log;
   const directory = new JumpCloudDirectory((error) =>

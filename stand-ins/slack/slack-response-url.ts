@@ -1,7 +1,7 @@
 import { isPlainObject, tryParseJson } from '../http/http-io';
 import { type SlackWorkspace } from './slack-workspace';
 
-/** The reference marks the response_url's answers UNCONFIRMED, so each is a setting. */
+/** Slack does not document every response_url answer and limit, so each is a setting. */
 export interface ResponseUrlPolicy {
   /** default 5 */
   maxUses: number;

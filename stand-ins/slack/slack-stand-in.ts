@@ -121,7 +121,7 @@ export interface SlackStandInOptions {
    * names, 502 with the error's message when it throws). The page reads its settings and its data this way.
    */
   pageData?: Readonly<Record<string, () => unknown>>;
-  /** response_url limits and answers (UNCONFIRMED in the reference) */
+  /** response_url limits and answers (not all documented by Slack, so settable) */
   responseUrl?: Partial<ResponseUrlPolicy>;
   /** how long Slack waits for the app's acknowledgement (default 3000 ms) */
   ackDeadlineMs?: number;
@@ -169,7 +169,7 @@ function slackFaultBody(status: number): Record<string, unknown> {
   return { ok: false, error: status >= 500 ? 'internal_error' : 'fatal_error' };
 }
 
-/** A Slack stand-in on loopback (Web API, response URLs, and requests to the app), following the reference §A. */
+/** A Slack stand-in on loopback (Web API, response URLs, and requests to the app), following Slack's documented contracts (signed requests, Web API envelopes and errors, triggers, response URLs). */
 export async function startSlackStandIn(opts: SlackStandInOptions): Promise<SlackStandIn> {
   const log = opts.log;
   const ws = new SlackWorkspace({

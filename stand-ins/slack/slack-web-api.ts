@@ -334,10 +334,6 @@ function invalidView(): Reply {
   return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] `view` must be a modal view object'] } });
 }
 
-export function isKnownWebApiMethod(method: string): boolean {
-  return Object.hasOwn(METHODS, method);
-}
-
 /** One Web API call, answered the way Slack answers it (auth, scopes, required arguments, method errors). */
 export function callWebApiMethod(
   ws: SlackWorkspace,

@@ -4,6 +4,7 @@ import { CallbackIds, RejectReasonInput } from '../../integrations/slack/block-k
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { type GrantState } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { membershipChanges } from '../support/jumpcloud-calls';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL } from '../support/grant-harness';
 import { closeTestTemporal } from '../support/temporal';
@@ -20,16 +21,6 @@ function buttonsOf(blocks: unknown[] | undefined): string[] {
 function optionValues(view: { view: Record<string, unknown> }, actionId: string): string[] {
   const blocks = view.view.blocks as Array<{ element?: { action_id?: string; options?: Array<{ value: string }> } }>;
   return blocks.find((b) => b.element?.action_id === actionId)?.element?.options?.map((o) => o.value) ?? [];
-}
-
-function membershipChanges(h: GatewayHarness, op: 'add' | 'remove') {
-  return h.jumpcloud.calls.filter(
-    (c) =>
-      c.method === 'POST' &&
-      c.path.endsWith('/members') &&
-      (c.body as { op?: string } | undefined)?.op === op &&
-      !c.fault,
-  );
 }
 
 async function dmMatching(h: GatewayHarness, pattern: RegExp, person = h.requester) {

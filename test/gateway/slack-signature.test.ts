@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { verifySlackSignature, type SlackSignatureInput } from '../../gateway/plugins/slack-signature';
+import { verifySlackSignature, type SlackSignatureInput } from '../../gateway/slack/request-signature';
 
-// Slack's published example (reference §A2), checked against Slack's own documentation.
+// Slack's published example from its request-verification documentation.
 const vector: SlackSignatureInput = {
   signingSecret: '8f742231b10e8888abcd99yyyzzz85a5',
   timestamp: '1531420618',

@@ -58,7 +58,7 @@ export async function startFakeGateway(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
 }
 
-/** What the app must check (reference §A2): the HMAC over the raw body, and a timestamp within five minutes. */
+/** What the app must check: the HMAC over the raw body, and a timestamp within five minutes. */
 export function verifySlackSignature(
   request: ReceivedRequest,
   signingSecret: string,

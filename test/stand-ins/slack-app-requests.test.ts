@@ -55,7 +55,7 @@ async function postJson(url: string, body: unknown): Promise<{ status: number; b
   return { status: response.status, body: await response.json() };
 }
 
-test('a slash command is a signed form post with the §A1 fields, and its JSON ack shows as an ephemeral message', async (t) => {
+test('a slash command is a signed form post with the fields Slack documents, and its JSON ack shows as an ephemeral message', async (t) => {
   const { slack, received } = await startSlackWithGateway(t, () =>
     jsonAnswer({ response_type: 'ephemeral', text: 'Opening the request form…' }),
   );

@@ -7,20 +7,11 @@ import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantState } from '../../workflows/grant-types';
 import { parseGrantRef } from '../../workflows/grant-workflow-id';
 import { APPROVAL_CHANNEL, createGrantHarness, type GrantHarness } from '../support/grant-harness';
+import { membershipChanges } from '../support/jumpcloud-calls';
 import { eventually } from '../support/eventually';
 import { closeTestTemporal } from '../support/temporal';
 
 after(() => closeTestTemporal());
-
-function membershipChanges(h: GrantHarness, op: 'add' | 'remove') {
-  return h.jumpcloud.calls.filter(
-    (c) =>
-      c.method === 'POST' &&
-      c.path.endsWith('/members') &&
-      (c.body as { op?: string } | undefined)?.op === op &&
-      !c.fault,
-  );
-}
 
 function buttonsOf(blocks: unknown[] | undefined): string[] {
   return (blocks ?? [])

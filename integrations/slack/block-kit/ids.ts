@@ -4,5 +4,3 @@ export const ActionIds = {
   reject: 'grant_reject',
   revoke: 'grant_revoke',
 } as const;
-
-export type GrantActionId = (typeof ActionIds)[keyof typeof ActionIds];
