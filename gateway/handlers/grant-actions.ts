@@ -1,6 +1,7 @@
 import { findPolicyGroup, policyGroupLabel } from '../../config/policy';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
+import { type DecisionInput } from '../../workflows/grant-types';
 import { formatGrantRef, type GrantRef, parseGrantRef, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
@@ -90,12 +91,12 @@ export function submitRejectReason(services: GatewayServices, submission: ViewSu
     await services.slack.chat.postEphemeral({ channel, user: decider, text });
   };
   services.background.run('reject', () =>
-    updateGrant(services, grant, decider, { kind: 'reject', ...(reason ? { reason } : {}) }, tell),
+    updateGrant(services, grant, decider, { kind: 'reject', reason: reason || undefined }, tell),
   );
   return undefined;
 }
 
-type GrantUpdate = { kind: 'approve' } | { kind: 'reject'; reason?: string } | { kind: 'revoke' };
+type GrantUpdate = { kind: 'approve' } | { kind: 'reject'; reason: string | undefined } | { kind: 'revoke' };
 
 const UPDATE_NOUN: Record<GrantUpdate['kind'], string> = {
   approve: 'approval',
@@ -121,8 +122,10 @@ async function updateGrant(
     if (update.kind === 'revoke') {
       await services.grants.revoke(workflowId, { bySlackUserId: clicker }, updateId, runId);
     } else {
-      const reason = update.kind === 'reject' ? update.reason : undefined;
-      const decision = { decision: update.kind, deciderSlackUserId: clicker, ...(reason ? { reason } : {}) };
+      const decision: DecisionInput =
+        update.kind === 'reject'
+          ? { decision: 'reject', deciderSlackUserId: clicker, reason: update.reason }
+          : { decision: 'approve', deciderSlackUserId: clicker };
       await services.grants.decide(workflowId, decision, updateId, runId);
     }
   } catch (err) {
