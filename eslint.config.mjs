@@ -1,8 +1,9 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'test-artifacts/**', '.cache/**', 'sandbox/web/**/*.js'] },
+  { ignores: ['node_modules/**', 'dist/**', 'test-artifacts/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,6 +25,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'off',
     },
+  },
+  {
+    // The sandbox page: ES modules loaded by the browser as they are, type-checked by sandbox/web/tsconfig.json.
+    files: ['sandbox/web/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
     // Workflow code is bundled into Temporal's deterministic sandbox: no Node built-ins, no side-effecting SDKs.

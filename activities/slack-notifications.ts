@@ -1,10 +1,12 @@
 import { activityInfo } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
+import { driftAlertMessage } from '../integrations/slack/block-kit/drift-alerts';
 import { approvalMessage, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
 import { type GrantState, type SlackMessageRef } from '../workflows/grant-types';
+import { type DriftAlert } from '../workflows/reconciler-types';
 import { slackFailure } from './failures';
 
-/** Slack side effects of a grant. Each call is one Web API request; Temporal owns the retries. */
+/** Slack side effects of a grant and of the reconciler. Each call is one Web API request; Temporal owns the retries. */
 export function createSlackNotificationActivities(slack: WebClient) {
   return {
     async postApprovalRequest(state: GrantState): Promise<SlackMessageRef> {
@@ -40,6 +42,16 @@ export function createSlackNotificationActivities(slack: WebClient) {
           text: message.text,
           blocks: message.blocks,
         });
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+
+    /** A drift alert in the security channel. */
+    async postDriftAlert(channel: string, alert: DriftAlert): Promise<void> {
+      const message = driftAlertMessage(alert);
+      try {
+        await slack.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
       } catch (err) {
         throw slackFailure(err);
       }

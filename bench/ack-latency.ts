@@ -104,6 +104,9 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
   });
   cleanups.push(() => slack.close());
 
+  const connection = await Connection.connect({ address: temporal.address });
+  cleanups.push(() => connection.close());
+  const grants = createGrantService(new Client({ connection }), TASK_QUEUE);
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   cleanups.push(() => nativeConnection.close());
   const worker = await createGrantWorker({
@@ -113,6 +116,7 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
     activities: createActivities({
       directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: JUMPCLOUD_KEY }),
       slack: createSlackClient({ token: BOT_TOKEN, apiUrl: slack.apiUrl }),
+      grants,
     }),
     shutdownGraceSeconds: 1,
   });
@@ -122,9 +126,6 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
     await running;
   });
 
-  const connection = await Connection.connect({ address: temporal.address });
-  cleanups.push(() => connection.close());
-  const grants = createGrantService(new Client({ connection }), TASK_QUEUE);
   const policyFile = writePolicy();
 
   const rows: Row[] = [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from './durations';
 
 /** Raised when the environment is missing or has a bad value; the message names every offending variable. */
 export class ConfigError extends Error {
@@ -30,8 +31,31 @@ export const jumpCloudEnv = {
   JUMPCLOUD_API_URL: url('the JumpCloud API base').default('https://console.jumpcloud.com/api'),
 };
 
+/** A Slack channel ID; `what` says which channel, for the message when it is missing. */
+export const slackChannelId = (what: string) =>
+  z
+    .string({ error: `is required (${what}, e.g. C0123456789)` })
+    .trim()
+    .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789 (not a #name)');
+
+/** The policy file both processes read: which groups, who approves, what the reconciler does. */
+export const policyEnv = {
+  JIT_POLICY_FILE: requiredString('path of the policy YAML file'),
+};
+
+/** A duration written like the policy's (`30s`, `5m`, `1h`), parsed into seconds. */
+export const durationSeconds = (what: string) =>
+  z.string().transform((text, ctx) => {
+    const seconds = parseDuration(text);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 5m or 1h (${what})` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
 /** Parses `env` with `schema`, or throws a ConfigError naming each bad variable and why. */
-export function parseEnv<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   // Treat empty strings as unset, so `FOO=` falls back to the default or is reported as missing.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);

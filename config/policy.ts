@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './env';
+import { type DriftAction } from '../workflows/reconciler-types';
 import { formatDuration, parseDuration } from './durations';
 
 /** One JumpCloud user group that can be requested, with its rules. Durations in seconds. */
@@ -13,6 +14,10 @@ export interface PolicyGroup {
   allowSelfApproval: boolean;
   /** Overrides SLACK_APPROVAL_CHANNEL for this group. */
   approvalChannel?: string;
+  /** Members the reconciler leaves alone: JumpCloud user IDs or emails (lower-cased). */
+  standingMembers: string[];
+  /** What the reconciler does with a member no grant explains: tell the security channel, or also remove them. */
+  onDrift: DriftAction;
 }
 
 /** The validated policy file (keys documented in docs/gateway.md). Durations in seconds. */
@@ -56,6 +61,20 @@ const groupSchema = z
       .string()
       .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789')
       .optional(),
+    standingMembers: z
+      .array(
+        z
+          .string()
+          .trim()
+          .toLowerCase()
+          .regex(
+            /^([0-9a-f]{24}|[^@\s]+@[^@\s]+)$/,
+            'must be a JumpCloud user ID (24 hexadecimal characters) or an email',
+          ),
+        { error: requiredOr('must be a list of JumpCloud user IDs or emails') },
+      )
+      .default([]),
+    onDrift: z.enum(['report', 'remove'], { error: 'must be report or remove' }).default('report'),
   })
   .transform(({ maxDuration, ...group }) => ({ ...group, maxDurationSeconds: maxDuration }));
 

@@ -54,6 +54,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     config: deps.config,
     policy: deps.policy,
     grants: deps.grants,
+    reconciler: deps.reconciler,
     directory: deps.directory,
     slack: deps.slack,
     respond: deps.respond,

@@ -1,16 +1,21 @@
 import { z } from 'zod';
-import { jumpCloudEnv, parseEnv, requiredString, slackEnv, temporalEnv } from '../config/env';
+import {
+  jumpCloudEnv,
+  parseEnv,
+  policyEnv,
+  requiredString,
+  slackChannelId,
+  slackEnv,
+  temporalEnv,
+} from '../config/env';
 
 const gatewayEnvSchema = z.object({
   ...temporalEnv,
   ...slackEnv,
   ...jumpCloudEnv,
   SLACK_SIGNING_SECRET: requiredString('Slack app > Basic Information > Signing Secret'),
-  SLACK_APPROVAL_CHANNEL: z
-    .string({ error: 'is required (the channel ID where approval requests go, e.g. C0123456789)' })
-    .trim()
-    .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789 (not a #name)'),
-  JIT_POLICY_FILE: requiredString('path of the policy YAML file'),
+  SLACK_APPROVAL_CHANNEL: slackChannelId('the channel ID where approval requests go'),
+  ...policyEnv,
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(3000),
   SLACK_COMMAND: z
     .string()

@@ -3,6 +3,7 @@ import { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { type JitPolicy } from '../config/policy';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantService } from '../integrations/temporal/grant-service';
+import { type ReconcilerService } from '../integrations/temporal/reconciler-service';
 import { type BackgroundTasks } from './plugins/background-tasks';
 import { type GatewayConfig } from './config';
 import { type ResponseUrlMessage } from './slack/response-url';
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   config: Pick<GatewayConfig, 'SLACK_SIGNING_SECRET' | 'SLACK_APPROVAL_CHANNEL' | 'SLACK_COMMAND'>;
   policy: JitPolicy;
   grants: GrantService;
+  /** The reconciler's open drift, for `/jit drift`. */
+  reconciler: Pick<ReconcilerService, 'state'>;
   directory: GatewayDirectory;
   slack: GatewaySlack;
   /** POSTs a JSON message to a Slack response_url. */

@@ -5,6 +5,7 @@ import { loadPolicy } from '../config/policy';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
+import { createReconcilerService } from '../integrations/temporal/reconciler-service';
 import { buildApp } from './app';
 import { loadGatewayConfig } from './config';
 import { gatewayLoggerOptions } from './logger';
@@ -23,6 +24,7 @@ async function run(): Promise<void> {
     config,
     policy,
     grants: createGrantService(client, config.TEMPORAL_TASK_QUEUE),
+    reconciler: createReconcilerService(client, config.TEMPORAL_TASK_QUEUE),
     // Interactive paths: short timeouts, so a slow JumpCloud or Slack shows up as a message, not a hang.
     directory: new JumpCloudClient({
       baseUrl: config.JUMPCLOUD_API_URL,

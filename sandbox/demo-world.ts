@@ -16,6 +16,8 @@ export const SANDBOX_SECRETS = {
 export const SANDBOX_CHANNELS = {
   general: { id: 'C0GENERAL01', name: 'general' },
   approvals: { id: 'C0JITAPPROVE', name: 'jit-approvals' },
+  /** where the reconciler's drift alerts go */
+  security: { id: 'C0JITSECURE', name: 'jit-security' },
 } as const;
 
 export interface DemoPerson {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { ActionIds } from '../integrations/slack/block-kit/ids';
+import { type GrantStatus } from '../workflows/grant-types';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -98,6 +99,17 @@ export class SandboxPageDriver {
 
   membership(groupId: string, jumpcloudUserId: string): Locator {
     return this.page.locator(`.member[data-group-id="${groupId}"][data-user-id="${jumpcloudUserId}"]`);
+  }
+
+  /** A member the page marks as holding the group through an approved or active grant ("JIT"). */
+  jitMembership(groupId: string, jumpcloudUserId: string): Locator {
+    return this.membership(groupId, jumpcloudUserId).and(this.page.locator('.granted'));
+  }
+
+  /** The grant in the side panel, as Temporal lists it; with `status`, only while it has that status. */
+  grant(workflowId: string, status?: GrantStatus): Locator {
+    const grant = `li.grant[data-workflow-id="${workflowId}"]`;
+    return this.page.locator(status ? `${grant}[data-status="${status}"]` : grant);
   }
 
   temporalLink(workflowId: string): Locator {

@@ -11,6 +11,7 @@ import { temporalReadiness } from '../integrations/temporal/readiness';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
+import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
 import { createGrantWorker } from '../worker/create-worker';
 import { DEMO_PEOPLE, demoJumpCloudSeed, demoSlackUsers, SANDBOX_CHANNELS, SANDBOX_SECRETS } from './demo-world';
 import { startJumpCloudStandIn, type JumpCloudStandIn } from '../stand-ins/jumpcloud/jumpcloud-stand-in';
@@ -56,6 +57,8 @@ export interface SandboxOptions {
    * then stops the worker before the server (npm start). Default false: a test runner's signals reach it directly.
    */
   temporalInOwnProcessGroup?: boolean;
+  /** how often the reconciler sweeps the demo groups (default 30 s, so a newcomer sees its alert soon) */
+  reconcileIntervalSeconds?: number;
   /** a prebuilt workflow bundle (tests); otherwise the worker bundles from source */
   workflowBundle?: WorkflowBundle;
 }
@@ -155,7 +158,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     cleanups.push({ what: 'saving the JumpCloud state', run: saveDirectoryOnChange(jumpcloud, jumpcloudFile) });
     cleanups.push({ what: 'the membership log', run: logMembershipChanges(jumpcloud, log) });
 
-    const channels = [SANDBOX_CHANNELS.general, SANDBOX_CHANNELS.approvals];
+    const channels = [SANDBOX_CHANNELS.general, SANDBOX_CHANNELS.approvals, SANDBOX_CHANNELS.security];
     const slack = await startSlackStandIn({
       botToken: SANDBOX_SECRETS.slackBotToken,
       signingSecret: SANDBOX_SECRETS.slackSigningSecret,
@@ -204,6 +207,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       activities: createActivities({
         directory,
         slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 10_000 }),
+        grants,
       }),
       shutdownGraceSeconds: 5,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
@@ -218,6 +222,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         await running;
       },
     });
+    await createReconcilerService(client, taskQueue).ensureRunning(
+      reconcilerConfig(policy, {
+        intervalSeconds: options.reconcileIntervalSeconds ?? 30,
+        securityChannel: SANDBOX_CHANNELS.security.id,
+      }),
+    );
 
     const gateway = await buildApp({
       config: {
@@ -227,6 +237,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       },
       policy,
       grants,
+      reconciler: createReconcilerService(client, taskQueue),
       directory,
       slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 5000 }),
       respond: createResponseUrlSender(),

@@ -14,5 +14,6 @@ echo "Lint..."
 npx eslint --max-warnings=0 .
 echo "Typecheck..."
 npx tsc --noEmit -p tsconfig.json
+npx tsc -p sandbox/web/tsconfig.json
 echo "Tests..."
 npx tsx scripts/run-test-suite.ts "$@"

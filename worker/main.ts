@@ -1,25 +1,33 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ConfigError } from '../config/env';
+import { loadPolicy } from '../config/policy';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
+import { createGrantService } from '../integrations/temporal/grant-service';
+import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
 import { loadWorkerConfig } from './config';
 import { createGrantWorker } from './create-worker';
 
 async function run(): Promise<void> {
   const config = loadWorkerConfig();
+  const policy = loadPolicy(config.JIT_POLICY_FILE);
   Runtime.install({ logger: new DefaultLogger('INFO') });
 
-  const activities = createActivities({
-    directory: new JumpCloudClient({
-      baseUrl: config.JUMPCLOUD_API_URL,
-      apiKey: config.JUMPCLOUD_API_KEY,
-      orgId: config.JUMPCLOUD_ORG_ID,
-    }),
-    slack: createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
-  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const activities = createActivities({
+      directory: new JumpCloudClient({
+        baseUrl: config.JUMPCLOUD_API_URL,
+        apiKey: config.JUMPCLOUD_API_KEY,
+        orgId: config.JUMPCLOUD_ORG_ID,
+      }),
+      slack: createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
+      grants: createGrantService(client, config.TEMPORAL_TASK_QUEUE),
+    });
     const worker = await createGrantWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -27,9 +35,17 @@ async function run(): Promise<void> {
       activities,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
     });
+    // Idempotent: the first worker starts the sweep, every later one (restarts, replicas) hands it the current policy.
+    await createReconcilerService(client, config.TEMPORAL_TASK_QUEUE).ensureRunning(
+      reconcilerConfig(policy, {
+        intervalSeconds: config.RECONCILE_INTERVAL,
+        securityChannel: config.SLACK_SECURITY_CHANNEL,
+      }),
+    );
     // The Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight work is done.
     await worker.run();
   } finally {
+    await clientConnection.close();
     await connection.close();
   }
 }

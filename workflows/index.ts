@@ -1,1 +1,2 @@
 export { accessGrantWorkflow } from './access-grant';
+export { reconcilerWorkflow } from './reconciler';

@@ -5,12 +5,12 @@ import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
 import { type GrantInput } from '../../workflows/grant-types';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
+import { RequestFormInputs } from '../../integrations/slack/block-kit/ids';
 import {
   JUSTIFICATION_MAX_LENGTH,
   JUSTIFICATION_MIN_LENGTH,
   loadingView,
   noticeView,
-  RequestFormInputs,
   requestFormView,
 } from '../../integrations/slack/block-kit/modals';
 import { resolveEligibility } from './eligibility';

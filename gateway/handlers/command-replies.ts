@@ -2,6 +2,7 @@ import { formatDuration } from '../../config/durations';
 import { findPolicyGroup, policyGroupLabel, type JitPolicy } from '../../config/policy';
 import { escapeMrkdwn, slackDate } from '../../integrations/slack/block-kit/elements';
 import { type GrantSummary } from '../../integrations/temporal/grant-service';
+import { type ReconcilerState } from '../../workflows/reconciler-types';
 import { type GatewayServices } from '../deps';
 import { type SlashCommand } from '../slack/payloads';
 import { tellEphemeral } from './tell-user';
@@ -15,6 +16,7 @@ export function helpText(command: string, policy: JitPolicy, preface?: string): 
     ...(preface ? [preface, ''] : []),
     `*${command}*: ask for temporary membership of a JumpCloud group (opens a form; an approver decides)`,
     `*${command} status*: your pending and active requests, with the time left`,
+    `*${command} drift*: for approvers, access to the JIT groups that no grant explains (found by the reconciler)`,
     `*${command} help*: this message`,
     '',
     '*Groups that can be requested*',
@@ -69,4 +71,38 @@ function describe(grant: GrantSummary, nowMs: number): string {
       // Closing: e.g. expired or revoked, the membership is being removed.
       return `${grant.status.toLowerCase().replace(/_/g, ' ')}; finishing up`;
   }
+}
+
+/** `/jit drift`: the reconciler's open drift, for approvers only; answered via the response_url. */
+export async function reportDrift(services: GatewayServices, command: SlashCommand): Promise<void> {
+  const tell = (text: string) => tellEphemeral(services, command.response_url, text);
+  if (!services.policy.groups.some((g) => g.approvers.includes(command.user_id))) {
+    await tell(':no_entry: Only approvers can list drift.');
+    return;
+  }
+  let state: ReconcilerState | undefined;
+  try {
+    state = await services.reconciler.state();
+  } catch (err) {
+    services.log.error({ err }, 'could not read the reconciler');
+    await tell(":warning: I couldn't read the reconciler just now. Please try again in a minute.");
+    return;
+  }
+  await tell(driftText(state));
+}
+
+export function driftText(state: ReconcilerState | undefined): string {
+  if (!state) return ':warning: The reconciler is not running: start a worker, which starts it.';
+  const groupName = (id: string) => state.config.groups.find((g) => g.id === id)?.name ?? id;
+  const last = state.lastRun
+    ? `Last run ${slackDate(state.lastRun.finishedAt)}: ${state.lastRun.groupsChecked} groups, ${state.lastRun.members} members checked${state.lastRun.errors.length > 0 ? `, ${state.lastRun.errors.length} groups could not be read` : ''}.`
+    : 'The reconciler has not finished a run yet.';
+  if (state.openDrift.length === 0) return `:white_check_mark: No open drift. ${last}`;
+  const lines = state.openDrift.map((d) => {
+    const who = escapeMrkdwn(d.email ?? d.userId);
+    const what =
+      d.kind === 'missing-member' ? 'has an active grant but is not in the group' : 'is in the group with no grant';
+    return `• *${escapeMrkdwn(groupName(d.groupId))}*: ${who} ${what}, since ${slackDate(d.since)}`;
+  });
+  return [`*Open drift* (${state.openDrift.length})`, ...lines, '', last].join('\n');
 }

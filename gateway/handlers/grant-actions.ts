@@ -1,15 +1,11 @@
 import { findPolicyGroup, policyGroupLabel } from '../../config/policy';
-import { ActionIds } from '../../integrations/slack/block-kit/ids';
+import { ActionIds, RejectReasonInput } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { type DecisionInput } from '../../workflows/grant-types';
 import { formatGrantRef, type GrantRef, parseGrantRef, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
-import {
-  REJECT_REASON_MAX_LENGTH,
-  RejectReasonInput,
-  rejectReasonView,
-} from '../../integrations/slack/block-kit/modals';
+import { REJECT_REASON_MAX_LENGTH, rejectReasonView } from '../../integrations/slack/block-kit/modals';
 import { submittedValue, type BlockActions, type ViewSubmission, type ViewSubmissionAck } from '../slack/payloads';
 import { tellEphemeral } from './tell-user';
 

@@ -1,6 +1,6 @@
 import { type FastifyPluginAsync } from 'fastify';
 import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
-import { helpText, reportStatus } from '../handlers/command-replies';
+import { helpText, reportDrift, reportStatus } from '../handlers/command-replies';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { openRequestForm } from '../handlers/access-request';
@@ -29,6 +29,9 @@ export const slackCommandRoutes: FastifyPluginAsync<{ services: GatewayServices 
         return reply.code(200).send();
       case 'status':
         services.background.run('report status', () => reportStatus(services, command));
+        return reply.code(200).send();
+      case 'drift':
+        services.background.run('report drift', () => reportDrift(services, command));
         return reply.code(200).send();
       case 'help':
         return reply.code(200).send({ response_type: 'ephemeral', text: helpText(commandName, services.policy) });

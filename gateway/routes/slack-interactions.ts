@@ -2,7 +2,7 @@ import { type FastifyPluginAsync } from 'fastify';
 import { handleGrantAction, submitRejectReason } from '../handlers/grant-actions';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
-import { CallbackIds } from '../../integrations/slack/block-kit/modals';
+import { CallbackIds } from '../../integrations/slack/block-kit/ids';
 import { submitRequestForm } from '../handlers/access-request';
 import {
   blockActionsSchema,

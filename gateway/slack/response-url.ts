@@ -1,4 +1,4 @@
-import { type Block } from '../../integrations/slack/block-kit/grant-messages';
+import { type Block } from '../../integrations/slack/block-kit/elements';
 
 /** A message for a Slack response_url: ephemeral unless said otherwise. */
 export interface ResponseUrlMessage {

@@ -46,15 +46,7 @@ export class JumpCloudClient {
       throw new JumpCloudError(`More than one JumpCloud user has the email ${email}`, undefined, false);
     }
     const user = list.results[0];
-    return (
-      user && {
-        id: user._id,
-        email: user.email,
-        username: user.username,
-        displayName: user.displayname ?? undefined,
-        state: user.state ?? undefined,
-      }
-    );
+    return user && toUser(user);
   }
 
   /** IDs of the user groups the user belongs to, directly or through nesting. */
@@ -65,6 +57,26 @@ export class JumpCloudClient {
       graphObject,
     );
     return objects.filter((o) => o.type === 'user_group').map((o) => o.id);
+  }
+
+  /** The user with this ID, or undefined. */
+  async getUser(userId: string): Promise<JumpCloudUser | undefined> {
+    try {
+      return toUser(await this.get(`/systemusers/${encodeURIComponent(userId)}`, {}, systemUser));
+    } catch (err) {
+      if (err instanceof JumpCloudError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** IDs of the users who are direct members of the group, every page read. */
+  async listGroupMemberIds(groupId: string): Promise<string[]> {
+    const members = await this.getAllPages(
+      `/v2/usergroups/${encodeURIComponent(groupId)}/members`,
+      {},
+      graphConnection,
+    );
+    return members.filter((m) => m.to.type === 'user').map((m) => m.to.id);
   }
 
   /** Direct membership of the user in the group. */
@@ -138,6 +150,16 @@ export class JumpCloudClient {
       throw new JumpCloudError(`JumpCloud ${method} ${path} failed: ${(err as Error).message}`, undefined, true);
     }
   }
+}
+
+function toUser(user: z.infer<typeof systemUser>): JumpCloudUser {
+  return {
+    id: user._id,
+    email: user.email,
+    username: user.username,
+    displayName: user.displayname ?? undefined,
+    state: user.state ?? undefined,
+  };
 }
 
 function safeJson(text: string): unknown {

@@ -47,6 +47,8 @@ export interface GrantSummary {
 
 export interface GrantListFilter {
   requesterSlackUserId?: string;
+  groupId?: string;
+  status?: GrantStatus;
   /** Only grants whose workflow is still running (pending, active, or finishing). */
   openOnly?: boolean;
   /** Newest first; at most this many (default 100). */
@@ -60,6 +62,8 @@ export interface GrantService {
   decide(workflowId: string, decision: DecisionInput, updateId: string, runId?: string): Promise<GrantState>;
   revoke(workflowId: string, revoke: RevokeInput, updateId: string, runId?: string): Promise<GrantState>;
   state(workflowId: string, runId?: string): Promise<GrantState>;
+  /** Whether a run of this grant workflow is open now: read from the server itself, not from lagging visibility. */
+  isRunning(workflowId: string): Promise<boolean>;
   list(filter?: GrantListFilter): Promise<GrantSummary[]>;
 }
 
@@ -109,11 +113,22 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
       return (await handle.result()) as GrantState;
     },
 
+    async isRunning(workflowId) {
+      try {
+        return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+
     async list(filter = {}) {
       const clauses = [`WorkflowType = '${accessGrantWorkflow.name}'`];
       if (filter.requesterSlackUserId !== undefined) {
         clauses.push(`${sa.requester.name} = '${filter.requesterSlackUserId.replace(/'/g, '')}'`);
       }
+      if (filter.groupId !== undefined) clauses.push(`${sa.group.name} = '${filter.groupId.replace(/'/g, '')}'`);
+      if (filter.status !== undefined) clauses.push(`${sa.status.name} = '${filter.status}'`);
       if (filter.openOnly) clauses.push(`ExecutionStatus = 'Running'`);
       const limit = filter.limit ?? 100;
       const summaries: GrantSummary[] = [];

@@ -6,10 +6,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { type FastifyInstance } from 'fastify';
 import { parsePolicy, type JitPolicy } from '../../config/policy';
 import { buildApp } from '../../gateway/app';
-import { CallbackIds, RequestFormInputs } from '../../integrations/slack/block-kit/modals';
+import { CallbackIds, RequestFormInputs } from '../../integrations/slack/block-kit/ids';
 import { createResponseUrlSender } from '../../gateway/slack/response-url';
 import { temporalReadiness } from '../../integrations/temporal/readiness';
 import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
+import { createReconcilerService } from '../../integrations/temporal/reconciler-service';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { type GatewayResponse, type OpenedView, type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
@@ -91,6 +92,7 @@ export async function createGatewayHarness(
     config: { SLACK_SIGNING_SECRET, SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL, SLACK_COMMAND: '/jit' },
     policy,
     grants: h.grants,
+    reconciler: createReconcilerService(h.client, h.taskQueue),
     directory: new JumpCloudClient({ baseUrl: h.jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
     slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: h.slack.apiUrl, timeoutMs: 2000 }),
     respond: createResponseUrlSender({ timeoutMs: 2000 }),

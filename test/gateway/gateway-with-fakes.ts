@@ -99,12 +99,14 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     decide: record('grants.decide', (...args: Parameters<GrantService['decide']>) => options.decide?.(...args) ?? {}),
     revoke: record('grants.revoke', () => ({})),
     state: record('grants.state', () => ({})),
+    isRunning: record('grants.isRunning', () => false),
     list: record('grants.list', () => []),
   };
   const app = await buildApp({
     config: { SLACK_SIGNING_SECRET: FAKE_SECRET, SLACK_APPROVAL_CHANNEL: FAKE_CHANNEL, SLACK_COMMAND: '/jit' },
     policy: options.policy ?? fakePolicy,
     grants,
+    reconciler: { state: record('reconciler.state', () => undefined) },
     directory: {
       findUserByEmail: record('directory.findUserByEmail', () => ({
         id: REQUESTER_JC,

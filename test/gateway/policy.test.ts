@@ -52,6 +52,8 @@ describe('the policy file', () => {
           maxDurationSeconds: 28_800,
           approvers: ['U0APPROVER1', 'W0APPROVER2'],
           allowSelfApproval: false,
+          standingMembers: [],
+          onDrift: 'report',
         },
         {
           id: '64f0c0ffee0000000000a002',
@@ -59,9 +61,31 @@ describe('the policy file', () => {
           approvers: ['U0APPROVER1'],
           allowSelfApproval: true,
           approvalChannel: 'C0SECOPS001',
+          standingMembers: [],
+          onDrift: 'report',
         },
       ],
     });
+  });
+
+  test('standingMembers and onDrift are read per group: IDs and emails (lower-cased), report or remove', () => {
+    const policy = parsePolicy(
+      GOOD.replace(
+        '    approvers: [U0APPROVER1, W0APPROVER2]\n',
+        '    approvers: [U0APPROVER1, W0APPROVER2]\n    standingMembers: [64f0c0ffee0000000000b001, Ops@Example.com]\n    onDrift: remove\n',
+      ),
+      'policy.yaml',
+    );
+    assert.deepEqual(policy.groups[0]?.standingMembers, ['64f0c0ffee0000000000b001', 'ops@example.com']);
+    assert.equal(policy.groups[0]?.onDrift, 'remove');
+  });
+
+  test('a standing member that is neither an ID nor an email, and an unknown onDrift, are named with their lines', () => {
+    rejects(withLine(8, '    onDrift: delete'), /groups\[0\]\.onDrift \(line 8\): must be report or remove/);
+    rejects(
+      withLine(8, '    standingMembers: [bob]'),
+      /groups\[0\]\.standingMembers\[0\] \(line 8\): must be a JumpCloud user ID/,
+    );
   });
 
   test('the shipped example policy is valid', () => {

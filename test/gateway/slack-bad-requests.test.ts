@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { CallbackIds } from '../../integrations/slack/block-kit/modals';
-import { ActionIds } from '../../integrations/slack/block-kit/ids';
+import { ActionIds, CallbackIds } from '../../integrations/slack/block-kit/ids';
 import { type SignatureMode } from '../../stand-ins/slack/slack-stand-in';
 import { closeTestTemporal } from '../support/temporal';
 import { createGatewayHarness, type GatewayHarness } from './gateway-harness';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { CallbackIds, RejectReasonInput } from '../../integrations/slack/block-kit/modals';
-import { ActionIds } from '../../integrations/slack/block-kit/ids';
+import { ActionIds, CallbackIds, RejectReasonInput } from '../../integrations/slack/block-kit/ids';
 import { type GrantState } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { membershipChanges } from '../support/jumpcloud-calls';

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { type BrowserContext } from 'playwright-core';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
+import { createGrantService } from '../../integrations/temporal/grant-service';
 import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS } from '../../sandbox/demo-world';
-import { startSandbox } from '../../sandbox/sandbox-system';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox-system';
 import { type GrantState } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { launchChromium, SandboxPageDriver } from '../../sandbox/page-driver';
@@ -18,6 +20,8 @@ try {
 }
 
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'sandbox-page');
+/** the sandbox's default task queue */
+const TASK_QUEUE = 'jit-access';
 
 function demoPerson(name: string) {
   const found = DEMO_PEOPLE.find((p) => p.name === name);
@@ -25,30 +29,55 @@ function demoPerson(name: string) {
   return { ...found, jumpcloudUserId: found.jumpcloudUserId };
 }
 
-test(
-  'the sandbox page: request with /jit, approve, watch the membership come and go, find the grant in the Temporal Web UI',
-  { timeout: 240_000 },
-  async (t) => {
+// One sandbox and one browser serve both tests: starting them is most of the time. Each test has its own person and
+// group, so their grants (one workflow per user and group) never meet.
+let sandbox: Sandbox;
+let context: BrowserContext;
+let driver: SandboxPageDriver;
+const cleanups: Array<() => unknown> = [];
+
+before(
+  async () => {
     const temporalCliPath = process.env.TEMPORAL_CLI_PATH;
     assert.ok(
       temporalCliPath,
       'TEMPORAL_CLI_PATH is not set: run the suite with `npm test` (it builds the Temporal CLI if needed)',
     );
-
     // Its own dev server with the Web UI on (the suite's shared one is headless), on random ports, in a temporary folder.
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jit-sandbox-page-'));
-    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-    const sandbox = await startSandbox({
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    sandbox = await startSandbox({
       temporalCliPath,
       dataDir,
       policyOverrides: { durations: ['5s', '1m', '5m'] },
     });
-    t.after(() => sandbox.stop());
-
+    cleanups.push(() => sandbox.stop());
     const browser = await launchChromium();
-    t.after(() => browser.close());
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const driver = new SandboxPageDriver(await context.newPage(), ARTIFACTS);
+    cleanups.push(() => browser.close());
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    driver = new SandboxPageDriver(await context.newPage(), ARTIFACTS);
+    await driver.open(sandbox.pageUrl);
+  },
+  { timeout: 120_000 },
+);
+
+// Newest first, and every one of them even when another fails.
+after(async () => {
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, 'cleaning up after the sandbox page tests failed');
+});
+
+test(
+  'the sandbox page: request with /jit, approve, watch the membership come and go, find the grant in the Temporal Web UI',
+  { timeout: 240_000 },
+  async () => {
     const ada = demoPerson('ada');
     const margaret = demoPerson('margaret');
     const group = DEMO_GROUPS.prodDbReadonly;
@@ -56,7 +85,6 @@ test(
     // Escaped by the gateway, so it must show up as text: no @channel ping, no HTML.
     const justification = 'Investigating INC-42: slow queries <!channel> & <b>not bold</b>';
 
-    await driver.open(sandbox.pageUrl);
     await driver.actAs(ada.slackUserId);
     await driver.page.locator('#who-roles', { hasText: 'requester' }).waitFor();
     await driver.screenshot('01-requester-picked');
@@ -95,13 +123,14 @@ test(
 
     await membership.waitFor({ state: 'detached', timeout: 30_000 });
     await approval.filter({ hasText: 'Access expired and was removed' }).waitFor();
+    await driver.grant(workflowId, 'EXPIRED').waitFor({ timeout: 10_000 });
     await driver.screenshot('08-membership-expired');
     assert.equal(sandbox.jumpcloud.isMember(group.id, ada.jumpcloudUserId), false);
     const result = (await sandbox.client.workflow.getHandle(workflowId).result()) as GrantState;
     assert.equal(result.status, 'EXPIRED');
     assert.equal(result.decidedBy, margaret.slackUserId);
 
-    // The buttons carry the run, so the link opens exactly this grant's run.
+    // Temporal lists the run, so the link opens exactly this grant's run.
     const { runId } = await sandbox.client.workflow.getHandle(workflowId).describe();
     const link = driver.temporalLink(workflowId);
     assert.equal(
@@ -118,5 +147,88 @@ test(
       temporalPage.url().startsWith(`${sandbox.temporalUiUrl}/namespaces/default/workflows/${workflowId}`),
       temporalPage.url(),
     );
+    await temporalPage.close();
+  },
+);
+
+test(
+  "the grants panel shows each grant's status from Temporal, even for a grant whose approval message was never posted",
+  { timeout: 120_000 },
+  async () => {
+    const grace = demoPerson('grace');
+    const margaret = demoPerson('margaret');
+    const group = DEMO_GROUPS.prodK8sAdmin;
+    const policy = sandbox.policy.groups.find((g) => g.id === group.id);
+    assert.ok(policy, `${group.name} is in the sandbox policy`);
+    assert.ok(policy.approvers.includes(margaret.slackUserId), `${margaret.realName} approves ${group.name}`);
+    const approvals = SANDBOX_CHANNELS.approvals.id;
+    const grants = createGrantService(sandbox.client, TASK_QUEUE);
+
+    // Slack refuses every message, so the approval request is never posted; the page must not need it.
+    const faultsFrom = Date.now();
+    sandbox.slack.faults.add({ kind: 'status', status: 503, match: { method: 'chat.postMessage' } });
+    try {
+      const started = await grants.start({
+        requestId: 'sandbox-page-test-without-approval-message',
+        requester: { slackUserId: grace.slackUserId, email: grace.email, jumpcloudUserId: grace.jumpcloudUserId },
+        group: { id: group.id, name: group.name },
+        durationSeconds: 300,
+        justification: 'Rolling out the ingress fix while Slack is refusing messages',
+        policy: {
+          approvers: policy.approvers,
+          maxDurationSeconds: policy.maxDurationSeconds,
+          approvalTimeoutSeconds: sandbox.policy.approvalTimeoutSeconds,
+          allowSelfApproval: policy.allowSelfApproval,
+          approvalChannel: approvals,
+        },
+      });
+      assert.equal(started.outcome, 'started');
+      const { workflowId } = started;
+      const { runId } = await sandbox.client.workflow.getHandle(workflowId).describe();
+
+      await sandbox.slack.waitFor(
+        'the approval request, refused',
+        () =>
+          sandbox.slack.calls.some(
+            (c) => c.method === 'chat.postMessage' && c.args.channel === approvals && !c.ok && c.at >= faultsFrom,
+          ),
+        30_000,
+      );
+      await driver.actAs(margaret.slackUserId);
+      await driver.openConversation(approvals);
+      const pending = driver.grant(workflowId, 'PENDING_APPROVAL');
+      await pending.waitFor({ timeout: 10_000 });
+      assert.equal(await pending.getAttribute('data-run-id'), runId);
+      assert.equal(await pending.locator('.status-chip').innerText(), 'pending approval');
+      assert.equal(
+        sandbox.slack.messages(approvals).filter((m) => JSON.stringify(m).includes(group.name)).length,
+        0,
+        'no approval message was posted',
+      );
+      assert.equal(await driver.message(`requests ${group.name}`).count(), 0);
+      await driver.screenshot('10-grant-pending-without-message');
+
+      await grants.decide(
+        workflowId,
+        { decision: 'approve', deciderSlackUserId: margaret.slackUserId },
+        'sandbox-page-test-approve',
+      );
+      const active = driver.grant(workflowId, 'ACTIVE');
+      await active.waitFor({ timeout: 20_000 });
+      assert.equal(await active.locator('.status-chip').innerText(), 'active');
+      await active.locator('.countdown', { hasText: /^ends in / }).waitFor();
+      const member = driver.jitMembership(group.id, grace.jumpcloudUserId);
+      await member.waitFor({ timeout: 10_000 });
+      assert.equal(await member.locator('.member-note').innerText(), 'JIT');
+      assert.equal(sandbox.jumpcloud.isMember(group.id, grace.jumpcloudUserId), true);
+      assert.equal(
+        sandbox.slack.messages(approvals).filter((m) => JSON.stringify(m).includes(group.name)).length,
+        0,
+        'still no approval message',
+      );
+      await driver.screenshot('11-grant-active-without-message');
+    } finally {
+      sandbox.slack.faults.clear();
+    }
   },
 );

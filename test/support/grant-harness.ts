@@ -88,12 +88,13 @@ export async function createGrantHarness(
   cleanups.push(() => slack.close());
 
   const taskQueue = uniqueName('grant-test');
+  const grants = createGrantService(temporal.client, taskQueue);
   const activities = createActivities({
     directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
     slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: slack.apiUrl, timeoutMs: 2000 }),
+    grants,
   });
   const workflowBundle = await testWorkflowBundle();
-  const grants = createGrantService(temporal.client, taskQueue);
 
   const startWorker = async (): Promise<RunningWorker> => {
     const worker = await createGrantWorker({

@@ -23,19 +23,25 @@ let bundle: Promise<WorkflowBundle> | undefined;
  */
 export function testTemporal(): Promise<TestTemporal> {
   shared ??= (async () => {
-    const address = process.env.JIT_TEST_TEMPORAL_ADDRESS;
-    if (!address) {
-      throw new Error(
-        'No Temporal dev server for the tests. Run them with `npm test` (it builds the Temporal CLI if needed and starts ' +
-          'one server for the run), or set JIT_TEST_TEMPORAL_ADDRESS=127.0.0.1:PORT of a running `temporal server start-dev` ' +
-          'that has the search attributes of workflows/search-attributes.ts.',
-      );
-    }
+    const address = testTemporalAddress();
     const connection = await Connection.connect({ address });
     const nativeConnection = await NativeConnection.connect({ address });
     return { address, client: new Client({ connection }), nativeConnection };
   })();
   return shared;
+}
+
+/** The address of the suite's shared Temporal dev server. Missing is a failure, never a skip. */
+export function testTemporalAddress(): string {
+  const address = process.env.JIT_TEST_TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error(
+      'No Temporal dev server for the tests. Run them with `npm test` (it builds the Temporal CLI if needed and starts ' +
+        'one server for the run), or set JIT_TEST_TEMPORAL_ADDRESS=127.0.0.1:PORT of a running `temporal server start-dev` ' +
+        'that has the search attributes of workflows/search-attributes.ts.',
+    );
+  }
+  return address;
 }
 
 /** Workflow code bundled once per test process (webpack takes seconds). */

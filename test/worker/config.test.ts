@@ -8,6 +8,8 @@ import { loadWorkerConfig } from '../../worker/config';
 const complete = {
   SLACK_BOT_TOKEN: 'xoxb-1',
   JUMPCLOUD_API_KEY: 'key',
+  JIT_POLICY_FILE: '/etc/jit/policy.yaml',
+  SLACK_APPROVAL_CHANNEL: 'C0APPROVALS',
 };
 
 test('worker config applies the documented defaults', () => {
@@ -18,6 +20,30 @@ test('worker config applies the documented defaults', () => {
   assert.equal(config.SLACK_API_URL, 'https://slack.com/api/');
   assert.equal(config.JUMPCLOUD_API_URL, 'https://console.jumpcloud.com/api');
   assert.equal(config.JUMPCLOUD_ORG_ID, undefined);
+  assert.equal(config.RECONCILE_INTERVAL, 300);
+  assert.equal(config.SLACK_SECURITY_CHANNEL, 'C0APPROVALS', 'drift alerts go to the approval channel by default');
+});
+
+test('worker config reads the reconcile interval as a duration and a security channel of its own', () => {
+  const config = loadWorkerConfig({ ...complete, RECONCILE_INTERVAL: '30s', SLACK_SECURITY_CHANNEL: 'C0SECURITY' });
+  assert.equal(config.RECONCILE_INTERVAL, 30);
+  assert.equal(config.SLACK_SECURITY_CHANNEL, 'C0SECURITY');
+});
+
+test('worker config names a bad reconcile interval, a missing policy file and a missing alert channel', () => {
+  assert.throws(
+    () => loadWorkerConfig({ ...complete, RECONCILE_INTERVAL: 'often' }),
+    (err: Error) => err instanceof ConfigError && /RECONCILE_INTERVAL: must be a duration/.test(err.message),
+  );
+  assert.throws(
+    () => loadWorkerConfig({ ...complete, JIT_POLICY_FILE: '' }),
+    (err: Error) => err instanceof ConfigError && /JIT_POLICY_FILE: is required/.test(err.message),
+  );
+  assert.throws(
+    () => loadWorkerConfig({ ...complete, SLACK_APPROVAL_CHANNEL: '' }),
+    (err: Error) =>
+      err instanceof ConfigError && /SLACK_SECURITY_CHANNEL: is required, or SLACK_APPROVAL_CHANNEL/.test(err.message),
+  );
 });
 
 test('worker config names every missing secret', () => {

@@ -2,23 +2,7 @@ import { formatDuration } from '../../../config/durations';
 import { formatGrantRef, grantWorkflowId } from '../../../workflows/grant-workflow-id';
 import { type GrantState } from '../../../workflows/grant-types';
 import { ActionIds } from './ids';
-import { escapeMrkdwn, mention, slackDate } from './elements';
-
-/** Structurally a Slack Block Kit block; built as plain objects so the stand-ins and tests can read them. */
-export interface Block {
-  type: string;
-  block_id?: string;
-  [key: string]: unknown;
-}
-
-export interface SlackMessage {
-  text: string;
-  blocks: Block[];
-}
-
-const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
-const plain = (text: string) => ({ type: 'plain_text', text });
+import { type Block, context, escapeMrkdwn, mention, plain, section, type SlackMessage, slackDate } from './elements';
 
 function groupLabel(state: GrantState): string {
   return `*${escapeMrkdwn(state.group.name)}*`;

@@ -1,22 +1,9 @@
 import { formatDuration } from '../../../config/durations';
 import { policyGroupLabel, type PolicyGroup } from '../../../config/policy';
-import { type Block } from './grant-messages';
-import { escapeMrkdwn } from './elements';
+import { type Block, escapeMrkdwn, plain, type PlainText, section } from './elements';
+import { CallbackIds, RejectReasonInput, RequestFormInputs } from './ids';
 
-/** The modals the gateway opens, and the IDs their submissions come back with. */
-
-export const CallbackIds = {
-  request: 'jit_request',
-  rejectReason: 'jit_reject_reason',
-} as const;
-
-export const RequestFormInputs = {
-  group: { blockId: 'group_block', actionId: 'group_select' },
-  duration: { blockId: 'duration_block', actionId: 'duration_select' },
-  justification: { blockId: 'justification_block', actionId: 'justification_input' },
-} as const;
-
-export const RejectReasonInput = { blockId: 'reason_block', actionId: 'reason_input' } as const;
+/** The modals the gateway opens; the IDs their submissions come back with are in ids.ts. */
 
 export const JUSTIFICATION_MIN_LENGTH = 10;
 export const JUSTIFICATION_MAX_LENGTH = 500;
@@ -36,13 +23,6 @@ export interface ModalView {
   [key: string]: unknown;
 }
 
-interface PlainText {
-  type: 'plain_text';
-  text: string;
-}
-
-const plain = (text: string): PlainText => ({ type: 'plain_text', text });
-const section = (mrkdwn: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } });
 const option = (text: string, value: string) => ({ text: plain(text.slice(0, 75)), value });
 
 /** Opened at once with the trigger (which lives 3 s), then replaced once JumpCloud has answered. */

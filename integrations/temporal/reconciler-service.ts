@@ -1,0 +1,62 @@
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { policyGroupLabel, type JitPolicy } from '../../config/policy';
+import { reconcilerWorkflow } from '../../workflows/reconciler';
+import { type ReconcilerConfig, type ReconcilerState } from '../../workflows/reconciler-types';
+import { configureReconcilerSignal, reconcilerStateQuery } from '../../workflows/reconciler-updates';
+
+/** One reconciler per task queue: its workflow ID says which. */
+export function reconcilerWorkflowId(taskQueue: string): string {
+  return `jit-reconciler-${taskQueue}`;
+}
+
+/** The reconciler's configuration from the policy file and the process's settings. */
+export function reconcilerConfig(
+  policy: JitPolicy,
+  settings: { intervalSeconds: number; securityChannel: string; timing?: ReconcilerConfig['timing'] },
+): ReconcilerConfig {
+  return {
+    intervalSeconds: settings.intervalSeconds,
+    securityChannel: settings.securityChannel,
+    groups: policy.groups.map((g) => ({
+      id: g.id,
+      name: policyGroupLabel(g),
+      onDrift: g.onDrift,
+      standingMembers: g.standingMembers,
+    })),
+    ...(settings.timing ? { timing: settings.timing } : {}),
+  };
+}
+
+export interface ReconcilerService {
+  /**
+   * Starts the reconciler unless it is running, and hands it this configuration either way: every worker calls it at
+   * start, and a restart or a second worker never starts a second reconciler.
+   */
+  ensureRunning(config: ReconcilerConfig): Promise<void>;
+  /** The reconciler's memory (open drift, recent runs), or undefined when none is running. */
+  state(): Promise<ReconcilerState | undefined>;
+}
+
+export function createReconcilerService(client: Client, taskQueue: string): ReconcilerService {
+  const workflowId = reconcilerWorkflowId(taskQueue);
+  return {
+    async ensureRunning(config) {
+      await client.workflow.signalWithStart(reconcilerWorkflow, {
+        workflowId,
+        taskQueue,
+        args: [{ config }],
+        signal: configureReconcilerSignal,
+        signalArgs: [config],
+      });
+    },
+
+    async state() {
+      try {
+        return await client.workflow.getHandle(workflowId).query(reconcilerStateQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    },
+  };
+}

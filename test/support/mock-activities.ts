@@ -1,0 +1,90 @@
+import { type Activities } from '../../activities';
+
+/** The activities the grant workflow calls (the worker's full set may hold others, e.g. the reconciler's). */
+export type GrantActivities = Pick<
+  Activities,
+  | 'isGroupMember'
+  | 'addMembership'
+  | 'revokeMembership'
+  | 'postApprovalRequest'
+  | 'updateApprovalMessage'
+  | 'notifyRequester'
+>;
+
+export type ActivityName = keyof GrantActivities;
+
+export interface ActivityCall {
+  name: ActivityName;
+  args: unknown[];
+  /** 'threw' for an attempt that failed (Temporal may retry it), 'returned' for one that completed. */
+  outcome: 'returned' | 'threw';
+}
+
+export interface RecordingActivities {
+  /** Pass to `Worker.create({ activities })`. */
+  activities: GrantActivities;
+  /** Every attempt of every activity, in completion order. */
+  calls: ActivityCall[];
+  /** Attempts of one activity, failed ones included. */
+  attempts(name: ActivityName): ActivityCall[];
+  /** Attempts of one activity that completed. */
+  completed(name: ActivityName): ActivityCall[];
+}
+
+/**
+ * Plain in-memory activities for the grant workflow: by default the requester is not a member, every membership
+ * change succeeds and every Slack call succeeds. `overrides` replace single activities (e.g. one that throws).
+ */
+export function recordingActivities(overrides: Partial<GrantActivities> = {}): RecordingActivities {
+  const calls: ActivityCall[] = [];
+  let nextTs = 1;
+  const defaults: GrantActivities = {
+    isGroupMember: async () => false,
+    addMembership: async () => ({ alreadyMember: false }),
+    revokeMembership: async () => ({ wasMember: true }),
+    postApprovalRequest: async (state) => ({ channel: state.approvalChannel, ts: `1700000000.${String(nextTs++)}` }),
+    updateApprovalMessage: async () => undefined,
+    notifyRequester: async () => undefined,
+  };
+  const chosen: GrantActivities = { ...defaults, ...overrides };
+
+  const record = (name: ActivityName) => {
+    const fn = chosen[name] as (...args: unknown[]) => Promise<unknown>;
+    return async (...args: unknown[]) => {
+      try {
+        const result = await fn(...args);
+        calls.push({ name, args, outcome: 'returned' });
+        return result;
+      } catch (err) {
+        calls.push({ name, args, outcome: 'threw' });
+        throw err;
+      }
+    };
+  };
+  const activities = Object.fromEntries(
+    (Object.keys(chosen) as ActivityName[]).map((name) => [name, record(name)]),
+  ) as unknown as GrantActivities;
+
+  return {
+    activities,
+    calls,
+    attempts: (name) => calls.filter((c) => c.name === name),
+    completed: (name) => calls.filter((c) => c.name === name && c.outcome === 'returned'),
+  };
+}
+
+/** An activity body that throws `failure()` the first `times` calls, then behaves like `then`. */
+export function failingFirst<A extends unknown[], R>(
+  times: number,
+  failure: () => Error,
+  then: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  let failures = 0;
+  return async (...args: A) => {
+    if (failures < times) {
+      failures += 1;
+      throw failure();
+    }
+    return then(...args);
+  };
+}

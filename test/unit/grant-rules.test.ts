@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { alreadyClosedReason, decisionRefusal, inputProblem, revokeRefusal } from '../../workflows/grant-rules';
+import { type DecisionKind, type GrantStatus } from '../../workflows/grant-types';
+import { grantStateFor, group, people, plainGrantInput } from '../support/grant-inputs';
+
+const CLOSED_FOR_DECISIONS: GrantStatus[] = [
+  'APPROVED',
+  'ACTIVE',
+  'EXPIRED',
+  'REVOKED',
+  'REJECTED',
+  'TIMED_OUT',
+  'CANCELLED',
+  'ALREADY_MEMBER',
+  'FAILED',
+];
+
+describe('inputProblem', () => {
+  test('a valid input has no problem', () => {
+    assert.equal(inputProblem(plainGrantInput()), undefined);
+  });
+
+  test('a zero, negative, NaN or infinite duration is refused', () => {
+    for (const durationSeconds of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.equal(
+        inputProblem(plainGrantInput({ durationSeconds })),
+        'the duration must be a positive number of seconds',
+        `duration ${durationSeconds}`,
+      );
+    }
+  });
+
+  test("a duration over the group's maximum is refused; exactly the maximum is allowed", () => {
+    const policy = { maxDurationSeconds: 3600 };
+    assert.equal(
+      inputProblem(plainGrantInput({ durationSeconds: 3601, policy })),
+      "the duration 3601s exceeds the group's maximum of 3600s",
+    );
+    assert.equal(inputProblem(plainGrantInput({ durationSeconds: 3600, policy })), undefined);
+  });
+
+  test('a zero, negative or NaN approval timeout is refused', () => {
+    for (const approvalTimeoutSeconds of [0, -1, Number.NaN]) {
+      assert.equal(
+        inputProblem(plainGrantInput({ policy: { approvalTimeoutSeconds } })),
+        'the approval timeout must be positive',
+        `approval timeout ${approvalTimeoutSeconds}`,
+      );
+    }
+  });
+
+  test('an empty or whitespace-only justification is refused', () => {
+    for (const justification of ['', '   \n\t ']) {
+      assert.equal(inputProblem(plainGrantInput({ justification })), 'a justification is required');
+    }
+  });
+
+  test('a group without approvers is refused unless self-approval is allowed', () => {
+    assert.equal(
+      inputProblem(plainGrantInput({ policy: { approvers: [], allowSelfApproval: false } })),
+      'the group has no approvers',
+    );
+    assert.equal(inputProblem(plainGrantInput({ policy: { approvers: [], allowSelfApproval: true } })), undefined);
+  });
+});
+
+describe('decisionRefusal', () => {
+  const input = plainGrantInput();
+  const pending = grantStateFor(input);
+  const decide = (deciderSlackUserId: string, decision: DecisionKind = 'approve') => ({ decision, deciderSlackUserId });
+
+  test('an approver may approve or reject a pending request', () => {
+    assert.equal(decisionRefusal(pending, input.policy, decide(people.approver, 'approve')), undefined);
+    assert.equal(decisionRefusal(pending, input.policy, decide(people.secondApprover, 'reject')), undefined);
+  });
+
+  test('a decision other than approve or reject is refused, even from an approver', () => {
+    const odd = { decision: 'maybe' as DecisionKind, deciderSlackUserId: people.approver };
+    assert.equal(decisionRefusal(pending, input.policy, odd), 'unknown decision "maybe"');
+  });
+
+  test("a non-approver's decision is refused", () => {
+    assert.equal(
+      decisionRefusal(pending, input.policy, decide(people.outsider)),
+      `you are not an approver for ${group.name}`,
+    );
+  });
+
+  test('the requester cannot decide on their own request without allowSelfApproval, even when listed as approver', () => {
+    const listed = plainGrantInput({ policy: { approvers: [people.approver, people.requester.slackUserId] } });
+    for (const policy of [input.policy, listed.policy]) {
+      assert.equal(
+        decisionRefusal(pending, policy, decide(people.requester.slackUserId)),
+        'you cannot decide on your own request',
+      );
+    }
+  });
+
+  test('with allowSelfApproval the requester may decide even when not listed as approver', () => {
+    const selfService = plainGrantInput({ policy: { approvers: [], allowSelfApproval: true } });
+    const state = grantStateFor(selfService);
+    assert.equal(decisionRefusal(state, selfService.policy, decide(people.requester.slackUserId)), undefined);
+    assert.equal(
+      decisionRefusal(state, selfService.policy, decide(people.outsider)),
+      `you are not an approver for ${group.name}`,
+      'self-approval does not open the decision to everyone',
+    );
+  });
+
+  test('a request that is no longer pending takes no decision; the reason is the closed reason of its status', () => {
+    for (const status of CLOSED_FOR_DECISIONS) {
+      const state = grantStateFor(input, { status, decidedBy: people.secondApprover });
+      const refusal = decisionRefusal(state, input.policy, decide(people.approver));
+      assert.ok(refusal !== undefined, `${status} must refuse`);
+      assert.equal(refusal, alreadyClosedReason(state), status);
+    }
+  });
+});
+
+describe('revokeRefusal', () => {
+  const input = plainGrantInput();
+  const by = (bySlackUserId: string) => ({ bySlackUserId });
+
+  test('the requester or an approver may revoke a pending, approved or active grant', () => {
+    for (const status of ['PENDING_APPROVAL', 'APPROVED', 'ACTIVE'] as const) {
+      const state = grantStateFor(input, { status });
+      assert.equal(revokeRefusal(state, input.policy, by(people.requester.slackUserId)), undefined, status);
+      assert.equal(revokeRefusal(state, input.policy, by(people.approver)), undefined, status);
+    }
+  });
+
+  test('an outsider may not revoke, whatever the status', () => {
+    for (const status of ['PENDING_APPROVAL', 'ACTIVE', 'EXPIRED'] as const) {
+      assert.equal(
+        revokeRefusal(grantStateFor(input, { status }), input.policy, by(people.outsider)),
+        `only the requester or an approver for ${group.name} can revoke this grant`,
+        status,
+      );
+    }
+  });
+
+  test('a closed grant cannot be revoked; the reason is the closed reason of its status', () => {
+    const closed: GrantStatus[] = [
+      'EXPIRED',
+      'REVOKED',
+      'REJECTED',
+      'TIMED_OUT',
+      'CANCELLED',
+      'ALREADY_MEMBER',
+      'FAILED',
+    ];
+    for (const status of closed) {
+      const state = grantStateFor(input, { status, decidedBy: people.approver });
+      const refusal = revokeRefusal(state, input.policy, by(people.requester.slackUserId));
+      assert.ok(refusal !== undefined, `${status} must refuse`);
+      assert.equal(refusal, alreadyClosedReason(state), status);
+    }
+  });
+
+  test('a second revocation while the first is under way is refused', () => {
+    const state = grantStateFor(input, { status: 'ACTIVE', endedBy: people.requester.slackUserId });
+    assert.equal(revokeRefusal(state, input.policy, by(people.approver)), 'revocation is already under way');
+  });
+});
+
+describe('alreadyClosedReason', () => {
+  const input = plainGrantInput();
+
+  test('each closed status has its own reason, naming the decider where there is one', () => {
+    const expected: Array<[GrantStatus, string]> = [
+      ['TIMED_OUT', 'this request timed out before anyone decided'],
+      ['REJECTED', `this request was already rejected by ${people.approver}`],
+      ['CANCELLED', 'this request was withdrawn'],
+      ['APPROVED', `this request was already approved by ${people.approver}`],
+      ['ACTIVE', `this request was already approved by ${people.approver}`],
+      ['ALREADY_MEMBER', `this request was already approved by ${people.approver}`],
+      ['FAILED', `this request was already approved by ${people.approver}`],
+      ['EXPIRED', 'this grant has already ended'],
+      ['REVOKED', 'this grant has already ended'],
+    ];
+    for (const [status, reason] of expected) {
+      assert.equal(alreadyClosedReason(grantStateFor(input, { status, decidedBy: people.approver })), reason, status);
+    }
+  });
+
+  test('without a recorded decider the reason says "an approver"', () => {
+    assert.equal(
+      alreadyClosedReason(grantStateFor(input, { status: 'REJECTED' })),
+      'this request was already rejected by an approver',
+    );
+    assert.equal(
+      alreadyClosedReason(grantStateFor(input, { status: 'ACTIVE' })),
+      'this request was already approved by an approver',
+    );
+  });
+
+  test('a status without a closed reason is described by its name', () => {
+    assert.equal(alreadyClosedReason(grantStateFor(input)), 'this request is pending_approval');
+  });
+});

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createMembershipActivities } from '../../activities/membership';
+import { jumpCloudHttpError } from '../../integrations/jumpcloud/jumpcloud-error';
+import { FakeDirectory } from '../support/fake-directory';
+import { group, people } from '../support/grant-inputs';
+
+const member = { groupId: group.id, userId: people.requester.jumpcloudUserId };
+const path = `/v2/usergroups/${group.id}/members`;
+
+function setUp(initialMembers: Array<typeof member> = []) {
+  const directory = new FakeDirectory(initialMembers);
+  // 'ERROR': failed activities are expected here and the environment would log each one as a warning.
+  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  return { directory, env, activities: createMembershipActivities(directory) };
+}
+
+async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await run;
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('the activity should have failed');
+}
+
+describe('membership activities', () => {
+  test('isGroupMember answers from the directory', async () => {
+    const { env, activities } = setUp([member]);
+    assert.equal(await env.run(activities.isGroupMember, member), true);
+    assert.equal(await env.run(activities.isGroupMember, { ...member, userId: people.outsider }), false);
+  });
+
+  test('adding a verified membership reports that the user was not already a member', async () => {
+    const { directory, env, activities } = setUp();
+    assert.deepEqual(await env.run(activities.addMembership, member), { alreadyMember: false });
+    assert.equal(directory.has(member.groupId, member.userId), true);
+    assert.deepEqual(
+      directory.calls.map((c) => c.op),
+      ['addMember', 'isMember'],
+      'the change is checked afterwards',
+    );
+  });
+
+  test('an add that JumpCloud answers with "already a member" (changed: false) reports alreadyMember', async () => {
+    const { env, activities } = setUp([member]);
+    assert.deepEqual(await env.run(activities.addMembership, member), { alreadyMember: true });
+  });
+
+  test('an add the directory acknowledges but that did not happen fails retryably as MembershipNotVerified', async () => {
+    const { directory, env, activities } = setUp();
+    directory.ignoreChanges = true;
+    const failure = await failureOf(env.run(activities.addMembership, member));
+    assert.equal(failure.type, 'MembershipNotVerified');
+    assert.equal(failure.nonRetryable, false);
+  });
+
+  test('a revoke the directory acknowledges but that did not happen fails retryably as MembershipNotVerified', async () => {
+    const { directory, env, activities } = setUp([member]);
+    directory.ignoreChanges = true;
+    const failure = await failureOf(env.run(activities.revokeMembership, member));
+    assert.equal(failure.type, 'MembershipNotVerified');
+    assert.equal(failure.nonRetryable, false);
+  });
+
+  test('a verified revoke reports whether the user was a member', async () => {
+    const { directory, env, activities } = setUp([member]);
+    assert.deepEqual(await env.run(activities.revokeMembership, member), { wasMember: true });
+    assert.equal(directory.has(member.groupId, member.userId), false);
+    assert.deepEqual(await env.run(activities.revokeMembership, member), { wasMember: false }, 'idempotent');
+  });
+
+  test('JumpCloud answering 503 fails every membership activity retryably as JumpCloudError', async () => {
+    const { directory, env, activities } = setUp();
+    directory.failNext('isMember', jumpCloudHttpError('GET', path, 503, '', null));
+    directory.failNext('addMember', jumpCloudHttpError('POST', path, 503, '', null));
+    directory.failNext('removeMember', jumpCloudHttpError('POST', path, 503, '', '2'));
+    const failures = [
+      await failureOf(env.run(activities.isGroupMember, member)),
+      await failureOf(env.run(activities.addMembership, member)),
+      await failureOf(env.run(activities.revokeMembership, member)),
+    ];
+    for (const failure of failures) {
+      assert.equal(failure.type, 'JumpCloudError');
+      assert.equal(failure.nonRetryable, false);
+      assert.deepEqual(failure.details, [{ status: 503 }]);
+    }
+    assert.equal(failures[2]?.nextRetryDelay, 2000, "JumpCloud's Retry-After paces the retry");
+  });
+
+  test('JumpCloud answering 403 stops an add (non-retryable) but not a revoke (retried until fixed)', async () => {
+    const { directory, env, activities } = setUp([member]);
+    directory.failNext('addMember', jumpCloudHttpError('POST', path, 403, '', null));
+    directory.failNext('removeMember', jumpCloudHttpError('POST', path, 403, '', null));
+    const onAdd = await failureOf(env.run(activities.addMembership, member));
+    assert.equal(onAdd.type, 'JumpCloudError');
+    assert.equal(onAdd.nonRetryable, true);
+    const onRevoke = await failureOf(env.run(activities.revokeMembership, member));
+    assert.equal(onRevoke.type, 'JumpCloudError');
+    assert.equal(onRevoke.nonRetryable, false);
+  });
+
+  test('a revoke whose verification read fails with 403 is retried too', async () => {
+    const { directory, env, activities } = setUp([member]);
+    directory.failNext('isMember', jumpCloudHttpError('GET', path, 403, '', null));
+    const failure = await failureOf(env.run(activities.revokeMembership, member));
+    assert.equal(failure.type, 'JumpCloudError');
+    assert.equal(failure.nonRetryable, false);
+  });
+});

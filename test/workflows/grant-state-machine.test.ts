@@ -1,0 +1,359 @@
+/**
+ * The grant workflow's state machine with plain mock activities (no Slack or JumpCloud stand-ins) on the suite's
+ * shared Temporal dev server. Each test has its own task queue, worker and workflow ID.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type WorkflowHandle, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { accessGrantWorkflow } from '../../workflows/access-grant';
+import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant-types';
+import { decideUpdate, grantStateQuery, revokeUpdate } from '../../workflows/grant-updates';
+import { eventually } from '../support/eventually';
+import { APPROVAL_CHANNEL, type GrantInputOverrides, people, plainGrantInput } from '../support/grant-inputs';
+import {
+  type ActivityName,
+  failingFirst,
+  type GrantActivities,
+  type RecordingActivities,
+  recordingActivities,
+} from '../support/mock-activities';
+import { testTemporalAddress, testWorkflowBundle, uniqueName } from '../support/temporal';
+
+let env: TestWorkflowEnvironment | undefined;
+
+before(async () => {
+  env = await TestWorkflowEnvironment.createFromExistingServer({
+    address: testTemporalAddress(),
+    namespace: 'default',
+  });
+});
+
+after(async () => {
+  await env?.teardown();
+});
+
+const MEMBERSHIP_ACTIVITIES: ActivityName[] = ['isGroupMember', 'addMembership', 'revokeMembership'];
+const SLACK_ACTIVITIES: ActivityName[] = ['postApprovalRequest', 'updateApprovalMessage', 'notifyRequester'];
+
+/** Fast grants: 1 s of access, 30 s to decide (tests decide at once), retries paced at 1 s. */
+const fastInput = (overrides: GrantInputOverrides = {}): GrantInput =>
+  plainGrantInput({
+    durationSeconds: 1,
+    ...overrides,
+    policy: { approvalTimeoutSeconds: 30, ...overrides.policy },
+    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5 },
+  });
+
+interface GrantRun {
+  handle: WorkflowHandle<typeof accessGrantWorkflow>;
+  mocks: RecordingActivities;
+  input: GrantInput;
+  /** Polls the state query until the grant reaches `status`. */
+  waitFor(status: GrantStatus): Promise<GrantState>;
+  approve(by?: string): Promise<GrantState>;
+}
+
+/**
+ * Starts the workflow on a fresh task queue with a worker running the mock activities, runs `body`, then shuts the
+ * worker down (also when `body` fails).
+ */
+async function withGrant<T>(
+  options: { activities?: Partial<GrantActivities>; input?: GrantInputOverrides },
+  body: (run: GrantRun) => Promise<T>,
+): Promise<T> {
+  assert.ok(env, 'the test workflow environment was not created');
+  const { client, nativeConnection } = env;
+  const mocks = recordingActivities(options.activities);
+  const taskQueue = uniqueName('grant-state-machine');
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await testWorkflowBundle(),
+    activities: mocks.activities,
+  });
+  const input = fastInput(options.input);
+  return worker.runUntil(async () => {
+    const handle = await client.workflow.start(accessGrantWorkflow, {
+      taskQueue,
+      workflowId: uniqueName('jit-grant-state-machine'),
+      args: [input],
+    });
+    const run: GrantRun = {
+      handle,
+      mocks,
+      input,
+      waitFor: (status) =>
+        eventually(
+          `the grant to reach ${status}`,
+          async () => {
+            const state = await handle.query(grantStateQuery);
+            return state.status === status ? state : undefined;
+          },
+          15_000,
+        ),
+      approve: (by = people.approver) =>
+        handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', deciderSlackUserId: by }] }),
+    };
+    return body(run);
+  });
+}
+
+function assertNoMembershipCall(mocks: RecordingActivities): void {
+  for (const name of MEMBERSHIP_ACTIVITIES) assert.equal(mocks.attempts(name).length, 0, `${name} was called`);
+}
+
+async function updateRefusal(update: Promise<unknown>): Promise<WorkflowUpdateFailedError> {
+  try {
+    await update;
+  } catch (err) {
+    assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('the update should have been refused');
+}
+
+async function workflowFailure(result: Promise<unknown>): Promise<WorkflowFailedError> {
+  try {
+    await result;
+  } catch (err) {
+    assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('the workflow should have failed');
+}
+
+const slackFailsPermanently = async (): Promise<never> => {
+  throw ApplicationFailure.nonRetryable('Slack answered channel_not_found', 'SlackError');
+};
+
+describe('grant workflow state machine with mock activities', { concurrency: 4 }, () => {
+  test('approval adds the membership; at expiry it is removed exactly once and the grant is EXPIRED', async () => {
+    await withGrant({}, async ({ handle, mocks, input, approve }) => {
+      const decided = await approve();
+      assert.equal(decided.status, 'APPROVED');
+      assert.equal(decided.decidedBy, people.approver);
+
+      const final = await handle.result();
+      assert.equal(final.status, 'EXPIRED');
+      assert.ok(final.grantedAt && final.expiresAt && final.endedAt, 'grantedAt, expiresAt and endedAt are set');
+      assert.equal(Date.parse(final.expiresAt) - Date.parse(final.grantedAt), input.durationSeconds * 1000);
+      assert.ok(Date.parse(final.endedAt) >= Date.parse(final.expiresAt), 'not removed before the expiry');
+      assert.equal(final.endedBy, undefined);
+
+      const member = { groupId: input.group.id, userId: input.requester.jumpcloudUserId };
+      assert.deepEqual(
+        mocks.calls.filter((c) => MEMBERSHIP_ACTIVITIES.includes(c.name)).map((c) => [c.name, c.args]),
+        [
+          ['isGroupMember', [member]],
+          ['addMembership', [member]],
+          ['revokeMembership', [member]],
+        ],
+      );
+      const [posted] = mocks.completed('postApprovalRequest');
+      assert.equal((posted?.args[0] as GrantState).approvalChannel, APPROVAL_CHANNEL);
+      assert.equal(final.approvalMessage?.channel, APPROVAL_CHANNEL);
+      assert.equal(final.notificationFailures, 0);
+    });
+  });
+
+  test('a rejection ends the request as REJECTED with its reason, without touching the membership', async () => {
+    await withGrant({}, async ({ handle, mocks }) => {
+      const decided = await handle.executeUpdate(decideUpdate, {
+        args: [{ decision: 'reject', deciderSlackUserId: people.secondApprover, reason: 'not during the freeze' }],
+      });
+      assert.equal(decided.status, 'REJECTED');
+      const final = await handle.result();
+      assert.equal(final.status, 'REJECTED');
+      assert.equal(final.decidedBy, people.secondApprover);
+      assert.equal(final.decisionReason, 'not during the freeze');
+      assert.equal(final.endedAt, final.decidedAt);
+      assertNoMembershipCall(mocks);
+    });
+  });
+
+  test('nobody deciding before the approval timeout ends the request as TIMED_OUT, without touching the membership', async () => {
+    await withGrant({ input: { policy: { approvalTimeoutSeconds: 1 } } }, async ({ handle, mocks }) => {
+      const final = await handle.result();
+      assert.equal(final.status, 'TIMED_OUT');
+      assert.equal(final.decidedBy, undefined);
+      assert.ok(final.endedAt);
+      assertNoMembershipCall(mocks);
+    });
+  });
+
+  test('the requester withdrawing a pending request ends it as CANCELLED, without touching the membership', async () => {
+    await withGrant({}, async ({ handle, mocks }) => {
+      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
+      const final = await handle.result();
+      assert.equal(final.status, 'CANCELLED');
+      assert.equal(final.endedBy, people.requester.slackUserId);
+      assert.equal(final.decidedBy, undefined);
+      assertNoMembershipCall(mocks);
+    });
+  });
+
+  test('an approver revoking an active grant ends it early as REVOKED, removing the membership once', async () => {
+    await withGrant({ input: { durationSeconds: 600 } }, async ({ handle, mocks, approve, waitFor }) => {
+      await approve();
+      await waitFor('ACTIVE');
+      assert.equal(mocks.attempts('revokeMembership').length, 0, 'nothing is removed while active');
+      await handle.executeUpdate(revokeUpdate, {
+        args: [{ bySlackUserId: people.secondApprover, reason: 'incident closed' }],
+      });
+      const final = await handle.result();
+      assert.equal(final.status, 'REVOKED');
+      assert.equal(final.endedBy, people.secondApprover);
+      assert.equal(final.endReason, 'incident closed');
+      assert.equal(mocks.completed('addMembership').length, 1);
+      assert.equal(mocks.attempts('revokeMembership').length, 1);
+    });
+  });
+
+  test('a requester who already is a member ends as ALREADY_MEMBER: nothing added, nothing removed', async () => {
+    await withGrant({ activities: { isGroupMember: async () => true } }, async ({ handle, mocks, approve }) => {
+      await approve();
+      const final = await handle.result();
+      assert.equal(final.status, 'ALREADY_MEMBER');
+      assert.equal(final.standingAccess, true);
+      assert.equal(mocks.attempts('isGroupMember').length, 1);
+      assert.equal(mocks.attempts('addMembership').length, 0);
+      assert.equal(mocks.attempts('revokeMembership').length, 0);
+    });
+  });
+
+  test('a membership add refused permanently ends the grant as FAILED, with nothing to remove', async () => {
+    const addMembership = async (): Promise<never> => {
+      throw ApplicationFailure.nonRetryable('JumpCloud answered 404: no such group', 'JumpCloudError');
+    };
+    await withGrant({ activities: { addMembership } }, async ({ handle, mocks, approve }) => {
+      await approve();
+      const final = await handle.result();
+      assert.equal(final.status, 'FAILED');
+      assert.ok(final.failure, 'the failure is recorded for the auditor');
+      assert.equal(final.grantedAt, undefined);
+      assert.equal(mocks.attempts('addMembership').length, 1, 'a non-retryable failure is not retried');
+      assert.equal(mocks.attempts('revokeMembership').length, 0);
+    });
+  });
+
+  test('a removal failing twice is retried until it succeeds, and the grant still EXPIRES', async () => {
+    const revokeMembership = failingFirst(
+      2,
+      () => ApplicationFailure.retryable('JumpCloud answered 503', 'JumpCloudError'),
+      async () => ({ wasMember: true }),
+    );
+    await withGrant({ activities: { revokeMembership } }, async ({ handle, mocks, approve }) => {
+      await approve();
+      const final = await handle.result();
+      assert.equal(final.status, 'EXPIRED');
+      assert.deepEqual(
+        mocks.attempts('revokeMembership').map((c) => c.outcome),
+        ['threw', 'threw', 'returned'],
+      );
+    });
+  });
+
+  test('Slack failing throughout does not stop the grant: it EXPIRES and the failures are counted', async () => {
+    const activities = {
+      postApprovalRequest: slackFailsPermanently,
+      updateApprovalMessage: slackFailsPermanently,
+      notifyRequester: slackFailsPermanently,
+    };
+    await withGrant({ activities }, async ({ handle, mocks, approve }) => {
+      await approve();
+      const final = await handle.result();
+      assert.equal(final.status, 'EXPIRED');
+      assert.ok(final.notificationFailures > 0, `notificationFailures ${final.notificationFailures}`);
+      assert.equal(final.approvalMessage, undefined);
+      assert.equal(mocks.completed('addMembership').length, 1);
+      assert.equal(mocks.completed('revokeMembership').length, 1);
+      const slackAttempts = mocks.calls.filter((c) => SLACK_ACTIVITIES.includes(c.name));
+      assert.ok(slackAttempts.length > 0 && slackAttempts.every((c) => c.outcome === 'threw'));
+      assert.equal(final.notificationFailures, slackAttempts.length, 'each given-up notification is counted once');
+    });
+  });
+
+  test("a non-approver's decision is refused and changes nothing", async () => {
+    await withGrant({}, async ({ handle, mocks }) => {
+      const refusal = await updateRefusal(
+        handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', deciderSlackUserId: people.outsider }] }),
+      );
+      assert.ok(refusal.cause instanceof ApplicationFailure, 'the validator refusal is the cause');
+      const state = await handle.query(grantStateQuery);
+      assert.equal(state.status, 'PENDING_APPROVAL');
+      assert.equal(state.decidedBy, undefined);
+      assert.equal(state.decidedAt, undefined);
+
+      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
+      assert.equal((await handle.result()).status, 'CANCELLED');
+      assertNoMembershipCall(mocks);
+    });
+  });
+
+  test('a second decision is refused and the first one stands', async () => {
+    await withGrant({ input: { durationSeconds: 600 } }, async ({ handle, mocks, approve, waitFor }) => {
+      const first = await approve(people.approver);
+      await waitFor('ACTIVE');
+      await updateRefusal(
+        handle.executeUpdate(decideUpdate, {
+          args: [{ decision: 'reject', deciderSlackUserId: people.secondApprover }],
+        }),
+      );
+      const state = await handle.query(grantStateQuery);
+      assert.equal(state.status, 'ACTIVE');
+      assert.equal(state.decidedBy, people.approver);
+      assert.equal(state.decidedAt, first.decidedAt);
+
+      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
+      assert.equal((await handle.result()).status, 'REVOKED');
+      assert.equal(mocks.completed('revokeMembership').length, 1);
+    });
+  });
+
+  test("an outsider's revocation is refused and the grant stays active", async () => {
+    await withGrant({ input: { durationSeconds: 600 } }, async ({ handle, mocks, approve, waitFor }) => {
+      await approve();
+      await waitFor('ACTIVE');
+      await updateRefusal(handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.outsider }] }));
+      const state = await handle.query(grantStateQuery);
+      assert.equal(state.status, 'ACTIVE');
+      assert.equal(state.endedBy, undefined);
+      assert.equal(mocks.attempts('revokeMembership').length, 0);
+
+      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.approver }] });
+      assert.equal((await handle.result()).status, 'REVOKED');
+    });
+  });
+
+  test('a duration over the maximum fails the workflow as InvalidGrantRequest before any activity', async () => {
+    await withGrant(
+      { input: { durationSeconds: 7200, policy: { maxDurationSeconds: 3600 } } },
+      async ({ handle, mocks }) => {
+        const failure = await workflowFailure(handle.result());
+        assert.ok(failure.cause instanceof ApplicationFailure, `cause ${String(failure.cause)}`);
+        assert.equal(failure.cause.type, 'InvalidGrantRequest');
+        assert.equal(failure.cause.nonRetryable, true);
+        assert.deepEqual(mocks.calls, []);
+      },
+    );
+  });
+
+  test('cancelling the workflow while access is active still removes the membership', async () => {
+    await withGrant({ input: { durationSeconds: 600 } }, async ({ handle, mocks, approve, waitFor }) => {
+      await approve();
+      await waitFor('ACTIVE');
+      await handle.cancel();
+      const failure = await workflowFailure(handle.result());
+      assert.ok(failure.cause instanceof CancelledFailure, `cause ${String(failure.cause)}`);
+      assert.equal(mocks.completed('addMembership').length, 1);
+      assert.equal(mocks.completed('revokeMembership').length, 1);
+      const state = await handle.query(grantStateQuery);
+      assert.equal(state.status, 'REVOKED');
+      assert.equal(state.endReason, 'the grant workflow was cancelled');
+    });
+  });
+});

@@ -1,0 +1,83 @@
+/** Types of the reconciler: the sweep that finds JIT-group access no grant explains. Pure data: no I/O. */
+
+export type DriftAction = 'report' | 'remove';
+
+/** One policy group as the reconciler checks it. */
+export interface ReconciledGroup {
+  id: string;
+  name: string;
+  onDrift: DriftAction;
+  /** JumpCloud user IDs or emails of members who hold the group without a grant, by policy. */
+  standingMembers: string[];
+}
+
+export interface ReconcilerConfig {
+  intervalSeconds: number;
+  /** Where drift alerts go. */
+  securityChannel: string;
+  groups: ReconciledGroup[];
+  /** Retry pacing, as in a grant; tests shorten it. */
+  timing?: { membershipRetryMaxIntervalSeconds?: number; notificationBudgetSeconds?: number };
+}
+
+/**
+ * Access no grant explains. `unexplained-member`: in the group, not standing, no running grant (a hand-made
+ * membership, a terminated grant, a grant that ended but whose member is back). `missing-member`: an active grant
+ * whose member is not in the group (removed outside the system); reported, never re-added.
+ */
+export type DriftKind = 'unexplained-member' | 'missing-member';
+
+/** What one inspection of a group found; the activity has already ruled out races with grants in flight. */
+export interface FoundDrift {
+  kind: DriftKind;
+  groupId: string;
+  userId: string;
+  /** For people reading the alert; may be missing when JumpCloud did not say. */
+  email?: string;
+  /** The grant involved, for a missing member. */
+  grantWorkflowId?: string;
+}
+
+export interface OpenDrift extends FoundDrift {
+  /** ISO 8601: the run that first saw it. */
+  since: string;
+  /** True once the security channel was told (or, with onDrift: remove, the removal was reported). */
+  alerted: boolean;
+}
+
+export interface GroupInspection {
+  groupId: string;
+  members: number;
+  drift: FoundDrift[];
+}
+
+export interface ReconcileRun {
+  startedAt: string;
+  finishedAt: string;
+  groupsChecked: number;
+  members: number;
+  driftFound: number;
+  removed: number;
+  /** Groups whose inspection failed this run: their drift stays as it was, neither opened nor ended. */
+  errors: Array<{ groupId: string; error: string }>;
+}
+
+/** Carried across continue-as-new, readable by the query, and in the Web UI. */
+export interface ReconcilerState {
+  config: ReconcilerConfig;
+  runs: number;
+  openDrift: OpenDrift[];
+  lastRun?: ReconcileRun;
+  /** The latest runs, newest last (a handful, so the state stays small). */
+  recentRuns: ReconcileRun[];
+  alertFailures: number;
+}
+
+/** One message to the security channel: a drift first seen, removed, not removable yet, or gone. */
+export interface DriftAlert {
+  event: 'found' | 'removed' | 'removal-failing' | 'ended';
+  drift: OpenDrift;
+  groupName: string;
+  /** ISO 8601 */
+  at: string;
+}

@@ -1,0 +1,172 @@
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { compareDrift, driftKey, reconcilerConfigProblem } from './drift-rules';
+import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
+import {
+  type DriftAlert,
+  type GroupInspection,
+  type OpenDrift,
+  type ReconcileRun,
+  type ReconcilerConfig,
+  type ReconcilerState,
+} from './reconciler-types';
+
+/** Continue-as-new after this many runs, so the history stays short however long the sweep lives. */
+const RUNS_PER_EXECUTION = 100;
+const RECENT_RUNS_KEPT = 10;
+
+export interface ReconcilerInput {
+  config: ReconcilerConfig;
+  /** What a previous execution handed over at continue-as-new. */
+  carried?: Omit<ReconcilerState, 'config'>;
+}
+
+/**
+ * The sweep beside the grant timers: every interval, each policy group's members are compared with the open grants.
+ * Access no grant explains is reported once when first seen and once when it ends, or removed where the policy says
+ * so. One long-running workflow (not a Schedule) because the open drift must be remembered from run to run; it
+ * continues as new every RUNS_PER_EXECUTION runs and carries that memory over.
+ */
+export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never> {
+  const state: ReconcilerState = {
+    config: input.config,
+    runs: input.carried?.runs ?? 0,
+    openDrift: input.carried?.openDrift ?? [],
+    lastRun: input.carried?.lastRun,
+    recentRuns: input.carried?.recentRuns ?? [],
+    alertFailures: input.carried?.alertFailures ?? 0,
+  };
+  wf.setHandler(reconcilerStateQuery, () => state);
+  wf.setHandler(configureReconcilerSignal, (config) => {
+    const problem = reconcilerConfigProblem(config);
+    if (problem) wf.log.warn('Reconciler configuration ignored', { problem });
+    else state.config = config;
+  });
+  const problem = reconcilerConfigProblem(state.config);
+  if (problem) throw wf.ApplicationFailure.nonRetryable(`Invalid reconciler configuration: ${problem}`);
+
+  // Alerts run one after another in the background: they never hold up a removal or the next run.
+  let alerts: Promise<void> = Promise.resolve();
+  const alert = (message: DriftAlert) => {
+    const slack = slackActivities(state.config);
+    const channel = state.config.securityChannel;
+    alerts = alerts
+      .then(() => slack.postDriftAlert(channel, message))
+      .catch((err: unknown) => {
+        state.alertFailures += 1;
+        wf.log.warn('Drift alert given up', { event: message.event, error: errorMessage(err) });
+      });
+  };
+
+  for (let runsHere = 0; ; runsHere += 1) {
+    if (runsHere >= RUNS_PER_EXECUTION || wf.workflowInfo().continueAsNewSuggested) {
+      await alerts;
+      await wf.condition(wf.allHandlersFinished);
+      const { config, ...carried } = state;
+      return wf.continueAsNew<typeof reconcilerWorkflow>({ config, carried });
+    }
+    const startedAt = Date.now();
+    const run = await reconcileOnce(startedAt);
+    state.runs += 1;
+    state.lastRun = run;
+    state.recentRuns = [...state.recentRuns, run].slice(-RECENT_RUNS_KEPT);
+    // The next run starts one interval after this one started, or at once if this one took longer.
+    await wf.sleep(Math.max(1, startedAt + state.config.intervalSeconds * 1000 - Date.now()));
+  }
+
+  async function reconcileOnce(startedAt: number): Promise<ReconcileRun> {
+    const config = state.config;
+    const inspect = inspectActivities(config);
+    const settled = await Promise.allSettled(
+      config.groups.map((group) => inspect.inspectGroup({ groupId: group.id, standingMembers: group.standingMembers })),
+    );
+    const inspections: GroupInspection[] = [];
+    const errors: ReconcileRun['errors'] = [];
+    settled.forEach((result, index) => {
+      const groupId = config.groups[index]?.id ?? '';
+      if (result.status === 'fulfilled') inspections.push(result.value);
+      else errors.push({ groupId, error: errorMessage(result.reason) });
+    });
+
+    const { opened, stillOpen, ended } = compareDrift(state.openDrift, inspections);
+    const nowIso = new Date().toISOString();
+    const open: OpenDrift[] = [...stillOpen, ...opened.map((d) => ({ ...d, since: nowIso, alerted: false }))];
+    for (const drift of ended) {
+      if (drift.alerted) alert({ event: 'ended', drift, groupName: groupName(drift.groupId), at: nowIso });
+    }
+
+    let removed = 0;
+    const keep: OpenDrift[] = [];
+    for (const drift of open) {
+      const group = config.groups.find((g) => g.id === drift.groupId);
+      if (drift.kind === 'unexplained-member' && group?.onDrift === 'remove') {
+        try {
+          await removalActivities(config).revokeMembership({ groupId: drift.groupId, userId: drift.userId });
+          removed += 1;
+          alert({ event: 'removed', drift, groupName: groupName(drift.groupId), at: new Date().toISOString() });
+          continue;
+        } catch (err) {
+          wf.log.warn('Drift removal failed; retried next run', { key: driftKey(drift), error: errorMessage(err) });
+          if (!drift.alerted)
+            alert({ event: 'removal-failing', drift, groupName: groupName(drift.groupId), at: nowIso });
+          keep.push({ ...drift, alerted: true });
+          continue;
+        }
+      }
+      if (!drift.alerted) alert({ event: 'found', drift, groupName: groupName(drift.groupId), at: nowIso });
+      keep.push({ ...drift, alerted: true });
+    }
+    state.openDrift = keep;
+
+    return {
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date().toISOString(),
+      groupsChecked: inspections.length,
+      members: inspections.reduce((sum, i) => sum + i.members, 0),
+      driftFound: inspections.reduce((sum, i) => sum + i.drift.length, 0),
+      removed,
+      errors,
+    };
+  }
+
+  function groupName(groupId: string): string {
+    return state.config.groups.find((g) => g.id === groupId)?.name ?? groupId;
+  }
+}
+
+/** Reads are retried within the interval; a group still failing then is an error of this run, not of the sweep. */
+function inspectActivities(config: ReconcilerConfig) {
+  return wf.proxyActivities<Activities>({
+    startToCloseTimeout: '60 seconds',
+    scheduleToCloseTimeout: `${Math.max(config.intervalSeconds, 10)} seconds`,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  });
+}
+
+/** The grant's own verified removal, bounded by the interval: what fails now is tried again next run. */
+function removalActivities(config: ReconcilerConfig) {
+  const maxInterval = config.timing?.membershipRetryMaxIntervalSeconds ?? 60;
+  return wf.proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: `${Math.max(config.intervalSeconds, 10)} seconds`,
+    retry: {
+      initialInterval: `${Math.min(1, maxInterval)} seconds`,
+      backoffCoefficient: 2,
+      maximumInterval: `${maxInterval} seconds`,
+    },
+  });
+}
+
+function slackActivities(config: ReconcilerConfig) {
+  const budget = config.timing?.notificationBudgetSeconds ?? 3600;
+  return wf.proxyActivities<Activities>({
+    startToCloseTimeout: '15 seconds',
+    scheduleToCloseTimeout: `${budget} seconds`,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
