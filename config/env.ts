@@ -13,12 +13,41 @@ export const requiredString = (what: string) =>
     .min(1, `is required (${what})`);
 const url = (what: string) => z.url({ error: `must be a URL (${what})` });
 
+const filePath = (what: string) => z.string().trim().min(1, `must be a file path (${what})`);
+
+/**
+ * How to reach the Temporal frontend: address, TLS and credentials. Only the shape of each variable is checked here;
+ * the files are read, and combinations checked, by integrations/temporal/connection-options.ts.
+ */
+const temporalConnectionEnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
+  // Left undefined when unset, so that an explicit `false` contradicting a certificate or key can be reported.
+  TEMPORAL_TLS: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((value) => value === 'true')
+    .optional(),
+  TEMPORAL_TLS_CA_FILE: filePath('PEM of the CA that signed the server certificate').optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
+  TEMPORAL_TLS_CERT_FILE: filePath('PEM client certificate for mutual TLS').optional(),
+  TEMPORAL_TLS_KEY_FILE: filePath('PEM private key of the client certificate').optional(),
+  TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
+  TEMPORAL_API_KEY_FILE: filePath('file holding the Temporal API key').optional(),
+});
+
+export type TemporalConnectionEnv = z.infer<typeof temporalConnectionEnvSchema>;
+
 /** Environment variables shared by the worker and the gateway; the README lists them all. */
 export const temporalEnv = {
-  TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
+  ...temporalConnectionEnvSchema.shape,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('jit-access'),
 };
+
+/** A ConfigError in parseEnv's format, for problems found after parsing (files, combinations of variables). */
+export function configErrorNaming(problems: ReadonlyArray<{ variable: string; message: string }>): ConfigError {
+  const lines = problems.map(({ variable, message }) => `  ${variable}: ${message}`);
+  return new ConfigError(`Invalid configuration in the environment:\n${lines.join('\n')}`);
+}
 
 export const slackEnv = {
   SLACK_BOT_TOKEN: requiredString('the Slack bot token, xoxb-…'),

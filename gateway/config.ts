@@ -33,6 +33,7 @@ export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
 export const SECRET_CONFIG_KEYS: readonly string[] = [
   ...Object.keys(gatewayEnvSchema.shape).filter((key) => key.startsWith('SLACK_')),
   'JUMPCLOUD_API_KEY',
+  'TEMPORAL_API_KEY',
 ];
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {

@@ -4,7 +4,7 @@ import { SECRET_CONFIG_KEYS } from './config';
 /**
  * Structured logs with secrets removed: Slack signatures and any bearer header, every `token` (Slack still sends the
  * deprecated verification token), response URLs (each is a short-lived credential to post as the app) and the
- * SLACK_* and JumpCloud key variables, wherever a config object gets logged.
+ * SLACK_*, JumpCloud and Temporal API key variables, wherever a config object gets logged.
  */
 export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',

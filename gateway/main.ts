@@ -4,6 +4,7 @@ import { ConfigError } from '../config/env';
 import { loadPolicy } from '../config/policy';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
+import { temporalConnectionOptions } from '../integrations/temporal/connection-options';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService } from '../integrations/temporal/reconciler-service';
 import { buildApp } from './app';
@@ -18,7 +19,7 @@ async function run(): Promise<void> {
   const logger = pino(gatewayLoggerOptions(config.LOG_LEVEL));
 
   // Lazy: the gateway comes up even while Temporal is down, and /readyz says so until it answers.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const connection = Connection.lazy(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApp({
     config,

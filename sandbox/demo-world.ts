@@ -115,12 +115,15 @@ function person(name: string): DemoPerson & { jumpcloudUserId: string } {
   return found as DemoPerson & { jumpcloudUserId: string };
 }
 
-/** Standing memberships: some people already hold some JIT groups, so the form offers them fewer. */
+/**
+ * Memberships at the start: some people already hold some JIT groups (the policy lists them as standing members, so
+ * the form offers them fewer), and Alan's billing-admin membership was made by hand, which the reconciler reports.
+ */
 const STANDING: ReadonlyArray<[groupId: string, people: string[]]> = [
   [DEMO_GROUPS.engineering.id, ['ada', 'grace', 'alan', 'margaret', 'ken']],
   [DEMO_GROUPS.stagingAdmin.id, ['grace']],
   [DEMO_GROUPS.prodDbReadonly.id, ['margaret']],
-  [DEMO_GROUPS.billingAdmin.id, ['ken']],
+  [DEMO_GROUPS.billingAdmin.id, ['ken', 'alan']],
 ];
 
 export function demoSlackUsers(): SlackUser[] {

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/env';
 import { loadPolicy } from '../config/policy';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
+import { temporalConnectionOptions } from '../integrations/temporal/connection-options';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
 import { loadWorkerConfig } from './config';
@@ -15,8 +16,9 @@ async function run(): Promise<void> {
   const policy = loadPolicy(config.JIT_POLICY_FILE);
   Runtime.install({ logger: new DefaultLogger('INFO') });
 
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporalOptions = temporalConnectionOptions(config);
+  const connection = await NativeConnection.connect(temporalOptions);
+  const clientConnection = await Connection.connect(temporalOptions);
   try {
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
     const activities = createActivities({

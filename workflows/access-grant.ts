@@ -7,6 +7,8 @@ import { grantSearchAttributes as sa } from './search-attributes';
 
 const DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS = 60;
 const DEFAULT_NOTIFICATION_BUDGET_SECONDS = 3600;
+/** Patch: the last Slack messages of a grant cancelled while active are sent (grants started before it are not). */
+const FINAL_NOTICES_SURVIVE_CANCEL = 'final-notices-survive-cancel';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -161,8 +163,18 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       await wf.CancellationScope.nonCancellable(() => membership.revokeMembership(member));
       state.endedAt = new Date().toISOString();
       setStatus(revokeRequested || cancelled ? 'REVOKED' : 'EXPIRED');
-      refreshApprovalMessage();
-      tellRequester();
+      if (wf.patched(FINAL_NOTICES_SURVIVE_CANCEL)) {
+        // In the cancelled scope these would fail before reaching Slack; the approvers and the requester must still
+        // learn that access ended, so they are sent (and, when cancelled, awaited) outside it.
+        await wf.CancellationScope.nonCancellable(async () => {
+          refreshApprovalMessage();
+          tellRequester();
+          if (cancelled) await notifications;
+        });
+      } else {
+        refreshApprovalMessage();
+        tellRequester();
+      }
     }
   }
 

@@ -13,6 +13,9 @@ export type GrantActivities = Pick<
 
 export type ActivityName = keyof GrantActivities;
 
+/** The worker's activities that only the reconciler calls. */
+export type ReconcilerOnlyActivities = Omit<Activities, keyof GrantActivities>;
+
 export interface ActivityCall {
   name: ActivityName;
   args: unknown[];
@@ -86,5 +89,21 @@ export function failingFirst<A extends unknown[], R>(
       throw failure();
     }
     return then(...args);
+  };
+}
+
+/**
+ * The worker's full activity set, for `createGrantWorker`: the grant's activities as given, and reconciler activities
+ * that by default find no drift and post nothing. `reconciler` replaces single ones.
+ */
+export function mockWorkerActivities(
+  grant: GrantActivities,
+  reconciler: Partial<ReconcilerOnlyActivities> = {},
+): Activities {
+  return {
+    inspectGroup: async ({ groupId }) => ({ groupId, members: 0, drift: [] }),
+    postDriftAlert: async () => undefined,
+    ...reconciler,
+    ...grant,
   };
 }

@@ -402,6 +402,25 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.equal(membershipChanges(h, 'remove').length, 1);
   });
 
+  test('a grant cancelled while active still updates its approval message and tells the requester', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    await h.client.workflow.getHandle(workflowId).cancel();
+    const dm = await eventually('the requester to be told', () =>
+      h.slack.dms(h.requester.slackUserId).find((m) => /was revoked by an operator/.test(m.text ?? '')),
+    );
+    assert.match(dm.text ?? '', /you have been removed from the group/);
+    const approval = await eventually('the approval message to say so', () =>
+      h.slack
+        .messages(APPROVAL_CHANNEL)
+        .find((m) => /Access revoked early by an operator/.test(JSON.stringify(m.blocks))),
+    );
+    assert.ok(approval);
+    assert.equal(h.isMember(), false);
+  });
+
   test('a justification cannot ping the channel or forge a link in the approval message', async (t) => {
     const h = await createGrantHarness(t);
     const { workflowId } = await h.grants.start(

@@ -34,7 +34,7 @@ function outcomeLine(state: GrantState): string {
     case 'EXPIRED':
       return `:lock: Approved by ${by}. Access expired and was removed ${slackDate(state.endedAt ?? '')}`;
     case 'REVOKED':
-      return `:lock: Approved by ${by}. Access revoked early by ${mention(state.endedBy ?? '')} ${slackDate(state.endedAt ?? '')}`;
+      return `:lock: Approved by ${by}. Access revoked early by ${revokedBy(state)} ${slackDate(state.endedAt ?? '')}`;
     case 'REJECTED':
       return `:x: Rejected by ${by}${reason}`;
     case 'TIMED_OUT':
@@ -125,7 +125,7 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
       return notice(`:lock: Your access to ${group} expired and you have been removed from the group.`);
     case 'REVOKED':
       return notice(
-        `:lock: Your access to ${group} was revoked by ${mention(state.endedBy ?? '')}; you have been removed from the group.`,
+        `:lock: Your access to ${group} was revoked by ${revokedBy(state)}; you have been removed from the group.`,
       );
     case 'REJECTED':
       return notice(`:x: ${by} rejected your request for ${group}.${reason}`);
@@ -146,6 +146,11 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
     default:
       return notice(`Your request for ${group} is ${state.status.toLowerCase().replace('_', ' ')}.`);
   }
+}
+
+/** Who ended a grant early: the person who clicked, or an operator who cancelled its workflow. */
+function revokedBy(state: GrantState): string {
+  return state.endedBy ? mention(state.endedBy) : 'an operator (the grant workflow was cancelled)';
 }
 
 function notice(text: string): SlackMessage {

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { after, describe, test, type TestContext } from 'node:test';
+import {
+  createReconcilerService,
+  reconcilerConfig,
+  reconcilerWorkflowId,
+  type ReconcilerService,
+} from '../../integrations/temporal/reconciler-service';
+import { type DriftAction, type ReconcilerState } from '../../workflows/reconciler-types';
+import { eventually } from '../support/eventually';
+import { createGrantHarness, type GrantHarness, type Person } from '../support/grant-harness';
+import { membershipChanges } from '../support/jumpcloud-calls';
+import { closeTestTemporal } from '../support/temporal';
+
+after(() => closeTestTemporal());
+
+const SECURITY_CHANNEL = 'C0SECURITY';
+
+interface Sweep {
+  service: ReconcilerService;
+  state(): Promise<ReconcilerState>;
+  /** Resolves once `count` more runs have finished than had when it was called. */
+  runsPass(count: number): Promise<ReconcilerState>;
+  alerts(): string[];
+}
+
+/** The reconciler on the harness's task queue, every second, over the harness's JIT group; stopped after the test. */
+async function startSweep(
+  t: TestContext,
+  h: GrantHarness,
+  group: { onDrift?: DriftAction; standingMembers?: string[] } = {},
+): Promise<Sweep> {
+  const service = createReconcilerService(h.client, h.taskQueue);
+  const config = reconcilerConfig(
+    {
+      approvalTimeoutSeconds: 60,
+      durationPresetsSeconds: [60],
+      groups: [
+        {
+          id: h.group.id,
+          name: h.group.name,
+          maxDurationSeconds: 3600,
+          approvers: [h.approver.slackUserId],
+          allowSelfApproval: false,
+          standingMembers: group.standingMembers ?? [],
+          onDrift: group.onDrift ?? 'report',
+        },
+      ],
+    },
+    {
+      intervalSeconds: 1,
+      securityChannel: SECURITY_CHANNEL,
+      timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5 },
+    },
+  );
+  await service.ensureRunning(config);
+  t.after(() => h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).terminate('test over'));
+  const state = async () => {
+    const current = await service.state();
+    assert.ok(current, 'the reconciler is running');
+    return current;
+  };
+  return {
+    service,
+    state,
+    async runsPass(count) {
+      const from = (await state()).runs;
+      return eventually(`${count} reconcile runs`, async () => {
+        const now = await state();
+        return now.runs >= from + count ? now : undefined;
+      });
+    },
+    alerts: () => h.slack.messages(SECURITY_CHANNEL).map((m) => m.text ?? ''),
+  };
+}
+
+function about(person: Person, alerts: string[]): string[] {
+  return alerts.filter((text) => text.includes(person.email));
+}
+
+describe('the reconciler on the real Temporal dev server', { concurrency: 4 }, () => {
+  test('a membership added by hand is reported within one interval, once, then reported as ended; no alert repeats over 10 runs', async (t) => {
+    const h = await createGrantHarness(t);
+    const sweep = await startSweep(t, h);
+    await sweep.runsPass(1);
+
+    const runsBefore = (await sweep.state()).runs;
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
+    const found = await eventually('the drift alert', () => about(h.outsider, sweep.alerts())[0]);
+    assert.match(found, /is in prod-db-readonly with no grant/);
+    const state = await sweep.state();
+    // The run under way may have read the group before the change; the one after it must see it.
+    assert.ok(state.runs <= runsBefore + 2, `reported after ${state.runs - runsBefore} runs`);
+    assert.deepEqual(
+      state.openDrift.map((d) => [d.kind, d.userId]),
+      [['unexplained-member', h.outsider.jumpcloudUserId]],
+    );
+
+    await sweep.runsPass(10);
+    assert.equal(about(h.outsider, sweep.alerts()).length, 1, 'the open drift is not alerted again');
+    assert.equal(h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId), true, 'report only: not removed');
+
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, false);
+    await eventually('the drift to be reported as ended', () =>
+      about(h.outsider, sweep.alerts()).find((text) => /Resolved/.test(text)),
+    );
+    await sweep.runsPass(3);
+    assert.equal(about(h.outsider, sweep.alerts()).length, 2, 'found once, ended once');
+    assert.deepEqual((await sweep.state()).openDrift, []);
+    assert.equal(membershipChanges(h, 'remove').length, 0);
+  });
+
+  test('with onDrift: remove, a membership added by hand is removed with the verified removal and reported', async (t) => {
+    const h = await createGrantHarness(t);
+    const sweep = await startSweep(t, h, { onDrift: 'remove' });
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
+
+    await eventually('the member to be removed', () => !h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId));
+    const removedAlert = await eventually('the removal alert', () => about(h.outsider, sweep.alerts())[0]);
+    assert.match(removedAlert, /has been removed/);
+    await sweep.runsPass(3);
+    assert.equal(about(h.outsider, sweep.alerts()).length, 1, 'one alert for a removed drift');
+    assert.deepEqual((await sweep.state()).openDrift, []);
+    assert.equal(
+      (await sweep.state()).recentRuns.reduce((sum, run) => sum + run.removed, 0),
+      1,
+    );
+  });
+
+  test('a grant terminated by an operator while active leaves a membership that is found and removed', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'approve');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    const sweep = await startSweep(t, h, { onDrift: 'remove' });
+    await sweep.runsPass(2);
+    assert.equal(h.isMember(), true, 'covered by its running grant: untouched');
+    assert.deepEqual(sweep.alerts(), []);
+
+    // Terminate skips the grant's cleanup: only the reconciler can end this access now.
+    await h.client.workflow.getHandle(workflowId).terminate('operator terminated the grant');
+    await eventually('the orphaned membership to be removed', () => !h.isMember());
+    const alert = await eventually('the removal alert', () => about(h.requester, sweep.alerts())[0]);
+    assert.match(alert, /has been removed/);
+  });
+
+  test('standing members and members of running grants are never reported or touched, even with a grant approved during a slow run', async (t) => {
+    const h = await createGrantHarness(t);
+    h.jumpcloud.setMember(h.group.id, h.secondApprover.jumpcloudUserId, true);
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
+    // Every read of a group's members takes a while, so grants change their membership while runs are reading.
+    h.jumpcloud.faults.add({
+      kind: 'latency',
+      delayMs: 700,
+      match: { method: 'GET', path: '/usergroups/[^/]+/members' },
+    });
+    const sweep = await startSweep(t, h, {
+      onDrift: 'remove',
+      standingMembers: [h.secondApprover.jumpcloudUserId, h.outsider.email],
+    });
+
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 4 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'approve');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    await h.waitForStatus(workflowId, 'EXPIRED');
+    await sweep.runsPass(3);
+
+    assert.deepEqual(sweep.alerts(), [], 'no drift reported');
+    assert.deepEqual((await sweep.state()).openDrift, []);
+    assert.equal(h.jumpcloud.isMember(h.group.id, h.secondApprover.jumpcloudUserId), true, 'standing by ID');
+    assert.equal(h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId), true, 'standing by email');
+    assert.equal(membershipChanges(h, 'remove').length, 1, "only the grant's own removal");
+    assert.ok((await sweep.state()).runs >= 4, 'runs happened across the grant');
+  });
+
+  test('an active grant whose membership was removed by hand is reported, and not re-added', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'approve');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    const sweep = await startSweep(t, h, { onDrift: 'remove' });
+
+    h.jumpcloud.setMember(h.group.id, h.requester.jumpcloudUserId, false);
+    const alert = await eventually('the missing-member alert', () => about(h.requester, sweep.alerts())[0]);
+    assert.match(alert, /has an active grant for prod-db-readonly but is not in the group/);
+    const open = (await sweep.state()).openDrift;
+    assert.deepEqual(
+      open.map((d) => [d.kind, d.userId, d.grantWorkflowId]),
+      [['missing-member', h.requester.jumpcloudUserId, workflowId]],
+    );
+    await sweep.runsPass(3);
+    assert.equal(h.isMember(), false, 'never re-added');
+    assert.equal(membershipChanges(h, 'add').length, 1, "only the grant's own add");
+    assert.equal(about(h.requester, sweep.alerts()).length, 1);
+  });
+
+  test('JumpCloud 5xx and 429 during runs remove nothing wrongly, and a later run completes', async (t) => {
+    const h = await createGrantHarness(t);
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'approve');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+
+    const members = { method: 'GET', path: '/usergroups/[^/]+/members' };
+    h.jumpcloud.faults.add({ kind: 'status', status: 503, times: 4, match: members });
+    h.jumpcloud.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 1, times: 2, match: members });
+    h.jumpcloud.faults.add({ kind: 'status', status: 502, fraction: 0.5, times: 6, match: { method: 'GET' } });
+    const sweep = await startSweep(t, h, { onDrift: 'remove', standingMembers: [h.outsider.email] });
+
+    const done = await eventually('a run that read the group despite the faults', async () => {
+      const state = await sweep.state();
+      return h.jumpcloud.faults.list().length === 0 && state.lastRun?.groupsChecked === 1 ? state : undefined;
+    });
+    assert.deepEqual(done.lastRun?.errors, []);
+    assert.ok(
+      h.jumpcloud.calls.some((c) => c.status === 503 || c.status === 429),
+      'the faults hit the reconciler reads',
+    );
+    assert.equal(membershipChanges(h, 'remove').length, 0, 'nothing removed');
+    assert.equal(h.isMember(), true);
+    assert.equal(h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId), true);
+    assert.deepEqual(sweep.alerts(), []);
+  });
+
+  test("a worker restart, and every other worker's start, does not start a second reconciler", async (t) => {
+    const h = await createGrantHarness(t, { worker: false });
+    const first = await h.startWorker();
+    const sweep = await startSweep(t, h);
+    await sweep.runsPass(1);
+    const { runId } = await h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).describe();
+
+    await first.stop();
+    await h.startWorker();
+    // What every worker does at start: this one, and replicas in other processes.
+    await sweep.service.ensureRunning((await sweep.state()).config);
+    await sweep.service.ensureRunning((await sweep.state()).config);
+    await sweep.runsPass(2);
+
+    const running = [];
+    for await (const execution of h.client.workflow.list({
+      query: `WorkflowId = '${reconcilerWorkflowId(h.taskQueue)}' AND ExecutionStatus = 'Running'`,
+    })) {
+      running.push(execution.runId);
+    }
+    assert.deepEqual(running, [runId]);
+  });
+});

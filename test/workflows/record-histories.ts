@@ -1,0 +1,282 @@
+/**
+ * Records event histories of the workflows as they are today, for the replay test (test/workflows/replay.test.ts):
+ * on a Temporal dev server of its own, each scenario runs on its own task queue with the real worker and mock
+ * activities, is driven through the GrantService as the gateway drives it, and its history is written to
+ * test/workflows/histories/<name>.json.
+ *
+ * Existing fixtures are kept: they stand for workflows already running in production, and re-recording them with
+ * changed code would hide the very breakage the replay test exists to catch. `--overwrite` re-records them anyway.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { format, resolveConfig } from 'prettier';
+import { type Activities } from '../../activities';
+import { createGrantService, type GrantService } from '../../integrations/temporal/grant-service';
+import { createReconcilerService, reconcilerWorkflowId } from '../../integrations/temporal/reconciler-service';
+import { startTemporalDevServer } from '../../stand-ins/temporal/temporal-dev-server';
+import { eventually } from '../support/eventually';
+import { group, people, plainGrantInput } from '../support/grant-inputs';
+import { type GrantActivities, mockWorkerActivities, recordingActivities } from '../support/mock-activities';
+import { createGrantWorker, workflowsPath } from '../../worker/create-worker';
+import { type GrantInput, type GrantStatus } from '../../workflows/grant-types';
+import { grantStateQuery } from '../../workflows/grant-updates';
+import { type ReconcilerConfig } from '../../workflows/reconciler-types';
+
+const root = join(__dirname, '..', '..');
+const historiesDir = join(root, 'test', 'workflows', 'histories');
+const NAMESPACE = 'default';
+
+interface ScenarioContext {
+  client: Client;
+  grants: GrantService;
+  taskQueue: string;
+}
+
+interface Scenario {
+  /** The fixture's file name, without .json. */
+  name: string;
+  activities: () => Activities;
+  /** Drives the workflow through the scenario, checks it went as intended, and returns its history. */
+  record(context: ScenarioContext): Promise<History>;
+}
+
+interface StartedGrant extends ScenarioContext {
+  workflowId: string;
+  waitFor(status: GrantStatus): Promise<void>;
+}
+
+/** Slack down for every call: retried until the notification budget runs out, then given up. */
+const slackDown = async (): Promise<never> => {
+  throw ApplicationFailure.retryable('Slack answered 503', 'SlackError');
+};
+
+const approve = ({ grants, workflowId }: StartedGrant) =>
+  grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: people.approver }, `${workflowId}-approve`);
+
+/**
+ * One run of the grant workflow, started and driven through the GrantService. `closedAs` is how the workflow
+ * execution closes, `status` the grant's final status.
+ */
+function grantScenario(
+  name: string,
+  options: {
+    activities?: Partial<GrantActivities>;
+    input?: (input: GrantInput) => GrantInput;
+    drive?: (grant: StartedGrant) => Promise<unknown>;
+    status: GrantStatus;
+    closedAs?: 'COMPLETED' | 'CANCELLED';
+  },
+): Scenario {
+  return {
+    name,
+    activities: () => mockWorkerActivities(recordingActivities(options.activities).activities),
+    async record(context) {
+      const { client, grants } = context;
+      // Short times so every scenario ends in seconds; long access where the scenario ends it by hand.
+      const plain = plainGrantInput({
+        requestId: `req-${name}`,
+        durationSeconds: 1,
+        timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
+        policy: { approvalTimeoutSeconds: 30 },
+      });
+      const started = await grants.start(options.input ? options.input(plain) : plain);
+      if (started.outcome !== 'started') throw new Error(`${name}: the grant was not started (${started.outcome})`);
+      const { workflowId } = started;
+      const handle = client.workflow.getHandle(workflowId);
+      await options.drive?.({
+        ...context,
+        workflowId,
+        waitFor: async (status) => {
+          await eventually(
+            `${name} to reach ${status}`,
+            async () => (await grants.state(workflowId)).status === status,
+          );
+        },
+      });
+      try {
+        await handle.result();
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+      }
+      const [description, final] = await Promise.all([handle.describe(), handle.query(grantStateQuery)]);
+      const closedAs = options.closedAs ?? 'COMPLETED';
+      if (description.status.name !== closedAs || final.status !== options.status) {
+        throw new Error(
+          `${name}: closed ${description.status.name} as ${final.status}, expected ${closedAs} as ${options.status}`,
+        );
+      }
+      return handle.fetchHistory();
+    },
+  };
+}
+
+const longAccess = (input: GrantInput): GrantInput => ({ ...input, durationSeconds: 600 });
+
+const scenarios: Scenario[] = [
+  grantScenario('grant-approved-then-expired', { drive: approve, status: 'EXPIRED' }),
+  grantScenario('grant-rejected-with-reason', {
+    drive: ({ grants, workflowId }) =>
+      grants.decide(
+        workflowId,
+        { decision: 'reject', deciderSlackUserId: people.secondApprover, reason: 'not during the freeze' },
+        `${workflowId}-reject`,
+      ),
+    status: 'REJECTED',
+  }),
+  grantScenario('grant-approval-timed-out', {
+    input: (input) => ({ ...input, policy: { ...input.policy, approvalTimeoutSeconds: 1 } }),
+    status: 'TIMED_OUT',
+  }),
+  grantScenario('grant-revoked-early-by-requester', {
+    input: longAccess,
+    drive: async (grant) => {
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await grant.grants.revoke(
+        grant.workflowId,
+        { bySlackUserId: people.requester.slackUserId, reason: 'finished early' },
+        `${grant.workflowId}-revoke`,
+      );
+    },
+    status: 'REVOKED',
+  }),
+  grantScenario('grant-withdrawn-while-pending', {
+    drive: ({ grants, workflowId }) =>
+      grants.revoke(workflowId, { bySlackUserId: people.requester.slackUserId }, `${workflowId}-withdraw`),
+    status: 'CANCELLED',
+  }),
+  grantScenario('grant-standing-member', {
+    activities: { isGroupMember: async () => true },
+    drive: approve,
+    status: 'ALREADY_MEMBER',
+  }),
+  grantScenario('grant-cancelled-while-active', {
+    input: longAccess,
+    drive: async (grant) => {
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await grant.client.workflow.getHandle(grant.workflowId).cancel();
+    },
+    status: 'REVOKED',
+    closedAs: 'CANCELLED',
+  }),
+  grantScenario('grant-add-failed-permanently', {
+    activities: {
+      addMembership: async () => {
+        throw ApplicationFailure.nonRetryable('JumpCloud answered 404: no such group', 'JumpCloudError');
+      },
+    },
+    drive: approve,
+    status: 'FAILED',
+  }),
+  grantScenario('grant-notifications-failing', {
+    activities: { postApprovalRequest: slackDown, updateApprovalMessage: slackDown, notifyRequester: slackDown },
+    drive: approve,
+    status: 'EXPIRED',
+  }),
+  reconcilerScenario(),
+];
+
+/** The reconciler after three runs: drift found on the first, gone on the second, nothing on the third. */
+function reconcilerScenario(): Scenario {
+  const name = 'reconciler-drift-found-then-ended';
+  const config: ReconcilerConfig = {
+    intervalSeconds: 1,
+    securityChannel: 'C0SECURITY',
+    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
+    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
+  };
+  return {
+    name,
+    activities: () => {
+      let inspections = 0;
+      return mockWorkerActivities(recordingActivities().activities, {
+        inspectGroup: async ({ groupId }) => {
+          inspections += 1;
+          const drift =
+            inspections === 1
+              ? [{ kind: 'unexplained-member' as const, groupId, userId: people.requester.jumpcloudUserId }]
+              : [];
+          return { groupId, members: drift.length, drift };
+        },
+      });
+    },
+    async record({ client, taskQueue }) {
+      const reconciler = createReconcilerService(client, taskQueue);
+      await reconciler.ensureRunning(config);
+      await eventually(`${name} to finish three runs`, async () => ((await reconciler.state())?.runs ?? 0) >= 3);
+      // It never ends by itself: its history is recorded open, then it is stopped.
+      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
+      const history = await handle.fetchHistory();
+      await handle.terminate('history recorded');
+      return history;
+    },
+  };
+}
+
+async function writeFixture(name: string, history: History): Promise<string> {
+  const path = join(historiesDir, `${name}.json`);
+  // Written as prettier would, so the format check passes on fixtures as recorded.
+  const text = await format(historyToJSON(history), { ...(await resolveConfig(path)), filepath: path });
+  writeFileSync(path, text);
+  return `${relative(root, path)} (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB, ${history.events?.length ?? 0} events)`;
+}
+
+async function main(): Promise<number> {
+  const cliPath = process.env.TEMPORAL_CLI_PATH;
+  if (!cliPath) {
+    console.error('TEMPORAL_CLI_PATH is not set: the path of the `temporal` CLI (scripts/ensure-temporal-cli.sh).');
+    return 1;
+  }
+  const overwrite = process.argv.includes('--overwrite');
+  const todo = scenarios.filter((s) => overwrite || !existsSync(join(historiesDir, `${s.name}.json`)));
+  for (const kept of scenarios.filter((s) => !todo.includes(s))) console.log(`kept ${kept.name}.json`);
+  if (todo.length === 0) {
+    console.log('Every scenario has its fixture; nothing recorded (--overwrite re-records them).');
+    return 0;
+  }
+  mkdirSync(historiesDir, { recursive: true });
+
+  // The mocks' failures are recorded in the histories: without stack frames, no fixture carries this machine's paths.
+  Error.stackTraceLimit = 0;
+  // The scenarios' expected activity failures and given-up notifications would be logged as warnings.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const workflowBundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  console.log(`Starting the Temporal dev server (${cliPath})...`);
+  const server = await startTemporalDevServer({ cliPath });
+  const connection = await NativeConnection.connect({ address: server.address });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  try {
+    for (const scenario of todo) {
+      const taskQueue = `record-${scenario.name}`;
+      const worker = await createGrantWorker({
+        connection,
+        namespace: NAMESPACE,
+        taskQueue,
+        activities: scenario.activities(),
+        workflowBundle,
+        shutdownGraceSeconds: 1,
+      });
+      const grants = createGrantService(client, taskQueue);
+      const history = await worker.runUntil(() => scenario.record({ client, grants, taskQueue }));
+      console.log(`recorded ${await writeFixture(scenario.name, history)}`);
+    }
+    return 0;
+  } finally {
+    await client.connection.close();
+    await connection.close();
+    await server.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

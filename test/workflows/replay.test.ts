@@ -1,0 +1,60 @@
+/**
+ * Replays the recorded event histories (test/workflows/histories, recorded by test/workflows/record-histories.ts)
+ * against the current workflow code. A change that would break a grant or the reconciler running in production
+ * fails here with a nondeterminism error. Replay runs in this process: no Temporal server is needed.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, test } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { type ReplayResult, Worker } from '@temporalio/worker';
+import { testWorkflowBundle } from '../support/temporal';
+
+const historiesDir = join(__dirname, 'histories');
+
+/** The scenarios that must always have a fixture; more may be added. */
+const REQUIRED_SCENARIOS = [
+  'grant-approved-then-expired',
+  'grant-rejected-with-reason',
+  'grant-approval-timed-out',
+  'grant-revoked-early-by-requester',
+  'grant-withdrawn-while-pending',
+  'grant-standing-member',
+  'grant-cancelled-while-active',
+  'grant-add-failed-permanently',
+  'grant-notifications-failing',
+  'reconciler-drift-found-then-ended',
+];
+
+const fixtures = readdirSync(historiesDir)
+  .filter((name) => name.endsWith('.json'))
+  .sort()
+  .map((name) => join(historiesDir, name));
+
+const scenarioOf = (path: string) => basename(path, '.json');
+
+describe('recorded workflow histories', () => {
+  test('a fixture is recorded for every grant and reconciler scenario', () => {
+    const missing = REQUIRED_SCENARIOS.filter((scenario) => !fixtures.some((path) => scenarioOf(path) === scenario));
+    assert.deepEqual(missing, [], `no fixture in ${historiesDir} for these scenarios`);
+  });
+
+  test('every recorded grant and reconciler history replays against the current workflow code', async () => {
+    const workflowBundle = await testWorkflowBundle();
+    const histories = fixtures.map((path) => ({
+      workflowId: scenarioOf(path),
+      history: historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))),
+    }));
+    const results: ReplayResult[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'replay-test' }, histories)) {
+      results.push(result);
+    }
+
+    assert.equal(results.length, fixtures.length, 'every fixture was replayed');
+    const failures = results
+      .filter((result) => result.error !== undefined)
+      .map((result) => `${result.workflowId}: ${result.error?.name ?? ''} ${result.error?.message ?? ''}`);
+    assert.deepEqual(failures, [], 'these histories no longer replay: a running workflow would break');
+  });
+});
