@@ -1,22 +1,35 @@
 /**
  * Runs the test suite against one real Temporal dev server, shared by every test file: starts the server,
- * runs node's test runner (through tsx) over test/**\/*.test.ts, stops the server, exits with the runner's code.
+ * bundles the workflow code once for all of them, runs node's test runner (through tsx) over test/**\/*.test.ts,
+ * stops the server, exits with the runner's code.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
+import { workflowsPath } from '../worker/create-worker';
 
 const root = join(__dirname, '..');
 
+/**
+ * Files that wait on real timers for tens of seconds. Started first, so the quick files fill the other slots
+ * meanwhile instead of leaving one long file running alone at the end.
+ */
+const SLOW_FIRST = ['test/workflows/', 'test/sandbox/', 'test/deploy/temporal-tls', 'test/gateway/slack-flows'];
+
 function testFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return testFiles(path);
-      return name.endsWith('.test.ts') ? [path] : [];
-    })
-    .sort();
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return testFiles(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+function slowness(file: string): number {
+  const index = SLOW_FIRST.findIndex((prefix) => relative(root, file).startsWith(prefix));
+  return index === -1 ? SLOW_FIRST.length : index;
 }
 
 async function main(): Promise<number> {
@@ -28,12 +41,16 @@ async function main(): Promise<number> {
     return 1;
   }
   const filter = process.argv.slice(2);
-  const files = testFiles(join(root, 'test')).filter(
-    (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
-  );
+  const files = testFiles(join(root, 'test'))
+    .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
+    .sort((a, b) => slowness(a) - slowness(b) || a.localeCompare(b));
   console.log(`Starting the Temporal dev server (${cliPath})...`);
   const server = await startTemporalDevServer({ cliPath });
-  console.log(`Temporal dev server at ${server.address}; running ${files.length} test files.`);
+  console.log(`Temporal dev server at ${server.address}; bundling the workflow code once for every test file...`);
+  const bundleDir = mkdtempSync(join(tmpdir(), 'jit-test-bundle-'));
+  const bundleFile = join(bundleDir, 'workflow-bundle.js');
+  writeFileSync(bundleFile, (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code);
+  console.log(`Running ${files.length} test files.`);
   try {
     return await new Promise<number>((resolve) => {
       const runner = spawn(
@@ -42,7 +59,7 @@ async function main(): Promise<number> {
           '--import',
           'tsx',
           '--test',
-          `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+          `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '3'}`,
           ...files.map((f) => relative(root, f)),
         ],
         { cwd: root, stdio: 'inherit', env: { ...process.env, JIT_TEST_TEMPORAL_ADDRESS: server.address } },
@@ -51,6 +68,7 @@ async function main(): Promise<number> {
     });
   } finally {
     await server.stop();
+    rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 

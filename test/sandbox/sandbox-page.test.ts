@@ -11,6 +11,7 @@ import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS } from '../../sandbox/demo-w
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox-system';
 import { type GrantState } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { testWorkflowBundle } from '../support/temporal';
 import { launchChromium, SandboxPageDriver } from '../../sandbox/page-driver';
 
 try {
@@ -50,6 +51,7 @@ before(
       temporalCliPath,
       dataDir,
       policyOverrides: { durations: ['5s', '1m', '5m'] },
+      workflowBundle: await testWorkflowBundle(),
     });
     cleanups.push(() => sandbox.stop());
     const browser = await launchChromium();

@@ -266,7 +266,8 @@ test('block_actions carry the clicked message, its response_url and the button v
 });
 
 test('a response_url takes 5 posts, then answers used_url; after its lifetime expired_url; its faults are separate', async (t) => {
-  const { slack } = await startSlackWithGateway(t, undefined, { responseUrl: { ttlMs: 200 } });
+  // Long enough for seven posts on a busy machine; the expiry is then waited out.
+  const { slack } = await startSlackWithGateway(t, undefined, { responseUrl: { ttlMs: 2000 } });
   const url = slack.mintResponseUrl({ channel: 'C0APPROVALS', userId: REQUESTER.id });
   slack.faults.add({ kind: 'status', status: 500, times: 1, match: { method: 'response_url' } });
   assert.equal((await postJson(url, { text: 'faulted' })).status, 500);
@@ -281,7 +282,7 @@ test('a response_url takes 5 posts, then answers used_url; after its lifetime ex
   const inChannel = slack.mintResponseUrl({ channel: 'C0APPROVALS', userId: REQUESTER.id });
   await postJson(inChannel, { response_type: 'in_channel', text: 'for everyone' });
   assert.equal(slack.messages('C0APPROVALS').at(-1)?.ephemeralTo, undefined);
-  await sleep(250);
+  await sleep(2100);
   assert.deepEqual(await postJson(inChannel, { text: 'late' }), {
     status: 404,
     body: { ok: false, error: 'expired_url' },

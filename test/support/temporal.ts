@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { workflowsPath } from '../../worker/create-worker';
@@ -44,9 +45,16 @@ export function testTemporalAddress(): string {
   return address;
 }
 
-/** Workflow code bundled once per test process (webpack takes seconds). */
+/**
+ * The workflow code bundled once per run: scripts/run-test-suite.ts bundles it before the test files start and names
+ * the file in JIT_TEST_WORKFLOW_BUNDLE (webpack takes seconds of CPU, once instead of once per test file). A test file
+ * run on its own bundles for itself.
+ */
 export function testWorkflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const prebuilt = process.env.JIT_TEST_WORKFLOW_BUNDLE;
+  bundle ??= prebuilt
+    ? readFile(prebuilt, 'utf8').then((code) => ({ code }))
+    : bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   return bundle;
 }
 

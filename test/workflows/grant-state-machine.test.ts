@@ -1,12 +1,14 @@
 /**
  * The grant workflow's state machine with plain mock activities (no Slack or JumpCloud stand-ins) on the suite's
- * shared Temporal dev server. Each test has its own task queue, worker and workflow ID.
+ * shared Temporal dev server. One worker serves the file; each test has its own workflow and its own mocks, which the
+ * worker finds by the workflow ID of the activity's caller.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type WorkflowHandle, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { activityInfo } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { accessGrantWorkflow } from '../../workflows/access-grant';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant-types';
@@ -23,17 +25,46 @@ import {
 import { testTemporalAddress, testWorkflowBundle, uniqueName } from '../support/temporal';
 
 let env: TestWorkflowEnvironment | undefined;
+const taskQueue = uniqueName('grant-state-machine');
+const mocksByWorkflow = new Map<string, RecordingActivities>();
+let worker: { shutdown(): void; running: Promise<void> } | undefined;
 
 before(async () => {
   env = await TestWorkflowEnvironment.createFromExistingServer({
     address: testTemporalAddress(),
     namespace: 'default',
   });
+  const created = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await testWorkflowBundle(),
+    activities: dispatchingActivities(),
+  });
+  worker = { shutdown: () => created.shutdown(), running: created.run() };
 });
 
 after(async () => {
+  worker?.shutdown();
+  await worker?.running;
   await env?.teardown();
 });
+
+/** Every grant activity, handing each call to the mocks of the test whose workflow made it. */
+function dispatchingActivities(): GrantActivities {
+  const names = [...MEMBERSHIP_ACTIVITIES, ...SLACK_ACTIVITIES];
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      (...args: unknown[]) => {
+        const workflowId = activityInfo().workflowExecution?.workflowId ?? '';
+        const mocks = mocksByWorkflow.get(workflowId);
+        if (!mocks) throw ApplicationFailure.nonRetryable(`no mock activities for workflow ${workflowId}`);
+        return (mocks.activities[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    ]),
+  ) as unknown as GrantActivities;
+}
 
 const MEMBERSHIP_ACTIVITIES: ActivityName[] = ['isGroupMember', 'addMembership', 'revokeMembership'];
 const SLACK_ACTIVITIES: ActivityName[] = ['postApprovalRequest', 'updateApprovalMessage', 'notifyRequester'];
@@ -57,49 +88,42 @@ interface GrantRun {
 }
 
 /**
- * Starts the workflow on a fresh task queue with a worker running the mock activities, runs `body`, then shuts the
- * worker down (also when `body` fails).
+ * Starts the workflow on the file's worker with this test's mock activities, runs `body`, then ends a workflow the
+ * test left running (also when `body` fails).
  */
 async function withGrant<T>(
   options: { activities?: Partial<GrantActivities>; input?: GrantInputOverrides },
   body: (run: GrantRun) => Promise<T>,
 ): Promise<T> {
   assert.ok(env, 'the test workflow environment was not created');
-  const { client, nativeConnection } = env;
+  const { client } = env;
   const mocks = recordingActivities(options.activities);
-  const taskQueue = uniqueName('grant-state-machine');
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await testWorkflowBundle(),
-    activities: mocks.activities,
-  });
   const input = fastInput(options.input);
-  return worker.runUntil(async () => {
-    const handle = await client.workflow.start(accessGrantWorkflow, {
-      taskQueue,
-      workflowId: uniqueName('jit-grant-state-machine'),
-      args: [input],
-    });
-    const run: GrantRun = {
-      handle,
-      mocks,
-      input,
-      waitFor: (status) =>
-        eventually(
-          `the grant to reach ${status}`,
-          async () => {
-            const state = await handle.query(grantStateQuery);
-            return state.status === status ? state : undefined;
-          },
-          15_000,
-        ),
-      approve: (by = people.approver) =>
-        handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', deciderSlackUserId: by }] }),
-    };
-    return body(run);
-  });
+  const workflowId = uniqueName('jit-grant-state-machine');
+  mocksByWorkflow.set(workflowId, mocks);
+  const handle = await client.workflow.start(accessGrantWorkflow, { taskQueue, workflowId, args: [input] });
+  const run: GrantRun = {
+    handle,
+    mocks,
+    input,
+    waitFor: (status) =>
+      eventually(
+        `the grant to reach ${status}`,
+        async () => {
+          const state = await handle.query(grantStateQuery);
+          return state.status === status ? state : undefined;
+        },
+        15_000,
+      ),
+    approve: (by = people.approver) =>
+      handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', deciderSlackUserId: by }] }),
+  };
+  try {
+    return await body(run);
+  } finally {
+    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test over');
+    mocksByWorkflow.delete(workflowId);
+  }
 }
 
 function assertNoMembershipCall(mocks: RecordingActivities): void {
@@ -130,7 +154,7 @@ const slackFailsPermanently = async (): Promise<never> => {
   throw ApplicationFailure.nonRetryable('Slack answered channel_not_found', 'SlackError');
 };
 
-describe('grant workflow state machine with mock activities', { concurrency: 4 }, () => {
+describe('grant workflow state machine with mock activities', { concurrency: true }, () => {
   test('approval adds the membership; at expiry it is removed exactly once and the grant is EXPIRED', async () => {
     await withGrant({}, async ({ handle, mocks, input, approve }) => {
       const decided = await approve();
