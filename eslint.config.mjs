@@ -32,6 +32,61 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
+    // Product code: what ships in the image. The stand-ins, the demo and the tests are never part of it.
+    files: ['activities/**/*.ts', 'integrations/**/*.ts', 'worker/**/*.ts', 'gateway/**/*.ts', 'config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/stand-ins/*', '**/sandbox/*', '**/test/*', '**/bench/*', '**/scripts/*'],
+              message: 'Product code does not import the stand-ins, the sandbox, tests, benchmarks or scripts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The stand-ins follow the vendors' contracts, not our code; only the dev server registers our search attributes.
+    files: ['stand-ins/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/activities',
+                '**/activities/*',
+                '**/integrations/*',
+                '**/gateway/*',
+                '**/worker/*',
+                '**/config/*',
+                '**/sandbox/*',
+                '**/test/*',
+                '**/workflows/*',
+                '!**/workflows/search-attributes',
+              ],
+              message: 'Stand-ins are independent of the product (they may only read the search-attribute keys).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Scripts and benchmarks may drive the product and the stand-ins, never test code.
+    files: ['scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/test/*'], message: 'Scripts and benchmarks do not import test code.' }] },
+      ],
+    },
+  },
+  {
     // Workflow code is bundled into Temporal's deterministic sandbox: no Node built-ins, no side-effecting SDKs.
     files: ['workflows/**/*.ts'],
     rules: {
@@ -45,7 +100,17 @@ export default tseslint.config(
               message: 'Workflow code may only import @temporalio/workflow and @temporalio/common.',
             },
             {
-              group: ['@slack/*', 'fastify', 'pino', '../integrations/*', '../gateway/*', '../worker/*'],
+              group: [
+                '@slack/*',
+                'fastify',
+                'pino',
+                '../integrations/*',
+                '../gateway/*',
+                '../worker/*',
+                '../stand-ins/*',
+                '../sandbox/*',
+                '../test/*',
+              ],
               message: 'No I/O from workflow code.',
             },
             {
