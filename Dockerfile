@@ -1,39 +1,38 @@
 # One image, two processes: docker-compose.yml runs it as the Temporal worker
-# (`npx tsx worker/main.ts`, the default CMD) and as the Slack gateway (`npx tsx gateway/main.ts`).
+# (`node dist/worker/main.js`, the default CMD) and as the Slack gateway (`node dist/gateway/main.js`).
+# TypeScript is compiled and the workflow code bundled once, at build time (`npm run build`): a container starts
+# without tsx and without running webpack, and the final stage holds only production dependencies and dist/.
+# `npm install` follows the lock file; `npm ci` rejects npm 11 lock files that omit other platforms' @swc/core binaries.
 
-# ---- build stage: install the exact locked dependency tree ----
-FROM node:20-bookworm-slim AS deps
+# ---- build: the full locked tree (tsc, tsx, type packages), then dist/ and dist/workflow-bundle.js ----
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Full install (dev dependencies included), see the note in the runtime stage.
-# `npm install` follows the lock file; `npm ci` rejects npm 11 lock files that omit other platforms' @swc/core binaries.
 RUN npm install --no-audit --no-fund && npm cache clean --force
-
-# ---- runtime stage ----
-FROM node:20-bookworm-slim AS runtime
-WORKDIR /app
-
-# Why the dev dependencies stay in the image: the app is TypeScript run directly by `tsx`,
-# which is a devDependency, so `npm ci --omit=dev` / `npm prune --omit=dev` would remove the
-# runner itself. Keeping the full locked tree (installed above) is the simplest
-# robust choice: no separate compile step whose output could drift from the source, and the
-# worker bundles workflow code from the same .ts files the tests run. The cost is image size.
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY workflows ./workflows
 COPY integrations ./integrations
 COPY activities ./activities
 COPY worker ./worker
 COPY gateway ./gateway
 COPY config ./config
+COPY scripts/build-workflow-bundle.ts ./scripts/
+RUN npm run build
 
-# Set after the install so the install above still includes tsx.
-ENV NODE_ENV=production \
-    NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false
+# ---- production dependencies only; a stage of its own, so a source change leaves this layer cached ----
+FROM node:20-bookworm-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# Source and node_modules stay owned by root (read-only to the app); run unprivileged.
+# ---- runtime: node, production dependencies and the built output; no sources, no tsx ----
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+# Owned by root, so read-only to the unprivileged user the processes run as.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 USER node
 
 EXPOSE 3000
-CMD ["npx", "tsx", "worker/main.ts"]
+CMD ["node", "dist/worker/main.js"]

@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { activityInfo, log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { jumpCloudFailure } from './failures';
@@ -22,6 +22,7 @@ export function createMembershipActivities(directory: MembershipDirectory) {
     },
 
     async addMembership({ groupId, userId }: Membership): Promise<{ alreadyMember: boolean }> {
+      countRetry();
       let changed: boolean;
       try {
         ({ changed } = await directory.addMember(groupId, userId));
@@ -34,6 +35,7 @@ export function createMembershipActivities(directory: MembershipDirectory) {
     },
 
     async revokeMembership({ groupId, userId }: Membership): Promise<{ wasMember: boolean }> {
+      countRetry();
       let changed: boolean;
       try {
         ({ changed } = await directory.removeMember(groupId, userId));
@@ -45,6 +47,18 @@ export function createMembershipActivities(directory: MembershipDirectory) {
       return { wasMember: changed };
     },
   };
+}
+
+/**
+ * Membership changes retry without limit, so a climbing count of retries (by `activityType`) is how a stuck add or
+ * removal shows up before anyone notices the access. The exporter appends `_total`.
+ */
+function countRetry(): void {
+  if (activityInfo().attempt > 1) {
+    metricMeter
+      .createCounter('jit_membership_operation_retries', undefined, 'Membership change attempts after the first')
+      .add(1);
+  }
 }
 
 async function expectMembership(

@@ -1,6 +1,7 @@
 import { activityInfo } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
 import { driftAlertMessage } from '../integrations/slack/block-kit/drift-alerts';
+import { extensionNotice, extensionRequestMessage } from '../integrations/slack/block-kit/extension-messages';
 import { approvalMessage, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
 import { type GrantState, type SlackMessageRef } from '../workflows/grant-types';
 import { type DriftAlert } from '../workflows/reconciler-types';
@@ -52,6 +53,44 @@ export function createSlackNotificationActivities(slack: WebClient) {
       const message = driftAlertMessage(alert);
       try {
         await slack.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+
+    /** An extension request in the approval channel, with Approve / Reject for this run's extension. */
+    async postExtensionRequest(state: GrantState, extensionId: number): Promise<SlackMessageRef> {
+      const message = extensionRequestMessage(state, extensionId, callingRunId());
+      try {
+        const result = await slack.chat.postMessage({
+          channel: state.approvalChannel,
+          text: message.text,
+          blocks: message.blocks,
+        });
+        return { channel: result.channel ?? state.approvalChannel, ts: result.ts ?? '' };
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+
+    async updateExtensionRequest(ref: SlackMessageRef, state: GrantState, extensionId: number): Promise<void> {
+      const message = extensionRequestMessage(state, extensionId, callingRunId());
+      try {
+        await slack.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+
+    /** A direct message to the requester about their extension request. */
+    async notifyExtension(state: GrantState, extensionId: number): Promise<void> {
+      const message = extensionNotice(state, extensionId);
+      try {
+        await slack.chat.postMessage({
+          channel: state.requester.slackUserId,
+          text: message.text,
+          blocks: message.blocks,
+        });
       } catch (err) {
         throw slackFailure(err);
       }

@@ -14,6 +14,12 @@ export interface PolicyGroup {
   allowSelfApproval: boolean;
   /** Overrides SLACK_APPROVAL_CHANNEL for this group. */
   approvalChannel?: string;
+  /** Distinct approvers needed (2 = the two-person rule); never more than there are approvers. */
+  requiredApprovals: number;
+  /** How many times an active grant may be extended (default 2). */
+  maxExtensions: number;
+  /** The longest a grant may last with its extensions (default twice maxDuration). */
+  maxTotalDurationSeconds: number;
   /** Members the reconciler leaves alone: JumpCloud user IDs or emails (lower-cased). */
   standingMembers: string[];
   /** What the reconciler does with a member no grant explains: tell the security channel, or also remove them. */
@@ -75,8 +81,31 @@ const groupSchema = z
       )
       .default([]),
     onDrift: z.enum(['report', 'remove'], { error: 'must be report or remove' }).default('report'),
+    requiredApprovals: z
+      .number({ error: requiredOr('must be a whole number of approvals, at least 1') })
+      .int('must be a whole number of approvals, at least 1')
+      .min(1, 'must be a whole number of approvals, at least 1')
+      .default(1),
+    maxExtensions: z
+      .number({ error: requiredOr('must be a whole number, 0 or more') })
+      .int('must be a whole number, 0 or more')
+      .min(0, 'must be a whole number, 0 or more')
+      .default(2),
+    maxTotalDuration: duration.optional(),
   })
-  .transform(({ maxDuration, ...group }) => ({ ...group, maxDurationSeconds: maxDuration }));
+  .refine((group) => group.maxTotalDuration === undefined || group.maxTotalDuration >= group.maxDuration, {
+    path: ['maxTotalDuration'],
+    message: 'must be at least maxDuration',
+  })
+  .refine((group) => group.requiredApprovals <= group.approvers.length, {
+    path: ['requiredApprovals'],
+    message: 'must not exceed the number of approvers (distinct approvers are needed, and the requester never counts)',
+  })
+  .transform(({ maxDuration, maxTotalDuration, ...group }) => ({
+    ...group,
+    maxDurationSeconds: maxDuration,
+    maxTotalDurationSeconds: maxTotalDuration ?? 2 * maxDuration,
+  }));
 
 const policySchema = z
   .strictObject(

@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { BackgroundTasks } from './plugins/background-tasks';
+import { metrics } from './plugins/metrics';
 import { type GatewayDeps, type GatewayServices } from './deps';
 import { slackSignature } from './plugins/slack-signature';
 import { SLACK_BODY_LIMIT_BYTES } from './slack/request-signature';
@@ -49,6 +50,9 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
   );
+
+  // First, so its hook measures every route registered after it.
+  await app.register(metrics);
 
   const services: GatewayServices = {
     config: deps.config,

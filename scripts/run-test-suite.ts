@@ -17,7 +17,16 @@ const root = join(__dirname, '..');
  * Files that wait on real timers for tens of seconds. Started first, so the quick files fill the other slots
  * meanwhile instead of leaving one long file running alone at the end.
  */
-const SLOW_FIRST = ['test/workflows/', 'test/sandbox/', 'test/deploy/temporal-tls', 'test/gateway/slack-flows'];
+const SLOW_FIRST = [
+  'test/workflows/',
+  'test/sandbox/',
+  'test/deploy/build-output',
+  'test/deploy/metrics',
+  'test/deploy/temporal-tls',
+  'test/gateway/slack-flows',
+  'test/gateway/extensions',
+  'test/gateway/two-person-rule',
+];
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { type TelemetryOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import {
   durationSeconds,
@@ -8,6 +10,22 @@ import {
   slackEnv,
   temporalEnv,
 } from '../config/env';
+import { grantHistogramBuckets } from '../workflows/grant-metrics';
+
+/** `IPv4:port` or `[IPv6]:port`: the SDK binds the address as given and accepts no host names. */
+const socketAddress = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (text) => {
+        const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+        if (!match) return false;
+        const port = Number(match[3]);
+        return port >= 1 && port <= 65535 && (match[1] ? isIP(match[1]) === 6 : isIP(match[2] ?? '') === 4);
+      },
+      { message: `must be an IP address and port such as 0.0.0.0:9464 or [::]:9464 (${what})` },
+    );
 
 const workerEnvSchema = z
   .object({
@@ -22,6 +40,8 @@ const workerEnvSchema = z
     /** Where drift alerts go; the approval channel when unset. */
     SLACK_SECURITY_CHANNEL: slackChannelId('the channel ID for drift alerts').optional(),
     SLACK_APPROVAL_CHANNEL: slackChannelId('the channel ID where approval requests go').optional(),
+    /** Where the worker serves Prometheus metrics; unset = no endpoint. */
+    WORKER_METRICS_ADDRESS: socketAddress('where the worker serves Prometheus metrics').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_SECURITY_CHANNEL === undefined && env.SLACK_APPROVAL_CHANNEL === undefined) {
@@ -41,4 +61,23 @@ export type WorkerConfig = z.infer<typeof workerEnvSchema>;
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   return parseEnv(workerEnvSchema, env);
+}
+
+/**
+ * The Runtime's telemetry: with WORKER_METRICS_ADDRESS, one Prometheus endpoint for the SDK's metrics and ours (the
+ * workflows' and activities' meters export through the same Runtime). Counters get `_total` and durations are in
+ * seconds, as Prometheus names them; the SDK's own metrics keep their `temporal_` prefix.
+ */
+export function workerTelemetry(config: Pick<WorkerConfig, 'WORKER_METRICS_ADDRESS'>): TelemetryOptions | undefined {
+  if (config.WORKER_METRICS_ADDRESS === undefined) return undefined;
+  return {
+    metrics: {
+      prometheus: {
+        bindAddress: config.WORKER_METRICS_ADDRESS,
+        countersTotalSuffix: true,
+        useSecondsForDurations: true,
+        histogramBucketOverrides: grantHistogramBuckets,
+      },
+    },
+  };
 }

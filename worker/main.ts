@@ -8,13 +8,13 @@ import { createSlackClient } from '../integrations/slack/slack-client';
 import { temporalConnectionOptions } from '../integrations/temporal/connection-options';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
-import { loadWorkerConfig } from './config';
+import { loadWorkerConfig, workerTelemetry } from './config';
 import { createGrantWorker } from './create-worker';
 
 async function run(): Promise<void> {
   const config = loadWorkerConfig();
   const policy = loadPolicy(config.JIT_POLICY_FILE);
-  Runtime.install({ logger: new DefaultLogger('INFO') });
+  Runtime.install({ logger: new DefaultLogger('INFO'), telemetryOptions: workerTelemetry(config) });
 
   const temporalOptions = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect(temporalOptions);

@@ -1,9 +1,29 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { decideUpdate, grantStateQuery, revokeUpdate } from './grant-updates';
-import { decisionRefusal, inputProblem, revokeRefusal } from './grant-rules';
+import {
+  decideExtensionUpdate,
+  decideUpdate,
+  grantStateQuery,
+  requestExtensionUpdate,
+  revokeUpdate,
+} from './grant-updates';
+import {
+  decisionRefusal,
+  extensionDecisionRefusal,
+  extensionRefusal,
+  inputProblem,
+  requiredApprovalsOf,
+  revokeRefusal,
+} from './grant-rules';
 import { type GrantInput, type GrantState, type GrantStatus, type SlackMessageRef } from './grant-types';
+import { countNotificationGivenUp, recordGrantTransition } from './grant-metrics';
 import { grantSearchAttributes as sa } from './search-attributes';
+
+interface ExtensionEvent {
+  kind: 'requested' | 'partly-approved' | 'decided';
+  /** The extension's id. */
+  id: number;
+}
 
 const DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS = 60;
 const DEFAULT_NOTIFICATION_BUDGET_SECONDS = 3600;
@@ -32,16 +52,27 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     approvalChannel: input.policy.approvalChannel,
     requestedAt: new Date(requestedAt).toISOString(),
     approvalDeadline: new Date(requestedAt + input.policy.approvalTimeoutSeconds * 1000).toISOString(),
+    approvals: [],
+    requiredApprovals: requiredApprovalsOf(input.policy),
+    extensions: [],
     notificationFailures: 0,
   };
   let revokeRequested = false;
+  // What happened to extension requests, in order; the expiry wait below tells Slack about each one.
+  const extensionEvents: ExtensionEvent[] = [];
 
   wf.setHandler(grantStateQuery, () => state);
   wf.setHandler(
     decideUpdate,
     (decision) => {
+      const at = new Date().toISOString();
+      if (decision.decision === 'approve') {
+        state.approvals.push({ bySlackUserId: decision.deciderSlackUserId, at });
+        // Short of the quorum, the request stays pending and keeps its buttons; any reject still ends it.
+        if (state.approvals.length < state.requiredApprovals) return { ...state };
+      }
       state.decidedBy = decision.deciderSlackUserId;
-      state.decidedAt = new Date().toISOString();
+      state.decidedAt = at;
       state.decisionReason = decision.reason;
       setStatus(decision.decision === 'approve' ? 'APPROVED' : 'REJECTED');
       return { ...state };
@@ -59,6 +90,55 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     { validator: (revoke) => refuseWith(revokeRefusal(state, input.policy, revoke)) },
   );
 
+  wf.setHandler(
+    requestExtensionUpdate,
+    (request) => {
+      const id = state.extensions.length + 1;
+      state.extensions.push({
+        id,
+        extraSeconds: request.extraSeconds,
+        reason: request.reason.trim(),
+        requestedAt: new Date().toISOString(),
+        status: 'PENDING',
+        approvals: [],
+        expiresAtBefore: state.expiresAt ?? '',
+      });
+      extensionEvents.push({ kind: 'requested', id });
+      return { ...state };
+    },
+    { validator: (request) => refuseWith(extensionRefusal(state, input.policy, request)) },
+  );
+  wf.setHandler(
+    decideExtensionUpdate,
+    (decision) => {
+      const extension = state.extensions.find((e) => e.id === decision.extensionId);
+      if (!extension) return { ...state };
+      const at = new Date().toISOString();
+      if (decision.decision === 'approve') {
+        extension.approvals.push({ bySlackUserId: decision.deciderSlackUserId, at });
+        if (extension.approvals.length < state.requiredApprovals) {
+          extensionEvents.push({ kind: 'partly-approved', id: extension.id });
+          return { ...state };
+        }
+      }
+      extension.decidedBy = decision.deciderSlackUserId;
+      extension.decidedAt = at;
+      extension.decisionReason = decision.reason;
+      extension.status = decision.decision === 'approve' ? 'APPROVED' : 'REJECTED';
+      if (extension.status === 'APPROVED') {
+        // Later, never earlier: the new expiry counts from the one in force when it is approved.
+        const after = Date.parse(state.expiresAt ?? at) + extension.extraSeconds * 1000;
+        extension.expiresAtBefore = state.expiresAt ?? at;
+        extension.expiresAtAfter = new Date(after).toISOString();
+        state.expiresAt = extension.expiresAtAfter;
+        wf.upsertSearchAttributes([{ key: sa.expiresAt, value: new Date(after) }]);
+      }
+      extensionEvents.push({ kind: 'decided', id: extension.id });
+      return { ...state };
+    },
+    { validator: (decision) => refuseWith(extensionDecisionRefusal(state, input.policy, decision)) },
+  );
+
   setStatus(state.status);
 
   const membership = membershipActivities(input);
@@ -73,6 +153,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       () => undefined,
       (err: unknown) => {
         state.notificationFailures += 1;
+        countNotificationGivenUp();
         wf.log.warn('Slack notification given up', { what, error: errorMessage(err) });
       },
     );
@@ -93,10 +174,18 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     state.approvalMessage = ref;
   });
 
-  const settled = await wf.condition(
-    () => state.status !== 'PENDING_APPROVAL' || revokeRequested,
-    input.policy.approvalTimeoutSeconds * 1000,
-  );
+  // One deadline covers the whole quorum. A partial approval wakes the wait only to show who has approved so far.
+  const approvalDeadline = requestedAt + input.policy.approvalTimeoutSeconds * 1000;
+  let settled: boolean;
+  for (;;) {
+    const approvalsSeen = state.approvals.length;
+    settled = await wf.condition(
+      () => state.status !== 'PENDING_APPROVAL' || revokeRequested || state.approvals.length !== approvalsSeen,
+      Math.max(approvalDeadline - Date.now(), 1),
+    );
+    if (!settled || state.status !== 'PENDING_APPROVAL' || revokeRequested) break;
+    refreshApprovalMessage();
+  }
   if (!settled) {
     setStatus('TIMED_OUT');
     state.endedAt = new Date().toISOString();
@@ -153,12 +242,24 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
 
     let cancelled = false;
     try {
-      await wf.condition(() => revokeRequested, Math.max(expiresAt - Date.now(), 1));
+      // Until the expiry in force (an approved extension moves it) or a revocation. Extension requests and decisions
+      // wake the wait only to be told to Slack.
+      for (;;) {
+        const eventsSeen = extensionEvents.length;
+        const deadline = Date.parse(state.expiresAt);
+        await wf.condition(
+          () => revokeRequested || extensionEvents.length !== eventsSeen,
+          Math.max(deadline - Date.now(), 1),
+        );
+        announceExtensionEvents(eventsSeen);
+        if (revokeRequested || Date.now() >= Date.parse(state.expiresAt)) break;
+      }
     } catch (err) {
       cancelled = wf.isCancellation(err);
       if (cancelled) state.endReason = 'the grant workflow was cancelled';
       throw err;
     } finally {
+      closeMootExtensions();
       // Runs even if the workflow is cancelled: a membership we added is always removed.
       await wf.CancellationScope.nonCancellable(() => membership.revokeMembership(member));
       state.endedAt = new Date().toISOString();
@@ -178,6 +279,41 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     }
   }
 
+  /** Posts, updates and DMs for the extension events since `from`; in the background, like every notification. */
+  function announceExtensionEvents(from: number): void {
+    for (const event of extensionEvents.slice(from)) {
+      const snapshot = JSON.parse(JSON.stringify(state)) as GrantState;
+      const extension = state.extensions.find((e) => e.id === event.id);
+      if (!extension) continue;
+      if (event.kind === 'requested') {
+        notify('post extension request', async () => {
+          extension.approvalMessage = await slack.postExtensionRequest(snapshot, event.id);
+        });
+        notify('tell the requester about the extension', () => slack.notifyExtension(snapshot, event.id));
+        continue;
+      }
+      notify('update extension request', async () => {
+        if (extension.approvalMessage)
+          await slack.updateExtensionRequest(extension.approvalMessage, snapshot, event.id);
+      });
+      if (event.kind === 'decided') {
+        if (extension.status === 'APPROVED') refreshApprovalMessage();
+        notify('tell the requester about the extension', () => slack.notifyExtension(snapshot, event.id));
+      }
+    }
+  }
+
+  /** A request still pending when access ends is closed as moot: it never delays the removal. */
+  function closeMootExtensions(): void {
+    const before = extensionEvents.length;
+    for (const extension of state.extensions) {
+      if (extension.status !== 'PENDING') continue;
+      extension.status = 'MOOT';
+      extensionEvents.push({ kind: 'decided', id: extension.id });
+    }
+    announceExtensionEvents(before);
+  }
+
   function setStatus(status: GrantStatus): void {
     state.status = status;
     wf.upsertSearchAttributes([
@@ -188,6 +324,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       ...(state.decidedBy ? [{ key: sa.decider, value: state.decidedBy }] : []),
       ...(state.expiresAt ? [{ key: sa.expiresAt, value: new Date(state.expiresAt) }] : []),
     ]);
+    recordGrantTransition(state);
   }
 }
 

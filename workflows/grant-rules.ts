@@ -1,4 +1,11 @@
-import { type DecisionInput, type GrantInput, type GrantState, type RevokeInput } from './grant-types';
+import {
+  type DecisionInput,
+  type ExtensionDecisionInput,
+  type ExtensionRequestInput,
+  type GrantInput,
+  type GrantState,
+  type RevokeInput,
+} from './grant-types';
 
 /** Why the input cannot become a grant, or undefined. Enforced in the workflow whatever the caller checked. */
 export function inputProblem(input: GrantInput): string | undefined {
@@ -11,6 +18,11 @@ export function inputProblem(input: GrantInput): string | undefined {
   if (!(policy.approvalTimeoutSeconds > 0)) return 'the approval timeout must be positive';
   if (input.justification.trim() === '') return 'a justification is required';
   if (policy.approvers.length === 0 && !policy.allowSelfApproval) return 'the group has no approvers';
+  const required = requiredApprovalsOf(policy);
+  if (!Number.isInteger(required) || required < 1) return 'the required number of approvals must be at least 1';
+  if (required > 1 && required > policy.approvers.length) {
+    return `the group needs ${required} approvals but has only ${policy.approvers.length} approvers`;
+  }
   return undefined;
 }
 
@@ -25,9 +37,70 @@ export function decisionRefusal(
   if (state.status !== 'PENDING_APPROVAL') return alreadyClosedReason(state);
   const decider = input.deciderSlackUserId;
   const isRequester = decider === state.requester.slackUserId;
+  const required = requiredApprovalsOf(policy);
+  if (isRequester && required > 1) return `this group needs ${required} approvers other than the requester`;
   if (isRequester && !policy.allowSelfApproval) return 'you cannot decide on your own request';
   if (!isRequester && !policy.approvers.includes(decider)) return `you are not an approver for ${state.group.name}`;
+  if (input.decision === 'approve' && state.approvals.some((a) => a.bySlackUserId === decider)) {
+    return `you have already approved this request; it needs ${required} approvals from different approvers`;
+  }
   return undefined;
+}
+
+/** Why the requester may not ask for this extension now, or undefined. Names the limit that stops it. */
+export function extensionRefusal(
+  state: GrantState,
+  policy: GrantInput['policy'],
+  input: ExtensionRequestInput,
+): string | undefined {
+  if (input.bySlackUserId !== state.requester.slackUserId) return 'only the requester can extend this grant';
+  if (state.status !== 'ACTIVE' || state.endedBy !== undefined) return 'only an active grant can be extended';
+  if (!Number.isFinite(input.extraSeconds) || input.extraSeconds <= 0) {
+    return 'the extension must be a positive number of seconds';
+  }
+  if (input.reason.trim() === '') return 'a reason is required';
+  if (state.extensions.some((e) => e.status === 'PENDING'))
+    return 'an extension request is already waiting for approval';
+  const approved = state.extensions.filter((e) => e.status === 'APPROVED');
+  const maxExtensions = maxExtensionsOf(policy);
+  if (approved.length >= maxExtensions) {
+    return `this grant has had its ${maxExtensions} extensions (maxExtensions is ${maxExtensions})`;
+  }
+  const total = state.durationSeconds + approved.reduce((sum, e) => sum + e.extraSeconds, 0) + input.extraSeconds;
+  const maxTotal = maxTotalDurationOf(policy);
+  if (total > maxTotal) {
+    return `the grant would last ${total}s in all, over the group's maxTotalDuration of ${maxTotal}s`;
+  }
+  return undefined;
+}
+
+/** Why this decision on an extension is refused, or undefined: the grant's own rules, applied to the extension. */
+export function extensionDecisionRefusal(
+  state: GrantState,
+  policy: GrantInput['policy'],
+  input: ExtensionDecisionInput,
+): string | undefined {
+  const extension = state.extensions.find((e) => e.id === input.extensionId);
+  if (!extension) return 'there is no such extension request';
+  if (extension.status !== 'PENDING') {
+    return extension.status === 'MOOT'
+      ? 'this extension request was closed: the grant ended first'
+      : `this extension request was already ${extension.status.toLowerCase()} by ${extension.decidedBy ?? 'an approver'}`;
+  }
+  return decisionRefusal({ ...state, status: 'PENDING_APPROVAL', approvals: extension.approvals }, policy, input);
+}
+
+export function maxExtensionsOf(policy: GrantInput['policy']): number {
+  return policy.maxExtensions ?? 2;
+}
+
+export function maxTotalDurationOf(policy: GrantInput['policy']): number {
+  return policy.maxTotalDurationSeconds ?? 2 * policy.maxDurationSeconds;
+}
+
+/** How many distinct approvals a grant under this policy needs (1 unless the two-person rule is on). */
+export function requiredApprovalsOf(policy: GrantInput['policy']): number {
+  return policy.requiredApprovals ?? 1;
 }
 
 export function revokeRefusal(state: GrantState, policy: GrantInput['policy'], input: RevokeInput): string | undefined {

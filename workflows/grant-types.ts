@@ -32,6 +32,12 @@ export interface GrantPolicy {
   approvalTimeoutSeconds: number;
   allowSelfApproval: boolean;
   approvalChannel: string;
+  /** Distinct approvers needed before access is granted (the two-person rule is 2); absent = 1. */
+  requiredApprovals?: number;
+  /** How many extensions an active grant may get; absent = 2. */
+  maxExtensions?: number;
+  /** The longest a grant may last with its extensions; absent = twice maxDurationSeconds. */
+  maxTotalDurationSeconds?: number;
 }
 
 /** Retry pacing. Inputs rather than constants so tests run in seconds; production uses the defaults. */
@@ -53,6 +59,12 @@ export interface GrantInput {
   timing?: GrantTiming;
 }
 
+export interface Approval {
+  bySlackUserId: string;
+  /** ISO 8601 */
+  at: string;
+}
+
 export interface SlackMessageRef {
   channel: string;
   ts: string;
@@ -64,6 +76,39 @@ export interface DecisionInput {
   decision: DecisionKind;
   deciderSlackUserId: string;
   reason?: string;
+}
+
+/** The requester asks for more time on an active grant. */
+export interface ExtensionRequestInput {
+  bySlackUserId: string;
+  extraSeconds: number;
+  reason: string;
+}
+
+export interface ExtensionDecisionInput extends DecisionInput {
+  /** Which extension request (its `id`). */
+  extensionId: number;
+}
+
+export type ExtensionStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'MOOT';
+
+/** One request for more time, decided by the same rules as the grant itself. */
+export interface Extension {
+  /** 1, 2, … in the order asked. */
+  id: number;
+  extraSeconds: number;
+  reason: string;
+  /** ISO 8601 */
+  requestedAt: string;
+  status: ExtensionStatus;
+  approvals: Approval[];
+  decidedBy?: string;
+  decidedAt?: string;
+  decisionReason?: string;
+  /** The expiry when it was asked for, and (approved) the expiry it moved to. */
+  expiresAtBefore: string;
+  expiresAtAfter?: string;
+  approvalMessage?: SlackMessageRef;
 }
 
 export interface RevokeInput {
@@ -83,6 +128,10 @@ export interface GrantState {
   approvalChannel: string;
   requestedAt: string;
   approvalDeadline: string;
+  /** Every approval so far, in order; the last one that completed the quorum is also `decidedBy`. */
+  approvals: Approval[];
+  /** How many distinct approvals the grant needs. */
+  requiredApprovals: number;
   decidedBy?: string;
   decidedAt?: string;
   decisionReason?: string;
@@ -95,5 +144,7 @@ export interface GrantState {
   standingAccess?: boolean;
   failure?: string;
   approvalMessage?: SlackMessageRef;
+  /** Requests for more time, in order; at most one is pending at a time. */
+  extensions: Extension[];
   notificationFailures: number;
 }

@@ -29,3 +29,14 @@ export function parseGrantRef(value: string): GrantRef | undefined {
   if (runId === undefined) return { workflowId };
   return /^[0-9a-f-]{36}$/.test(runId) ? { workflowId, runId } : undefined;
 }
+
+/** An extension request of one run: `workflowId/runId:extensionId`, the value of its Approve and Reject buttons. */
+export function formatExtensionRef(ref: GrantRef, extensionId: number): string {
+  return `${formatGrantRef(ref)}:${extensionId}`;
+}
+
+export function parseExtensionRef(value: string): (GrantRef & { extensionId: number }) | undefined {
+  const match = /^(.+):([1-9][0-9]{0,3})$/.exec(value);
+  const ref = match ? parseGrantRef(match[1] as string) : undefined;
+  return ref && { ...ref, extensionId: Number(match?.[2]) };
+}

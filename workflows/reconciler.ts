@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { compareDrift, driftKey, reconcilerConfigProblem } from './drift-rules';
+import { countNotificationGivenUp, recordReconcileRun } from './grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
 import {
   type DriftAlert,
@@ -54,6 +55,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
       .then(() => slack.postDriftAlert(channel, message))
       .catch((err: unknown) => {
         state.alertFailures += 1;
+        countNotificationGivenUp();
         wf.log.warn('Drift alert given up', { event: message.event, error: errorMessage(err) });
       });
   };
@@ -70,6 +72,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     state.runs += 1;
     state.lastRun = run;
     state.recentRuns = [...state.recentRuns, run].slice(-RECENT_RUNS_KEPT);
+    recordReconcileRun(run, state.openDrift.length);
     // The next run starts one interval after this one started, or at once if this one took longer.
     await wf.sleep(Math.max(1, startedAt + state.config.intervalSeconds * 1000 - Date.now()));
   }

@@ -140,6 +140,9 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
       maxDurationSeconds: group.maxDurationSeconds,
       approvalTimeoutSeconds: policy.approvalTimeoutSeconds,
       allowSelfApproval: group.allowSelfApproval,
+      requiredApprovals: group.requiredApprovals,
+      maxExtensions: group.maxExtensions,
+      maxTotalDurationSeconds: group.maxTotalDurationSeconds,
       approvalChannel: group.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL,
     },
   };

@@ -1,16 +1,28 @@
 import { findPolicyGroup, policyGroupLabel } from '../../config/policy';
-import { ActionIds, RejectReasonInput } from '../../integrations/slack/block-kit/ids';
+import { ActionIds, ExtendFormInputs, RejectReasonInput } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { type DecisionInput } from '../../workflows/grant-types';
-import { formatGrantRef, type GrantRef, parseGrantRef, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
+import {
+  formatGrantRef,
+  parseExtensionRef,
+  type GrantRef,
+  parseGrantRef,
+  parseGrantWorkflowId,
+} from '../../workflows/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
-import { REJECT_REASON_MAX_LENGTH, rejectReasonView } from '../../integrations/slack/block-kit/modals';
+import {
+  EXTENSION_REASON_MIN_LENGTH,
+  extendFormView,
+  JUSTIFICATION_MAX_LENGTH,
+  REJECT_REASON_MAX_LENGTH,
+  rejectReasonView,
+} from '../../integrations/slack/block-kit/modals';
 import { submittedValue, type BlockActions, type ViewSubmission, type ViewSubmissionAck } from '../slack/payloads';
 import { tellEphemeral } from './tell-user';
 
 /**
- * Approve / Reject / Revoke clicks. Slack is answered at once; the Update runs afterwards, and the workflow itself
+ * Approve / Reject / Revoke / Extend clicks, on grants and on their extension requests. Slack is answered at once; the Update runs afterwards, and the workflow itself
  * (its validator) decides who may do what. A refusal reaches the clicker as an ephemeral message; nothing changes.
  */
 export function handleGrantAction(services: GatewayServices, payload: BlockActions): void {
@@ -33,6 +45,22 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
       const grant = grantRefFrom(action.value, 'the button value');
       const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
       services.background.run('revoke', () => updateGrant(services, grant, clicker, { kind: 'revoke' }, tell));
+      return;
+    }
+    case ActionIds.extend: {
+      const grant = grantRefFrom(action.value, 'the button value');
+      services.background.run('ask how much longer', () => openExtendForm(services, payload, grant));
+      return;
+    }
+    case ActionIds.approveExtension:
+    case ActionIds.rejectExtension: {
+      const ref = parseExtensionRef(action.value ?? '');
+      if (!ref) throw new GatewayRequestError(400, "the button value is not a grant's extension request");
+      const kind = action.action_id === ActionIds.approveExtension ? 'approveExtension' : 'rejectExtension';
+      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
+      services.background.run(kind, () =>
+        updateGrant(services, ref, clicker, { kind, extensionId: ref.extensionId }, tell),
+      );
       return;
     }
     default:
@@ -92,12 +120,77 @@ export function submitRejectReason(services: GatewayServices, submission: ViewSu
   return undefined;
 }
 
-type GrantUpdate = { kind: 'approve' } | { kind: 'reject'; reason: string | undefined } | { kind: 'revoke' };
+/** The Extend button: the requester picks how much longer and says why; the workflow enforces the limits. */
+async function openExtendForm(services: GatewayServices, payload: BlockActions, grant: GrantRef): Promise<void> {
+  const group = findPolicyGroup(services.policy, groupIdOf(grant.workflowId));
+  const label = group ? policyGroupLabel(group) : 'this group';
+  const presets = services.policy.durationPresetsSeconds.filter((s) => !group || s <= group.maxDurationSeconds);
+  try {
+    await services.slack.views.open({
+      trigger_id: payload.trigger_id,
+      view: extendFormView({ grantRef: formatGrantRef(grant), groupLabel: label, durationPresetsSeconds: presets }),
+    });
+  } catch (err) {
+    services.log.warn({ err, workflowId: grant.workflowId }, 'could not open the extension form');
+    await tellEphemeral(
+      services,
+      payload.response_url,
+      ":warning: I couldn't open the extension form. Please click Extend again.",
+    );
+  }
+}
+
+/** The extension form's submission: checked here for shape, by the workflow for the limits, after the modal closed. */
+export function submitExtendForm(services: GatewayServices, submission: ViewSubmission): ViewSubmissionAck {
+  const grant = grantRefFrom(submission.view.private_metadata, 'the private_metadata');
+  const values = submission.view.state.values;
+  const errors: Record<string, string> = {};
+  const extraSeconds = Number(
+    submittedValue(values, ExtendFormInputs.duration.blockId, ExtendFormInputs.duration.actionId),
+  );
+  if (!services.policy.durationPresetsSeconds.includes(extraSeconds)) {
+    errors[ExtendFormInputs.duration.blockId] = 'Choose one of the offered durations.';
+  }
+  const reason = (
+    submittedValue(values, ExtendFormInputs.reason.blockId, ExtendFormInputs.reason.actionId) ?? ''
+  ).trim();
+  if (reason.length < EXTENSION_REASON_MIN_LENGTH) {
+    errors[ExtendFormInputs.reason.blockId] = `Please explain in at least ${EXTENSION_REASON_MIN_LENGTH} characters.`;
+  } else if (reason.length > JUSTIFICATION_MAX_LENGTH) {
+    errors[ExtendFormInputs.reason.blockId] = `Please keep it to ${JUSTIFICATION_MAX_LENGTH} characters.`;
+  }
+  if (Object.keys(errors).length > 0) return { response_action: 'errors', errors };
+  const requester = submission.user.id;
+  // A modal has no response_url: a refusal (e.g. a limit reached) reaches the requester as a DM.
+  const tell = async (text: string) => {
+    await services.slack.chat.postMessage({ channel: requester, text });
+  };
+  services.background.run('request an extension', () =>
+    updateGrant(
+      services,
+      grant,
+      requester,
+      { kind: 'extend', extraSeconds, reason, requestId: submission.view.id },
+      tell,
+    ),
+  );
+  return undefined;
+}
+
+type GrantUpdate =
+  | { kind: 'approve' }
+  | { kind: 'reject'; reason: string | undefined }
+  | { kind: 'revoke' }
+  | { kind: 'extend'; extraSeconds: number; reason: string; requestId: string }
+  | { kind: 'approveExtension' | 'rejectExtension'; extensionId: number };
 
 const UPDATE_NOUN: Record<GrantUpdate['kind'], string> = {
   approve: 'approval',
   reject: 'rejection',
   revoke: 'revocation',
+  extend: 'extension request',
+  approveExtension: 'approval of the extension',
+  rejectExtension: 'rejection of the extension',
 };
 
 /**
@@ -115,14 +208,39 @@ async function updateGrant(
   // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
   const updateId = `${workflowId}:${update.kind}:${clicker}`;
   try {
-    if (update.kind === 'revoke') {
-      await services.grants.revoke(workflowId, { bySlackUserId: clicker }, updateId, runId);
-    } else {
-      const decision: DecisionInput =
-        update.kind === 'reject'
-          ? { decision: 'reject', deciderSlackUserId: clicker, reason: update.reason }
-          : { decision: 'approve', deciderSlackUserId: clicker };
-      await services.grants.decide(workflowId, decision, updateId, runId);
+    switch (update.kind) {
+      case 'revoke':
+        await services.grants.revoke(workflowId, { bySlackUserId: clicker }, updateId, runId);
+        break;
+      case 'extend':
+        // One Update per submitted form (a double submit is one request), never one per person.
+        await services.grants.requestExtension(
+          workflowId,
+          { bySlackUserId: clicker, extraSeconds: update.extraSeconds, reason: update.reason },
+          `${workflowId}:extend:${update.requestId}`,
+          runId,
+        );
+        break;
+      case 'approveExtension':
+      case 'rejectExtension':
+        await services.grants.decideExtension(
+          workflowId,
+          {
+            extensionId: update.extensionId,
+            decision: update.kind === 'approveExtension' ? 'approve' : 'reject',
+            deciderSlackUserId: clicker,
+          },
+          `${workflowId}:${update.kind}-${update.extensionId}:${clicker}`,
+          runId,
+        );
+        break;
+      default: {
+        const decision: DecisionInput =
+          update.kind === 'reject'
+            ? { decision: 'reject', deciderSlackUserId: clicker, reason: update.reason }
+            : { decision: 'approve', deciderSlackUserId: clicker };
+        await services.grants.decide(workflowId, decision, updateId, runId);
+      }
     }
   } catch (err) {
     const noun = UPDATE_NOUN[update.kind];

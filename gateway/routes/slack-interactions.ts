@@ -1,5 +1,5 @@
 import { type FastifyPluginAsync } from 'fastify';
-import { handleGrantAction, submitRejectReason } from '../handlers/grant-actions';
+import { handleGrantAction, submitExtendForm, submitRejectReason } from '../handlers/grant-actions';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { CallbackIds } from '../../integrations/slack/block-kit/ids';
@@ -35,12 +35,7 @@ export const slackInteractionRoutes: FastifyPluginAsync<{ services: GatewayServi
       case 'view_submission': {
         const submission = parsePayload(viewSubmissionSchema, json, 'view_submission payload');
         const callbackId = submission.view.callback_id;
-        const ack =
-          callbackId === CallbackIds.request
-            ? submitRequestForm(services, submission)
-            : callbackId === CallbackIds.rejectReason
-              ? submitRejectReason(services, submission)
-              : unknownCallback(callbackId);
+        const ack = submissionHandler(callbackId)(services, submission);
         // An empty body closes the modal.
         return ack ? reply.code(200).send(ack) : reply.code(200).send();
       }
@@ -49,6 +44,19 @@ export const slackInteractionRoutes: FastifyPluginAsync<{ services: GatewayServi
     }
   });
 };
+
+function submissionHandler(callbackId: string) {
+  switch (callbackId) {
+    case CallbackIds.request:
+      return submitRequestForm;
+    case CallbackIds.rejectReason:
+      return submitRejectReason;
+    case CallbackIds.extend:
+      return submitExtendForm;
+    default:
+      return unknownCallback(callbackId);
+  }
+}
 
 function unknownCallback(callbackId: string): never {
   throw new GatewayRequestError(400, `unknown callback_id "${callbackId.slice(0, 60)}"`);

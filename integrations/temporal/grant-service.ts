@@ -6,10 +6,18 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { decideUpdate, grantStateQuery, revokeUpdate } from '../../workflows/grant-updates';
+import {
+  decideExtensionUpdate,
+  decideUpdate,
+  grantStateQuery,
+  requestExtensionUpdate,
+  revokeUpdate,
+} from '../../workflows/grant-updates';
 import { alreadyClosedReason } from '../../workflows/grant-rules';
 import {
   type DecisionInput,
+  type ExtensionDecisionInput,
+  type ExtensionRequestInput,
   type GrantInput,
   type GrantState,
   type GrantStatus,
@@ -61,6 +69,18 @@ export interface GrantService {
   /** `runId` pins the run the clicked message belongs to; without it the newest run is addressed. */
   decide(workflowId: string, decision: DecisionInput, updateId: string, runId?: string): Promise<GrantState>;
   revoke(workflowId: string, revoke: RevokeInput, updateId: string, runId?: string): Promise<GrantState>;
+  requestExtension(
+    workflowId: string,
+    request: ExtensionRequestInput,
+    updateId: string,
+    runId?: string,
+  ): Promise<GrantState>;
+  decideExtension(
+    workflowId: string,
+    decision: ExtensionDecisionInput,
+    updateId: string,
+    runId?: string,
+  ): Promise<GrantState>;
   state(workflowId: string, runId?: string): Promise<GrantState>;
   /** Whether a run of this grant workflow is open now: read from the server itself, not from lagging visibility. */
   isRunning(workflowId: string): Promise<boolean>;
@@ -104,6 +124,20 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
     async revoke(workflowId, revoke, updateId, runId) {
       const handle = client.workflow.getHandle(workflowId, runId);
       return refusalsAsErrors(handle, () => handle.executeUpdate(revokeUpdate, { args: [revoke], updateId }));
+    },
+
+    async requestExtension(workflowId, request, updateId, runId) {
+      const handle = client.workflow.getHandle(workflowId, runId);
+      return refusalsAsErrors(handle, () =>
+        handle.executeUpdate(requestExtensionUpdate, { args: [request], updateId }),
+      );
+    },
+
+    async decideExtension(workflowId, decision, updateId, runId) {
+      const handle = client.workflow.getHandle(workflowId, runId);
+      return refusalsAsErrors(handle, () =>
+        handle.executeUpdate(decideExtensionUpdate, { args: [decision], updateId }),
+      );
     },
 
     async state(workflowId, runId) {

@@ -443,14 +443,14 @@ exit 2`);
   assert.match(run.output, /could not create search attribute JitGroup/);
 });
 
-test('worker and gateway are built from this repo and run worker/main.ts and gateway/main.ts with tsx', async () => {
+test('worker and gateway are built from this repo and run the compiled dist/worker/main.js and dist/gateway/main.js with node', async () => {
   for (const [name, entry] of [
-    ['worker', 'worker/main.ts'],
-    ['gateway', 'gateway/main.ts'],
+    ['worker', 'dist/worker/main.js'],
+    ['gateway', 'dist/gateway/main.js'],
   ] as const) {
     const svc = await service(name);
     assert.equal(svc.build?.context, root, `${name} build context`);
-    assert.deepEqual(svc.command, ['npx', 'tsx', entry]);
+    assert.deepEqual(svc.command, ['node', entry]);
     assert.equal(svc.restart, 'unless-stopped');
     assert.equal(svc.depends_on?.['temporal-register-search-attributes']?.condition, 'service_completed_successfully');
   }
@@ -541,27 +541,66 @@ test('compose config fails naming each required variable when it alone is missin
 
 // ---- Dockerfile ----
 
-test('the Dockerfile builds on node:20-bookworm-slim, runs as user node with NODE_ENV=production and keeps tsx', () => {
+/** A Dockerfile stage: its base image, its name (`AS …`) and its instructions up to the next FROM. */
+interface DockerStage {
+  base: string;
+  name?: string;
+  body: string;
+}
+
+function dockerStages(dockerfile: string): DockerStage[] {
+  return dockerfile
+    .split(/^(?=FROM\s)/m)
+    .filter((part) => part.startsWith('FROM'))
+    .map((part) => {
+      const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(part);
+      assert.ok(from?.[1], `unreadable FROM line in ${part.split('\n')[0]}`);
+      return { base: from[1], ...(from[2] ? { name: from[2] } : {}), body: part };
+    });
+}
+
+test('the Dockerfile builds on node:20-bookworm-slim in stages and its final stage runs the built JavaScript with node, as user node with NODE_ENV=production, production dependencies only and no tsx', () => {
   // Instructions only: the file's comments may (and do) explain what is deliberately not done.
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8')
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('#'))
     .join('\n');
-  const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
-  assert.ok(froms.length >= 2, 'not multi-stage');
-  for (const image of froms) assert.equal(image, 'node:20-bookworm-slim');
+  const stages = dockerStages(dockerfile);
+  assert.ok(stages.length >= 2, 'not multi-stage');
+  for (const { base } of stages) assert.equal(base, 'node:20-bookworm-slim');
+
+  const build = stages.find((stage) => /^RUN npm run build$/m.test(stage.body));
+  assert.ok(build?.name, 'no named stage runs `npm run build`');
   assert.match(
-    dockerfile,
+    build.body,
     /RUN npm install --no-audit --no-fund/,
-    'installs the locked dependency tree, dev dependencies (tsx) included',
+    'the build stage installs the locked dependency tree, dev dependencies (tsc, tsx) included',
   );
-  assert.doesNotMatch(dockerfile, /--omit=dev|npm prune/, 'tsx is a devDependency and must stay installed');
-  assert.match(dockerfile, /^USER node$/m);
-  assert.match(dockerfile, /NODE_ENV=production/);
+  assert.doesNotMatch(build.body, /--omit=dev|npm prune/, 'the build needs the dev dependencies');
   for (const dir of ['workflows', 'integrations', 'activities', 'worker', 'gateway', 'config']) {
-    assert.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `does not copy ${dir}/`);
+    assert.match(build.body, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `does not copy ${dir}/`);
   }
-  assert.match(dockerfile, /^COPY package\.json package-lock\.json tsconfig\.json \.\/$/m);
+  assert.match(build.body, /^COPY package\.json package-lock\.json \.\/$/m);
+  assert.match(build.body, /^COPY tsconfig\.json tsconfig\.build\.json \.\/$/m);
+  assert.match(build.body, /^COPY scripts\/build-workflow-bundle\.ts \.\/scripts\/$/m);
+
+  const final = stages.at(-1)!;
+  assert.notEqual(final, build, 'the final stage is the build stage');
+  assert.match(final.body, new RegExp(`^COPY --from=${build.name} /app/dist \\./dist$`, 'm'), 'does not ship dist/');
+  const modules = /^COPY --from=(\S+) \/app\/node_modules \.\/node_modules$/m.exec(final.body);
+  assert.ok(modules, 'the final stage copies no node_modules');
+  const depsStage = stages.find((stage) => stage.name === modules[1]);
+  assert.ok(depsStage, `no stage named ${modules[1]}`);
+  assert.match(
+    depsStage.body,
+    /npm install --omit=dev|npm prune --omit=dev/,
+    `node_modules of the final stage come from ${modules[1]}, which does not leave the dev dependencies out`,
+  );
+  assert.doesNotMatch(final.body, /tsx|npx/, 'the final stage must not need tsx');
+  assert.doesNotMatch(final.body, /^COPY (workflows|integrations|activities|worker|gateway|config|scripts)\b/m);
+  assert.match(final.body, /^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+  assert.match(final.body, /^USER node$/m);
+  assert.match(final.body, /NODE_ENV=production/);
   const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8')
     .split('\n')
     .map((l) => l.trim());

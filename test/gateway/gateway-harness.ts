@@ -31,6 +31,11 @@ export interface PolicyKnobs {
   /** maxDuration of the harness's main group */
   maxDuration?: string;
   allowSelfApproval?: boolean;
+  /** requiredApprovals of the harness's main group (its approvers are `approver` and `secondApprover`) */
+  requiredApprovals?: number;
+  maxExtensions?: number;
+  /** maxTotalDuration of the harness's main group, e.g. '20s' */
+  maxTotalDuration?: string;
 }
 
 export interface GatewayHarness extends GrantHarness {
@@ -81,6 +86,9 @@ export async function createGatewayHarness(
       `    maxDuration: ${knobs.maxDuration ?? '1h'}`,
       `    approvers: [${h.approver.slackUserId}, ${h.secondApprover.slackUserId}]`,
       `    allowSelfApproval: ${knobs.allowSelfApproval ?? false}`,
+      `    requiredApprovals: ${knobs.requiredApprovals ?? 1}`,
+      `    maxExtensions: ${knobs.maxExtensions ?? 2}`,
+      ...(knobs.maxTotalDuration ? [`    maxTotalDuration: ${knobs.maxTotalDuration}`] : []),
       `  - id: ${h.otherGroup.id}`,
       `    name: ${h.otherGroup.name}`,
       '    maxDuration: 8h',

@@ -130,6 +130,9 @@ describe('gateway routes with fake dependencies (app.inject)', () => {
         approvalTimeoutSeconds: 1800,
         allowSelfApproval: true,
         approvalChannel: 'C0SECOPS',
+        requiredApprovals: 1,
+        maxExtensions: 2,
+        maxTotalDurationSeconds: 16 * 3600,
       },
     });
     const dm = gateway.calls.find((c) => c.method === 'chat.postMessage')?.args[0] as { channel: string; text: string };

@@ -28,6 +28,13 @@ function withLine(line: number, text: string): string {
   return lines.join('\n');
 }
 
+/** GOOD with `text` inserted as a new line after line `line` (1-based): the new line is `line + 1`. */
+function withLineAfter(line: number, text: string): string {
+  const lines = GOOD.split('\n');
+  lines.splice(line, 0, text);
+  return lines.join('\n');
+}
+
 function rejects(text: string, expected: RegExp) {
   assert.throws(
     () => parsePolicy(text, 'policy.yaml'),
@@ -50,19 +57,25 @@ describe('the policy file', () => {
           id: '64f0c0ffee0000000000a001',
           name: 'prod-db-readonly',
           maxDurationSeconds: 28_800,
+          maxTotalDurationSeconds: 57_600,
           approvers: ['U0APPROVER1', 'W0APPROVER2'],
           allowSelfApproval: false,
           standingMembers: [],
           onDrift: 'report',
+          requiredApprovals: 1,
+          maxExtensions: 2,
         },
         {
           id: '64f0c0ffee0000000000a002',
           maxDurationSeconds: 86_400,
+          maxTotalDurationSeconds: 172_800,
           approvers: ['U0APPROVER1'],
           allowSelfApproval: true,
           approvalChannel: 'C0SECOPS001',
           standingMembers: [],
           onDrift: 'report',
+          requiredApprovals: 1,
+          maxExtensions: 2,
         },
       ],
     });
@@ -81,10 +94,21 @@ describe('the policy file', () => {
   });
 
   test('a standing member that is neither an ID nor an email, and an unknown onDrift, are named with their lines', () => {
-    rejects(withLine(8, '    onDrift: delete'), /groups\[0\]\.onDrift \(line 8\): must be report or remove/);
+    rejects(withLineAfter(8, '    onDrift: delete'), /groups\[0\]\.onDrift \(line 9\): must be report or remove/);
     rejects(
-      withLine(8, '    standingMembers: [bob]'),
-      /groups\[0\]\.standingMembers\[0\] \(line 8\): must be a JumpCloud user ID/,
+      withLineAfter(8, '    standingMembers: [bob]'),
+      /groups\[0\]\.standingMembers\[0\] \(line 9\): must be a JumpCloud user ID/,
+    );
+  });
+
+  test('requiredApprovals above the number of approvers, or below one, is named with its line', () => {
+    rejects(
+      withLineAfter(8, '    requiredApprovals: 3'),
+      /groups\[0\]\.requiredApprovals \(line 9\): must not exceed the number of approvers/,
+    );
+    rejects(
+      withLineAfter(8, '    requiredApprovals: 0'),
+      /groups\[0\]\.requiredApprovals \(line 9\): must be a whole number/,
     );
   });
 

@@ -59,6 +59,9 @@ export function grantStateFor(input: GrantInput, overrides: Partial<GrantState> 
     approvalChannel: input.policy.approvalChannel,
     requestedAt: new Date(requestedAt).toISOString(),
     approvalDeadline: new Date(requestedAt + input.policy.approvalTimeoutSeconds * 1000).toISOString(),
+    approvals: [],
+    requiredApprovals: input.policy.requiredApprovals ?? 1,
+    extensions: [],
     notificationFailures: 0,
     ...overrides,
   };

@@ -9,6 +9,9 @@ export type GrantActivities = Pick<
   | 'postApprovalRequest'
   | 'updateApprovalMessage'
   | 'notifyRequester'
+  | 'postExtensionRequest'
+  | 'updateExtensionRequest'
+  | 'notifyExtension'
 >;
 
 export type ActivityName = keyof GrantActivities;
@@ -48,6 +51,12 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
     postApprovalRequest: async (state) => ({ channel: state.approvalChannel, ts: `1700000000.${String(nextTs++)}` }),
     updateApprovalMessage: async () => undefined,
     notifyRequester: async () => undefined,
+    postExtensionRequest: async (state) => ({
+      channel: state.approvalChannel,
+      ts: `1700000000.${String(nextTs++)}`,
+    }),
+    updateExtensionRequest: async () => undefined,
+    notifyExtension: async () => undefined,
   };
   const chosen: GrantActivities = { ...defaults, ...overrides };
 

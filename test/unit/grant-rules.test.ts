@@ -65,6 +65,49 @@ describe('inputProblem', () => {
   });
 });
 
+describe('the two-person rule', () => {
+  const input = plainGrantInput({ policy: { requiredApprovals: 2, allowSelfApproval: true } });
+  const pending = grantStateFor(input, { requiredApprovals: 2 });
+
+  test('more required approvals than approvers, or fewer than one, is an input problem', () => {
+    assert.equal(
+      inputProblem(plainGrantInput({ policy: { requiredApprovals: 3 } })),
+      'the group needs 3 approvals but has only 2 approvers',
+    );
+    assert.equal(
+      inputProblem(plainGrantInput({ policy: { requiredApprovals: 0 } })),
+      'the required number of approvals must be at least 1',
+    );
+    assert.equal(inputProblem(input), undefined);
+  });
+
+  test('an approver who already approved cannot approve again, but may still reject', () => {
+    const once = grantStateFor(input, {
+      requiredApprovals: 2,
+      approvals: [{ bySlackUserId: people.approver, at: '2030-01-01T09:00:01.000Z' }],
+    });
+    assert.match(
+      decisionRefusal(once, input.policy, { decision: 'approve', deciderSlackUserId: people.approver }) ?? '',
+      /already approved this request; it needs 2 approvals from different approvers/,
+    );
+    assert.equal(
+      decisionRefusal(once, input.policy, { decision: 'reject', deciderSlackUserId: people.approver }),
+      undefined,
+    );
+    assert.equal(
+      decisionRefusal(once, input.policy, { decision: 'approve', deciderSlackUserId: people.secondApprover }),
+      undefined,
+    );
+  });
+
+  test('the requester never counts, even where self-approval is allowed', () => {
+    assert.equal(
+      decisionRefusal(pending, input.policy, { decision: 'approve', deciderSlackUserId: people.requester.slackUserId }),
+      'this group needs 2 approvers other than the requester',
+    );
+  });
+});
+
 describe('decisionRefusal', () => {
   const input = plainGrantInput();
   const pending = grantStateFor(input);

@@ -112,7 +112,7 @@ describe('Slack notification activities', () => {
     assert.deepEqual(buttons(slack.sent[0]?.blocks), []);
   });
 
-  test("the requester's notice goes to their DM, and an active grant's has a revoke button for the calling run", async () => {
+  test("the requester's notice goes to their DM, and an active grant's has Extend and Revoke now buttons for the calling run", async () => {
     const slack = fakeSlack();
     const activities = createSlackNotificationActivities(slack.client);
     const runId = randomUUID();
@@ -127,7 +127,10 @@ describe('Slack notification activities', () => {
     assert.equal(slack.sent[0]?.channel, people.requester.slackUserId);
     assert.deepEqual(
       buttons(slack.sent[0]?.blocks).map((b) => [b.action_id, b.value]),
-      [[ActionIds.revoke, formatGrantRef({ workflowId, runId })]],
+      [
+        [ActionIds.extend, formatGrantRef({ workflowId, runId })],
+        [ActionIds.revoke, formatGrantRef({ workflowId, runId })],
+      ],
     );
   });
 

@@ -67,7 +67,14 @@ function dispatchingActivities(): GrantActivities {
 }
 
 const MEMBERSHIP_ACTIVITIES: ActivityName[] = ['isGroupMember', 'addMembership', 'revokeMembership'];
-const SLACK_ACTIVITIES: ActivityName[] = ['postApprovalRequest', 'updateApprovalMessage', 'notifyRequester'];
+const SLACK_ACTIVITIES: ActivityName[] = [
+  'postApprovalRequest',
+  'updateApprovalMessage',
+  'notifyRequester',
+  'postExtensionRequest',
+  'updateExtensionRequest',
+  'notifyExtension',
+];
 
 /** Fast grants: 1 s of access, 30 s to decide (tests decide at once), retries paced at 1 s. */
 const fastInput = (overrides: GrantInputOverrides = {}): GrantInput =>

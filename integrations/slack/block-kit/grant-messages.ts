@@ -21,20 +21,38 @@ function requestSummary(state: GrantState): Block[] {
   ];
 }
 
+/** Who approved: every approver of a two-person grant, else the one who decided. */
+function approvedBy(state: GrantState): string {
+  const approvals = state.approvals ?? [];
+  if (approvals.length <= 1) return state.decidedBy ? mention(state.decidedBy) : 'nobody';
+  const names = approvals.map((a) => mention(a.bySlackUserId));
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+function pendingLine(state: GrantState): string {
+  const until = slackDate(state.approvalDeadline);
+  const required = state.requiredApprovals ?? 1;
+  if (required <= 1) return `:hourglass_flowing_sand: Waiting for an approver until ${until}`;
+  const approvals = state.approvals ?? [];
+  const soFar = approvals.length > 0 ? `: ${approvals.map((a) => mention(a.bySlackUserId)).join(', ')}` : '';
+  return `:hourglass_flowing_sand: ${approvals.length} of ${required} approvals${soFar}. Waiting for ${required - approvals.length} more until ${until}`;
+}
+
 function outcomeLine(state: GrantState): string {
   const by = state.decidedBy ? mention(state.decidedBy) : 'nobody';
+  const approved = approvedBy(state);
   const reason = state.decisionReason ? `: ${escapeMrkdwn(state.decisionReason)}` : '';
   switch (state.status) {
     case 'PENDING_APPROVAL':
-      return `:hourglass_flowing_sand: Waiting for an approver until ${slackDate(state.approvalDeadline)}`;
+      return pendingLine(state);
     case 'APPROVED':
-      return `:white_check_mark: Approved by ${by}${reason}; adding the membership…`;
+      return `:white_check_mark: Approved by ${approved}${reason}; adding the membership…`;
     case 'ACTIVE':
-      return `:white_check_mark: Approved by ${by}${reason}. Access granted until ${slackDate(state.expiresAt ?? '')}`;
+      return `:white_check_mark: Approved by ${approved}${reason}. Access granted until ${slackDate(state.expiresAt ?? '')}`;
     case 'EXPIRED':
-      return `:lock: Approved by ${by}. Access expired and was removed ${slackDate(state.endedAt ?? '')}`;
+      return `:lock: Approved by ${approved}. Access expired and was removed ${slackDate(state.endedAt ?? '')}`;
     case 'REVOKED':
-      return `:lock: Approved by ${by}. Access revoked early by ${revokedBy(state)} ${slackDate(state.endedAt ?? '')}`;
+      return `:lock: Approved by ${approved}. Access revoked early by ${revokedBy(state)} ${slackDate(state.endedAt ?? '')}`;
     case 'REJECTED':
       return `:x: Rejected by ${by}${reason}`;
     case 'TIMED_OUT':
@@ -98,12 +116,13 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
         text: `Access to ${state.group.name} granted`,
         blocks: [
           section(
-            `:white_check_mark: ${by} approved your request. You are now in ${group} until ${slackDate(state.expiresAt ?? '')}.`,
+            `:white_check_mark: ${(state.approvals ?? []).length > 1 ? approvedBy(state) : by} approved your request. You are now in ${group} until ${slackDate(state.expiresAt ?? '')}.`,
           ),
           {
             type: 'actions',
             block_id: 'grant_active',
             elements: [
+              { type: 'button', action_id: ActionIds.extend, value, text: plain('Extend') },
               {
                 type: 'button',
                 action_id: ActionIds.revoke,

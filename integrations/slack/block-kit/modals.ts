@@ -1,7 +1,7 @@
 import { formatDuration } from '../../../config/durations';
 import { policyGroupLabel, type PolicyGroup } from '../../../config/policy';
 import { type Block, escapeMrkdwn, plain, type PlainText, section } from './elements';
-import { CallbackIds, RejectReasonInput, RequestFormInputs } from './ids';
+import { CallbackIds, ExtendFormInputs, RejectReasonInput, RequestFormInputs } from './ids';
 
 /** The modals the gateway opens; the IDs their submissions come back with are in ids.ts. */
 
@@ -128,6 +128,52 @@ export function rejectReasonView(grantRef: string, groupLabel: string): ModalVie
           action_id: RejectReasonInput.actionId,
           multiline: true,
           max_length: REJECT_REASON_MAX_LENGTH,
+        },
+      },
+    ],
+  };
+}
+
+export const EXTENSION_REASON_MIN_LENGTH = 10;
+
+/** Asks the requester how much longer, and why. The grant's limits are enforced when it is submitted. */
+export function extendFormView(input: {
+  grantRef: string;
+  groupLabel: string;
+  durationPresetsSeconds: number[];
+}): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.extend,
+    private_metadata: input.grantRef,
+    title: plain('Extend access'),
+    submit: plain('Ask'),
+    close: plain('Cancel'),
+    blocks: [
+      section(
+        `Ask the approvers for more time in *${escapeMrkdwn(input.groupLabel)}*. Your access keeps its current end until someone approves.`,
+      ),
+      {
+        type: 'input',
+        block_id: ExtendFormInputs.duration.blockId,
+        label: plain('How much longer'),
+        element: {
+          type: 'static_select',
+          action_id: ExtendFormInputs.duration.actionId,
+          placeholder: plain('Choose a duration'),
+          options: input.durationPresetsSeconds.map((seconds) => option(formatDuration(seconds), String(seconds))),
+        },
+      },
+      {
+        type: 'input',
+        block_id: ExtendFormInputs.reason.blockId,
+        label: plain('Why do you need more time?'),
+        element: {
+          type: 'plain_text_input',
+          action_id: ExtendFormInputs.reason.actionId,
+          multiline: true,
+          min_length: EXTENSION_REASON_MIN_LENGTH,
+          max_length: JUSTIFICATION_MAX_LENGTH,
         },
       },
     ],
