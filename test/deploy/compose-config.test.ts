@@ -366,6 +366,50 @@ test('temporal gRPC (7233) and the temporal UI (8080) are published on 127.0.0.1
   assert.equal((await service('temporal-ui')).environment?.TEMPORAL_ADDRESS, 'temporal:7233');
 });
 
+test('the Temporal UI has no login and stays on loopback by default; OIDC settings from the environment turn the login on', async () => {
+  const ui = await service('temporal-ui');
+  assert.equal(ui.environment?.TEMPORAL_AUTH_ENABLED, 'false');
+  assert.deepEqual(
+    (ui.ports ?? []).map((p) => p.host_ip),
+    ['127.0.0.1'],
+  );
+
+  const result = await compose(['config'], {
+    ...requiredVars,
+    TEMPORAL_UI_AUTH_ENABLED: 'true',
+    TEMPORAL_UI_AUTH_PROVIDER_URL: 'https://login.example.com',
+    TEMPORAL_UI_AUTH_ISSUER_URL: 'https://login.example.com',
+    TEMPORAL_UI_AUTH_CLIENT_ID: 'jit-ui',
+    TEMPORAL_UI_AUTH_CLIENT_SECRET: 'not-a-real-secret',
+    TEMPORAL_UI_AUTH_CALLBACK_URL: 'https://temporal.example.com/auth/sso/callback',
+    TEMPORAL_UI_BIND: '0.0.0.0',
+  });
+  assert.ok(result.ok, result.stderr);
+  const withLogin = parseComposeConfig(result.stdout).services['temporal-ui'];
+  assert.deepEqual(
+    {
+      enabled: withLogin?.environment?.TEMPORAL_AUTH_ENABLED,
+      type: withLogin?.environment?.TEMPORAL_AUTH_TYPE,
+      provider: withLogin?.environment?.TEMPORAL_AUTH_PROVIDER_URL,
+      clientId: withLogin?.environment?.TEMPORAL_AUTH_CLIENT_ID,
+      callback: withLogin?.environment?.TEMPORAL_AUTH_CALLBACK_URL,
+      scopes: withLogin?.environment?.TEMPORAL_AUTH_SCOPES,
+    },
+    {
+      enabled: 'true',
+      type: 'oidc',
+      provider: 'https://login.example.com',
+      clientId: 'jit-ui',
+      callback: 'https://temporal.example.com/auth/sso/callback',
+      scopes: 'openid,profile,email',
+    },
+  );
+  assert.deepEqual(
+    (withLogin?.ports ?? []).map((p) => p.host_ip),
+    ['0.0.0.0'],
+  );
+});
+
 test('the search-attribute job creates all six JIT attributes, with the types the workflow code declares', async () => {
   const job = await service('temporal-register-search-attributes');
   const script = containerScript(job);
