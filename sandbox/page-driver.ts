@@ -36,6 +36,12 @@ export interface GrantRequest {
   justification: string;
 }
 
+export interface ExtensionRequest {
+  /** the option's label under "How much longer", e.g. '1m' */
+  duration: string;
+  reason: string;
+}
+
 /** The sandbox page as a person uses it: pick who you are, type /jit, fill the modal, click buttons. */
 export class SandboxPageDriver {
   constructor(
@@ -90,9 +96,37 @@ export class SandboxPageDriver {
 
   /** Clicks Approve on `message` and confirms in the dialog. */
   async approve(message: Locator): Promise<void> {
-    await message.locator(`button[data-action-id="${ActionIds.approve}"]`).click();
+    await this.clickAndConfirm(message.locator(`button[data-action-id="${ActionIds.approve}"]`));
+  }
+
+  /** Clicks Approve on an extension request in the approval channel and confirms in the dialog. */
+  async approveExtension(message: Locator, screenshotOfDialog?: string): Promise<void> {
+    await this.clickAndConfirm(
+      message.locator(`button[data-action-id="${ActionIds.approveExtension}"]`),
+      screenshotOfDialog,
+    );
+  }
+
+  /**
+   * Clicks Extend on the requester's "granted" message, waits for the app's form, picks how much longer, gives the
+   * reason and submits; with `screenshotOfForm`, takes that screenshot of the filled form first.
+   */
+  async extend(message: Locator, request: ExtensionRequest, screenshotOfForm?: string): Promise<void> {
+    await message.locator(`button[data-action-id="${ActionIds.extend}"]`).click();
+    const duration = this.modal.getByLabel('How much longer');
+    await duration.waitFor();
+    await duration.selectOption({ label: request.duration });
+    await this.modal.getByLabel('Why do you need more time?').fill(request.reason);
+    if (screenshotOfForm) await this.screenshot(screenshotOfForm);
+    await this.submitModal();
+  }
+
+  /** Clicks a button that asks for confirmation, then the dialog's confirming button. */
+  private async clickAndConfirm(button: Locator, screenshotOfDialog?: string): Promise<void> {
+    await button.click();
     const dialog = this.page.locator('#confirm-dialog[open]');
     await dialog.waitFor();
+    if (screenshotOfDialog) await this.screenshot(screenshotOfDialog);
     await dialog.locator('.confirm-buttons .primary').click();
     await dialog.waitFor({ state: 'hidden' });
   }

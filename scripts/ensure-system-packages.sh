@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the suite drives for real, when missing: Chromium for the browser test
-# (never a browser download) and Debian's docker-compose to validate docker-compose.yml (no engine needed).
+# (never a browser download) with an emoji font, and Debian's docker-compose to validate docker-compose.yml (no engine needed).
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Emoji in the sandbox page's screenshots (docs/sandbox.png); the tests pass without it.
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
   missing+=(docker-compose)
 fi

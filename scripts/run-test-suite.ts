@@ -22,6 +22,7 @@ const SLOW_FIRST = [
   'test/sandbox/',
   'test/deploy/build-output',
   'test/deploy/metrics',
+  'test/deploy/replicas',
   'test/deploy/temporal-tls',
   'test/gateway/slack-flows',
   'test/gateway/extensions',

@@ -5,10 +5,8 @@
  * with a full environment, pointed at the stand-ins of a gateway harness on the run's Temporal dev server.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -20,7 +18,8 @@ import { loadWorkerConfig, workerTelemetry } from '../../worker/config';
 import { createGatewayHarness, type GatewayHarness } from '../gateway/gateway-harness';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL, JUMPCLOUD_API_KEY, SLACK_BOT_TOKEN } from '../support/grant-harness';
-import { closeTestTemporal, testTemporalAddress } from '../support/temporal';
+import { closeTestTemporal } from '../support/temporal';
+import { startWorkerProcess } from '../support/worker-process';
 
 after(() => closeTestTemporal());
 
@@ -125,65 +124,22 @@ function freePort(): Promise<number> {
   });
 }
 
-interface WorkerProcess {
-  metricsUrl: string;
-  /** What the worker printed, for failure messages. */
-  output(): string;
-  /** Resolves with the scrape once `check` accepts it; fails early, with the worker's output, if the worker exits. */
-  scrapeUntil(what: string, check: (s: Scrape) => boolean, timeoutMs?: number): Promise<Scrape>;
-}
-
-async function startWorkerProcess(h: GatewayHarness, dir: string, child: { process?: ChildProcess }) {
-  const policyFile = join(dir, 'policy.yaml');
-  writeFileSync(
-    policyFile,
-    [
-      'defaults:',
-      '  approvalTimeout: 10m',
-      '  durations: [3s, 1h]',
-      'groups:',
-      `  - id: ${h.group.id}`,
-      `    name: ${h.group.name}`,
-      '    maxDuration: 1h',
-      `    approvers: [${h.approver.slackUserId}, ${h.secondApprover.slackUserId}]`,
-    ].join('\n'),
-  );
+/** The worker as a child process, with its metrics endpoint. */
+async function startMetricsWorker(h: GatewayHarness) {
   const address = `127.0.0.1:${await freePort()}`;
-  // A complete environment of its own: nothing from the developer's shell (a TEMPORAL_TLS, say) leaks in.
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: testTemporalAddress(),
-    TEMPORAL_TASK_QUEUE: h.taskQueue,
-    SLACK_BOT_TOKEN,
-    SLACK_API_URL: h.slack.apiUrl,
-    SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
+  const worker = startWorkerProcess(undefined, h, {
     SLACK_SECURITY_CHANNEL: SECURITY_CHANNEL,
-    JUMPCLOUD_API_KEY,
-    JUMPCLOUD_API_URL: h.jumpcloud.baseUrl,
-    JIT_POLICY_FILE: policyFile,
     RECONCILE_INTERVAL: '1s',
-    WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     WORKER_METRICS_ADDRESS: address,
-  };
-  const lines: string[] = [];
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: root, env });
-  child.process = proc;
-  proc.stdout.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-  proc.stderr.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-  const exited = new Promise<never>((_, reject) => {
-    proc.once('exit', (code, signal) =>
-      reject(new Error(`the worker exited (${signal ?? code}):\n${lines.join('').slice(-4000)}`)),
-    );
   });
-  exited.catch(() => undefined);
   const metricsUrl = `http://${address}/metrics`;
-  const worker: WorkerProcess = {
+  return {
+    ...worker,
     metricsUrl,
-    output: () => lines.join('').slice(-4000),
-    scrapeUntil: (what, check, timeoutMs = 30_000) =>
+    /** Resolves with the scrape once `check` accepts it; fails early, with the worker's output, if the worker exits. */
+    scrapeUntil: (what: string, check: (s: Scrape) => boolean, timeoutMs = 30_000) =>
       Promise.race([
-        exited,
+        worker.exited,
         eventually(
           what,
           async () => {
@@ -194,16 +150,6 @@ async function startWorkerProcess(h: GatewayHarness, dir: string, child: { proce
         ),
       ]),
   };
-  return worker;
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 // --- the tests ---
@@ -236,13 +182,9 @@ test(
   'the worker and the gateway count a grant from start to expiry, and every metric the alert rules use is exported',
   { timeout: 180_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'jit-metrics-test-'));
-    const child: { process?: ChildProcess } = {};
+    const child: { worker?: { stop(): Promise<void> } } = {};
     // Registered before the harness, so the worker stops while the stand-ins it talks to still answer.
-    t.after(async () => {
-      await stopChild(child.process);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    t.after(() => child.worker?.stop());
     const h = await createGatewayHarness(t, {}, { worker: false });
     t.after(async () => {
       try {
@@ -251,7 +193,8 @@ test(
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
     });
-    const worker = await startWorkerProcess(h, dir, child);
+    const worker = await startMetricsWorker(h);
+    child.worker = worker;
     const gatewayMetricsUrl = `${h.slack.gatewayUrl ?? ''}/metrics`;
 
     // The worker is up once its reconciler has finished a run: the gauge exists, with nothing open yet.

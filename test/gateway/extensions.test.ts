@@ -92,7 +92,7 @@ describe('extending an active grant, through signed Slack payloads', { concurren
 
     await askForMore(h, dm, 4);
     const request = await extensionMessage(h, workflowId);
-    assert.match(JSON.stringify(request.blocks), /Extension\* 1: .* asks to keep .*prod-db-readonly.* \*4s\* longer/);
+    assert.match(JSON.stringify(request.blocks), /Extension\* 1: .* asks to keep .*prod-db-readonly.* for \*4s\* more/);
     await dmMatching(h, /was sent to the approvers/);
     await h.slack.sendBlockActions({
       userId: h.approver.slackUserId,

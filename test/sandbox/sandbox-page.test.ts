@@ -30,8 +30,8 @@ function demoPerson(name: string) {
   return { ...found, jumpcloudUserId: found.jumpcloudUserId };
 }
 
-// One sandbox and one browser serve both tests: starting them is most of the time. Each test has its own person and
-// group, so their grants (one workflow per user and group) never meet.
+// One sandbox and one browser serve all the tests: starting them is most of the time. Each test has its own person
+// and group, so their grants (one workflow per user and group) never meet.
 let sandbox: Sandbox;
 let context: BrowserContext;
 let driver: SandboxPageDriver;
@@ -232,5 +232,161 @@ test(
     } finally {
       sandbox.slack.faults.clear();
     }
+  },
+);
+
+test(
+  'the sandbox page: the requester asks for more time with Extend, an approver approves it, the expiry moves later',
+  { timeout: 180_000 },
+  async () => {
+    // Alan holds billing-admin (by hand) and engineering only, and no other test asks for prod-db-readonly for him.
+    const alan = demoPerson('alan');
+    const margaret = demoPerson('margaret');
+    const ken = demoPerson('ken');
+    const group = DEMO_GROUPS.prodDbReadonly;
+    const approvals = SANDBOX_CHANNELS.approvals.id;
+    const workflowId = grantWorkflowId(alan.jumpcloudUserId, group.id);
+    const grants = createGrantService(sandbox.client, TASK_QUEUE);
+    assert.equal(sandbox.jumpcloud.isMember(group.id, alan.jumpcloudUserId), false, 'Alan starts without the group');
+    // 5m, so the extension is decided long before the grant would expire on a busy machine.
+    const extraSeconds = 60;
+
+    await driver.actAs(alan.slackUserId);
+    await driver.type('/jit');
+    await driver.fillRequestForm({
+      groupName: group.name,
+      duration: '5m',
+      justification: 'Backfilling the churn report for INC-77',
+    });
+    await driver.submitModal();
+
+    await driver.actAs(margaret.slackUserId);
+    await driver.openConversation(approvals);
+    const approval = driver.message(`@${alan.realName} requests ${group.name}`);
+    await driver.approve(approval);
+    await driver.jitMembership(group.id, alan.jumpcloudUserId).waitFor({ timeout: 20_000 });
+    await approval.filter({ hasText: 'Access granted until' }).waitFor();
+
+    await driver.actAs(alan.slackUserId);
+    await driver.openConversation('@app');
+    const granted = driver.message('approved your request');
+    await granted.locator(`button[data-action-id="${ActionIds.extend}"]`).waitFor();
+    assert.match(await granted.innerText(), /You are now in prod-db-readonly until/);
+    await driver.screenshot('12-granted-dm-with-extend');
+    const before = await grants.state(workflowId);
+    assert.equal(before.status, 'ACTIVE');
+    assert.ok(before.expiresAt, 'an active grant has an expiry');
+    const expiryBefore = Date.parse(before.expiresAt);
+
+    await driver.extend(
+      granted,
+      { duration: '1m', reason: 'The backfill needs one more pass over March' },
+      '13-extend-form',
+    );
+    await driver.message('more was sent to the approvers').waitFor({ timeout: 20_000 });
+
+    await driver.actAs(ken.slackUserId);
+    await driver.openConversation(approvals);
+    const extension = driver.message(`asks to keep ${group.name}`);
+    await extension.locator(`button[data-action-id="${ActionIds.approveExtension}"]`).waitFor({ timeout: 20_000 });
+    await extension.locator(`button[data-action-id="${ActionIds.rejectExtension}"]`).waitFor();
+    const asked = await extension.innerText();
+    assert.match(asked, /Extension 1: @Alan Turing asks to keep prod-db-readonly for 1m more: until .+ instead of /);
+    assert.match(asked, /The backfill needs one more pass over March/);
+    assert.doesNotMatch(asked, /:[a-z_]+:/, 'every emoji shortcode is shown as an emoji');
+    // The two expiries: the proposed one first, then the one in force (Slack dates have whole seconds).
+    const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+    const dates = extension.locator('.block-section').first().locator('time.slack-date');
+    assert.deepEqual(await dates.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('datetime'))), [
+      wholeSeconds(expiryBefore + extraSeconds * 1000),
+      wholeSeconds(expiryBefore),
+    ]);
+    await driver.screenshot('14-extension-request');
+    await driver.approveExtension(extension, '15-extension-approve-confirm');
+    await extension.filter({ hasText: 'Extended by' }).waitFor({ timeout: 20_000 });
+    assert.equal(await extension.locator(`button[data-action-id="${ActionIds.approveExtension}"]`).count(), 0);
+    // The grant's own approval message follows: "Access granted until" the new expiry.
+    await approval
+      .locator(`time.slack-date[datetime="${wholeSeconds(expiryBefore + extraSeconds * 1000)}"]`)
+      .waitFor({ timeout: 20_000 });
+
+    await driver.actAs(alan.slackUserId);
+    await driver.openConversation('@app');
+    const extended = driver.message('approved your extension');
+    await extended.waitFor({ timeout: 20_000 });
+    assert.match(await extended.innerText(), /@Ken Thompson approved your extension: you keep prod-db-readonly until/);
+
+    const after = await grants.state(workflowId);
+    assert.equal(after.status, 'ACTIVE');
+    assert.equal(Date.parse(after.expiresAt ?? ''), expiryBefore + extraSeconds * 1000, 'the expiry moved by 1m');
+    assert.equal(after.extensions.length, 1);
+    assert.equal(after.extensions[0]?.status, 'APPROVED');
+    assert.equal(after.extensions[0]?.decidedBy, ken.slackUserId);
+    const newExpiry = extended.locator('time.slack-date');
+    assert.equal(await newExpiry.getAttribute('datetime'), wholeSeconds(expiryBefore + extraSeconds * 1000));
+    // The side panel reads the expiry from Temporal, so its countdown moves too.
+    await driver
+      .grant(workflowId, 'ACTIVE')
+      .locator(`.countdown[data-expires-at="${expiryBefore + extraSeconds * 1000}"]`)
+      .waitFor({ timeout: 10_000 });
+    await driver.screenshot('16-extension-approved-dm');
+
+    await grants.revoke(workflowId, { bySlackUserId: alan.slackUserId }, 'sandbox-page-test-extension-cleanup');
+    await driver.membership(group.id, alan.jumpcloudUserId).waitFor({ state: 'detached', timeout: 30_000 });
+    await driver.grant(workflowId, 'REVOKED').waitFor({ timeout: 10_000 });
+    assert.equal(sandbox.jumpcloud.isMember(group.id, alan.jumpcloudUserId), false);
+    const result = (await sandbox.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(result.status, 'REVOKED');
+  },
+);
+
+test(
+  'the sandbox page shows the two-person rule: after the first approval, "1 of 2 approvals" and Approve stays',
+  { timeout: 120_000 },
+  async () => {
+    const grace = demoPerson('grace');
+    const ken = demoPerson('ken');
+    const group = DEMO_GROUPS.billingAdmin;
+    const policy = sandbox.policy.groups.find((g) => g.id === group.id);
+    assert.equal(policy?.requiredApprovals, 2, `${group.name} needs two approvals`);
+    assert.equal(sandbox.jumpcloud.isMember(group.id, grace.jumpcloudUserId), false, 'Grace starts without the group');
+    const workflowId = grantWorkflowId(grace.jumpcloudUserId, group.id);
+    const grants = createGrantService(sandbox.client, TASK_QUEUE);
+
+    await driver.actAs(grace.slackUserId);
+    await driver.type('/jit');
+    await driver.fillRequestForm({
+      groupName: group.name,
+      duration: '1m',
+      justification: 'Refunding the double charges of INC-88',
+    });
+    await driver.submitModal();
+
+    await driver.actAs(ken.slackUserId);
+    await driver.openConversation(SANDBOX_CHANNELS.approvals.id);
+    const approval = driver.message(`@${grace.realName} requests ${group.name}`);
+    await driver.approve(approval);
+    const half = approval.filter({ hasText: '1 of 2 approvals' });
+    await half.waitFor({ timeout: 20_000 });
+    assert.match(await half.innerText(), /1 of 2 approvals: @Ken Thompson\. Waiting for 1 more until /);
+    await half.locator(`button[data-action-id="${ActionIds.approve}"]`).waitFor();
+    assert.equal(await half.locator(`button[data-action-id="${ActionIds.reject}"]`).count(), 1);
+    await driver.grant(workflowId, 'PENDING_APPROVAL').waitFor({ timeout: 10_000 });
+    assert.equal(sandbox.jumpcloud.isMember(group.id, grace.jumpcloudUserId), false, 'one approval adds nothing');
+    await driver.screenshot('17-two-person-rule-one-of-two');
+
+    const state = await grants.state(workflowId);
+    assert.equal(state.status, 'PENDING_APPROVAL');
+    assert.deepEqual(
+      state.approvals.map((a) => a.bySlackUserId),
+      [ken.slackUserId],
+    );
+
+    await grants.revoke(workflowId, { bySlackUserId: grace.slackUserId }, 'sandbox-page-test-two-person-cleanup');
+    await approval.filter({ hasText: 'Withdrawn by' }).waitFor({ timeout: 20_000 });
+    assert.equal(await approval.locator(`button[data-action-id="${ActionIds.approve}"]`).count(), 0);
+    const result = (await sandbox.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(result.status, 'CANCELLED');
+    assert.equal(sandbox.jumpcloud.isMember(group.id, grace.jumpcloudUserId), false);
   },
 );

@@ -41,7 +41,7 @@ export function extensionRequestMessage(state: GrantState, extensionId: number, 
     .join('\n');
   const blocks: Block[] = [
     section(
-      `:arrows_counterclockwise: *Extension* ${extension.id}: ${mention(state.requester.slackUserId)} asks to keep ${group} *${formatDuration(extension.extraSeconds)}* longer: until ${slackDate(proposed)} instead of ${slackDate(extension.expiresAtBefore)}`,
+      `:arrows_counterclockwise: *Extension* ${extension.id}: ${mention(state.requester.slackUserId)} asks to keep ${group} for *${formatDuration(extension.extraSeconds)}* more: until ${slackDate(proposed)} instead of ${slackDate(extension.expiresAtBefore)}`,
     ),
     section(`*Reason*\n${quoted}`),
     context(outcomeLine(state, extension)),
@@ -81,7 +81,7 @@ export function extensionNotice(state: GrantState, extensionId: number): SlackMe
   const group = `*${escapeMrkdwn(state.group.name)}*`;
   const extra = formatDuration(extension.extraSeconds);
   const text = {
-    PENDING: `:outbox_tray: Your request to keep ${group} ${extra} longer was sent to the approvers. Until someone approves it, your access still ends ${slackDate(extension.expiresAtBefore)}.`,
+    PENDING: `:outbox_tray: Your request to keep ${group} for ${extra} more was sent to the approvers. Until someone approves it, your access still ends ${slackDate(extension.expiresAtBefore)}.`,
     APPROVED: `:white_check_mark: ${mention(extension.decidedBy ?? '')} approved your extension: you keep ${group} until ${slackDate(extension.expiresAtAfter ?? '')}.`,
     REJECTED: `:x: ${mention(extension.decidedBy ?? '')} rejected your extension for ${group}; your access still ends ${slackDate(state.expiresAt ?? '')}.`,
     MOOT: `:lock: Your extension request for ${group} was closed: your access ended before anyone decided.`,

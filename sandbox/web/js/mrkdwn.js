@@ -22,6 +22,8 @@ const EMOJI = {
   no_entry: '⛔',
   wave: '👋',
   tada: '🎉',
+  arrows_counterclockwise: '🔄',
+  rotating_light: '🚨',
 };
 
 /** @param {string} text */
