@@ -80,7 +80,11 @@ export function createReconcileActivities(deps: { directory: ReconcileDirectory;
         for (const grant of missing) {
           const state = await grants.state(grant.workflowId);
           const expiresAt = state.expiresAt ? Date.parse(state.expiresAt) : 0;
-          const live = state.status === 'ACTIVE' && state.endedBy === undefined && expiresAt > Date.now();
+          const live =
+            state.status === 'ACTIVE' &&
+            state.endedBy === undefined &&
+            state.endingAt === undefined &&
+            expiresAt > Date.now();
           if (!live || membersNow.has(grant.jumpcloudUserId)) continue;
           drift.push({
             kind: 'missing-member',

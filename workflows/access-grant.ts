@@ -259,6 +259,9 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       if (cancelled) state.endReason = 'the grant workflow was cancelled';
       throw err;
     } finally {
+      // From here the grant is ending: no extension or revocation can slip in while the removal runs (it may retry
+      // for as long as JumpCloud refuses).
+      state.endingAt = new Date().toISOString();
       closeMootExtensions();
       // Runs even if the workflow is cancelled: a membership we added is always removed.
       await wf.CancellationScope.nonCancellable(() => membership.revokeMembership(member));

@@ -54,7 +54,9 @@ export function extensionRefusal(
   input: ExtensionRequestInput,
 ): string | undefined {
   if (input.bySlackUserId !== state.requester.slackUserId) return 'only the requester can extend this grant';
-  if (state.status !== 'ACTIVE' || state.endedBy !== undefined) return 'only an active grant can be extended';
+  if (state.status !== 'ACTIVE' || state.endedBy !== undefined || state.endingAt !== undefined) {
+    return 'only an active grant can be extended';
+  }
   if (!Number.isFinite(input.extraSeconds) || input.extraSeconds <= 0) {
     return 'the extension must be a positive number of seconds';
   }
@@ -82,6 +84,9 @@ export function extensionDecisionRefusal(
 ): string | undefined {
   const extension = state.extensions.find((e) => e.id === input.extensionId);
   if (!extension) return 'there is no such extension request';
+  if (state.endingAt !== undefined && extension.status === 'PENDING') {
+    return 'this extension request was closed: the grant ended first';
+  }
   if (extension.status !== 'PENDING') {
     return extension.status === 'MOOT'
       ? 'this extension request was closed: the grant ended first'
@@ -112,6 +117,7 @@ export function revokeRefusal(state: GrantState, policy: GrantInput['policy'], i
     return alreadyClosedReason(state);
   }
   if (state.endedBy !== undefined) return 'revocation is already under way';
+  if (state.endingAt !== undefined) return 'this grant is already ending: its membership is being removed';
   return undefined;
 }
 

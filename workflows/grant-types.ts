@@ -137,6 +137,8 @@ export interface GrantState {
   decisionReason?: string;
   grantedAt?: string;
   expiresAt?: string;
+  /** ISO 8601: when the removal began (expiry, revocation or cancellation); from then on nothing can change it. */
+  endingAt?: string;
   endedAt?: string;
   endedBy?: string;
   endReason?: string;

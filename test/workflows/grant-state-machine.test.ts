@@ -12,7 +12,7 @@ import { activityInfo } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { accessGrantWorkflow } from '../../workflows/access-grant';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant-types';
-import { decideUpdate, grantStateQuery, revokeUpdate } from '../../workflows/grant-updates';
+import { decideUpdate, grantStateQuery, requestExtensionUpdate, revokeUpdate } from '../../workflows/grant-updates';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL, type GrantInputOverrides, people, plainGrantInput } from '../support/grant-inputs';
 import {
@@ -371,6 +371,40 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
         assert.deepEqual(mocks.calls, []);
       },
     );
+  });
+
+  test('while an expired grant is being removed, an extension or a revocation is refused and changes nothing', async () => {
+    let releaseRemoval: () => void = () => undefined;
+    const removalHeld = new Promise<void>((resolve) => {
+      releaseRemoval = resolve;
+    });
+    const revokeMembership = async () => {
+      await removalHeld;
+      return { wasMember: true };
+    };
+    await withGrant({ activities: { revokeMembership } }, async ({ handle, mocks, approve }) => {
+      await approve();
+      const ending = await eventually('the removal to begin', async () => {
+        const state = await handle.query(grantStateQuery);
+        return state.endingAt !== undefined ? state : undefined;
+      });
+      const extension = await updateRefusal(
+        handle.executeUpdate(requestExtensionUpdate, {
+          args: [{ bySlackUserId: people.requester.slackUserId, extraSeconds: 60, reason: 'one more minute please' }],
+        }),
+      );
+      assert.equal(extension.cause?.message, 'only an active grant can be extended');
+      const revoke = await updateRefusal(
+        handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] }),
+      );
+      assert.match(revoke.cause?.message ?? '', /already ending/);
+      releaseRemoval();
+      const final = await handle.result();
+      assert.equal(final.status, 'EXPIRED');
+      assert.equal(final.expiresAt, ending.expiresAt);
+      assert.deepEqual(final.extensions, []);
+      assert.equal(mocks.completed('revokeMembership').length, 1);
+    });
   });
 
   test('cancelling the workflow while access is active still removes the membership', async () => {

@@ -22,13 +22,15 @@ import { eventually } from '../support/eventually';
 import { group, people, plainGrantInput } from '../support/grant-inputs';
 import { type GrantActivities, mockWorkerActivities, recordingActivities } from '../support/mock-activities';
 import { createGrantWorker, workflowsPath } from '../../worker/create-worker';
-import { type GrantInput, type GrantStatus } from '../../workflows/grant-types';
+import { type GrantInput, type GrantPolicy, type GrantState, type GrantStatus } from '../../workflows/grant-types';
 import { grantStateQuery } from '../../workflows/grant-updates';
 import { type ReconcilerConfig } from '../../workflows/reconciler-types';
 
 const root = join(__dirname, '..', '..');
 const historiesDir = join(root, 'test', 'workflows', 'histories');
 const NAMESPACE = 'default';
+/** The patch id in workflows/access-grant.ts whose marker the newer grant fixtures must carry. */
+const FINAL_NOTICES_PATCH = 'final-notices-survive-cancel';
 
 interface ScenarioContext {
   client: Client;
@@ -47,6 +49,8 @@ interface Scenario {
 interface StartedGrant extends ScenarioContext {
   workflowId: string;
   waitFor(status: GrantStatus): Promise<void>;
+  /** Waits until the grant's state (its query) satisfies `check`. */
+  waitUntil(what: string, check: (state: GrantState) => boolean): Promise<void>;
 }
 
 /** Slack down for every call: retried until the notification budget runs out, then given up. */
@@ -56,6 +60,89 @@ const slackDown = async (): Promise<never> => {
 
 const approve = ({ grants, workflowId }: StartedGrant) =>
   grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: people.approver }, `${workflowId}-approve`);
+
+/**
+ * As in Slack, where nobody can click before the message is there: the approval request has been posted, so the
+ * workflow is waiting for decisions when the first one arrives (not handed it with its first task).
+ */
+const whenPosted = (grant: StartedGrant) =>
+  grant.waitUntil('the approval request to be posted', (state) => state.approvalMessage !== undefined);
+
+/** The extension request has been posted to the approvers. */
+const whenExtensionPosted = (grant: StartedGrant) =>
+  grant.waitUntil('the extension request to be posted', (state) => state.extensions[0]?.approvalMessage !== undefined);
+
+/** The two-person rule: two distinct approvers, one after the other (the first leaves the request pending). */
+const approveByTwo = async (grant: StartedGrant) => {
+  await whenPosted(grant);
+  const first = await approve(grant);
+  if (first.status !== 'PENDING_APPROVAL') throw new Error(`one approval of two made it ${first.status}`);
+  await grant.grants.decide(
+    grant.workflowId,
+    { decision: 'approve', deciderSlackUserId: people.secondApprover },
+    `${grant.workflowId}-approve-2`,
+  );
+};
+
+/** The requester asks for `extraSeconds` more on the active grant (extension 1). */
+const requestExtension = ({ grants, workflowId }: StartedGrant, extraSeconds: number) =>
+  grants.requestExtension(
+    workflowId,
+    { bySlackUserId: people.requester.slackUserId, extraSeconds, reason: 'the migration is still running' },
+    `${workflowId}-extend`,
+  );
+
+const decideExtension = (
+  { grants, workflowId }: StartedGrant,
+  decision: 'approve' | 'reject',
+  deciderSlackUserId: string,
+  reason?: string,
+) =>
+  grants.decideExtension(
+    workflowId,
+    { extensionId: 1, decision, deciderSlackUserId, reason },
+    `${workflowId}-extension-1-${decision}-${deciderSlackUserId}`,
+  );
+
+/** The messages of the checks that are false. */
+const unmet = (...checks: [ok: boolean, problem: string][]): string[] =>
+  checks.filter(([ok]) => !ok).map(([, problem]) => problem);
+
+/** The activities the workflow scheduled, in order. */
+function scheduledActivities(history: History): string[] {
+  return (history.events ?? []).flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+/** How many timers the workflow started: each wait that a partial approval or an extension event woke is one more. */
+const timersStarted = (history: History): number =>
+  (history.events ?? []).filter((event) => event.timerStartedEventAttributes).length;
+
+/** Whether the history records the patch `patchId` (a marker the SDK writes when `wf.patched()` first returns true). */
+function hasPatchMarker(history: History, patchId: string): boolean {
+  return (history.events ?? []).some((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return false;
+    return Object.values(marker.details ?? {}).some((payloads) =>
+      (payloads.payloads ?? []).some((payload) =>
+        Buffer.from(payload.data ?? [])
+          .toString('utf8')
+          .includes(patchId),
+      ),
+    );
+  });
+}
+
+/** The extension limits these scenarios run under: room for one extension of a few seconds. */
+const withPolicy =
+  (policy: Partial<GrantPolicy>, durationSeconds?: number) =>
+  (input: GrantInput): GrantInput => ({
+    ...input,
+    durationSeconds: durationSeconds ?? input.durationSeconds,
+    policy: { ...input.policy, ...policy },
+  });
 
 /**
  * One run of the grant workflow, started and driven through the GrantService. `closedAs` is how the workflow
@@ -69,6 +156,8 @@ function grantScenario(
     drive?: (grant: StartedGrant) => Promise<unknown>;
     status: GrantStatus;
     closedAs?: 'COMPLETED' | 'CANCELLED';
+    /** What else the final state and the history must show; returns the problems found. */
+    check?: (final: GrantState, history: History) => string[];
   },
 ): Scenario {
   return {
@@ -96,6 +185,9 @@ function grantScenario(
             async () => (await grants.state(workflowId)).status === status,
           );
         },
+        waitUntil: async (what, check) => {
+          await eventually(`${name}: ${what}`, async () => check(await grants.state(workflowId)));
+        },
       });
       try {
         await handle.result();
@@ -109,7 +201,10 @@ function grantScenario(
           `${name}: closed ${description.status.name} as ${final.status}, expected ${closedAs} as ${options.status}`,
         );
       }
-      return handle.fetchHistory();
+      const history = await handle.fetchHistory();
+      const problems = options.check?.(final, history) ?? [];
+      if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}`);
+      return history;
     },
   };
 }
@@ -177,6 +272,188 @@ const scenarios: Scenario[] = [
     activities: { postApprovalRequest: slackDown, updateApprovalMessage: slackDown, notifyRequester: slackDown },
     drive: approve,
     status: 'EXPIRED',
+  }),
+
+  // Recorded from the version with the two-person rule, extensions of active grants and the
+  // 'final-notices-survive-cancel' patch: every grant of it that reaches its removal carries the patch marker.
+  grantScenario('grant-two-person-approved', {
+    input: withPolicy({ requiredApprovals: 2 }),
+    drive: approveByTwo,
+    status: 'EXPIRED',
+    check: (final, history) =>
+      unmet(
+        [
+          final.approvals.map((a) => a.bySlackUserId).join() === `${people.approver},${people.secondApprover}`,
+          `approvals ${JSON.stringify(final.approvals)}`,
+        ],
+        [final.decidedBy === people.secondApprover, `decided by ${final.decidedBy ?? 'nobody'}`],
+        // The approval wait, the one the first approval woke, and the expiry.
+        [timersStarted(history) === 3, `${timersStarted(history)} timers: the first approval did not wake the wait`],
+        [hasPatchMarker(history, FINAL_NOTICES_PATCH), 'no patch marker'],
+      ),
+  }),
+  grantScenario('grant-two-person-partial-then-timed-out', {
+    input: withPolicy({ requiredApprovals: 2, approvalTimeoutSeconds: 3 }),
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+    },
+    status: 'TIMED_OUT',
+    check: (final, history) =>
+      unmet(
+        [final.approvals.length === 1, `${final.approvals.length} approvals`],
+        [timersStarted(history) === 2, `${timersStarted(history)} timers: the partial approval did not wake the wait`],
+        [!scheduledActivities(history).includes('addMembership'), 'a membership was added'],
+      ),
+  }),
+  grantScenario('grant-extension-approved', {
+    input: withPolicy({ maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await requestExtension(grant, 2);
+      await whenExtensionPosted(grant);
+      await decideExtension(grant, 'approve', people.approver);
+    },
+    status: 'EXPIRED',
+    check: (final, history) => {
+      const extension = final.extensions[0];
+      return unmet(
+        [extension?.status === 'APPROVED', `extension ${JSON.stringify(extension)}`],
+        [
+          extension?.expiresAtAfter !== undefined && final.expiresAt === extension.expiresAtAfter,
+          `expiresAt ${final.expiresAt ?? '-'} is not the extension's ${extension?.expiresAtAfter ?? '-'}`,
+        ],
+        [
+          Date.parse(final.endedAt ?? '') >= Date.parse(final.expiresAt ?? ''),
+          `ended ${final.endedAt ?? '-'} before the extended expiry ${final.expiresAt ?? '-'}`,
+        ],
+        [
+          ['postExtensionRequest', 'updateExtensionRequest', 'notifyExtension'].every((a) =>
+            scheduledActivities(history).includes(a),
+          ),
+          `extension notifications missing: ${scheduledActivities(history).join()}`,
+        ],
+      );
+    },
+  }),
+  grantScenario('grant-extension-rejected', {
+    input: withPolicy({ maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await requestExtension(grant, 2);
+      await whenExtensionPosted(grant);
+      await decideExtension(grant, 'reject', people.secondApprover, 'finish it tomorrow');
+    },
+    status: 'EXPIRED',
+    check: (final) => {
+      const extension = final.extensions[0];
+      return unmet(
+        [extension?.status === 'REJECTED', `extension ${JSON.stringify(extension)}`],
+        [extension?.decisionReason === 'finish it tomorrow', 'the rejection reason was lost'],
+        [
+          final.grantedAt !== undefined &&
+            Date.parse(final.expiresAt ?? '') === Date.parse(final.grantedAt) + final.durationSeconds * 1000,
+          `expiry moved to ${final.expiresAt ?? '-'}`,
+        ],
+      );
+    },
+  }),
+  grantScenario('grant-extension-moot-at-expiry', {
+    input: withPolicy({ maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await requestExtension(grant, 2);
+    },
+    status: 'EXPIRED',
+    check: (final, history) => {
+      const extension = final.extensions[0];
+      const activities = scheduledActivities(history);
+      return unmet(
+        [extension?.status === 'MOOT', `extension ${JSON.stringify(extension)}`],
+        [
+          final.grantedAt !== undefined &&
+            Date.parse(final.expiresAt ?? '') === Date.parse(final.grantedAt) + final.durationSeconds * 1000,
+          `expiry moved to ${final.expiresAt ?? '-'}`,
+        ],
+        [
+          activities.includes('updateExtensionRequest') &&
+            activities.filter((a) => a === 'notifyExtension').length === 2,
+          `the moot extension was not announced: ${activities.join()}`,
+        ],
+      );
+    },
+  }),
+  grantScenario('grant-cancelled-while-active-with-final-notices', {
+    input: longAccess,
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await grant.client.workflow.getHandle(grant.workflowId).cancel();
+    },
+    status: 'REVOKED',
+    closedAs: 'CANCELLED',
+    check: (final, history) => {
+      const activities = scheduledActivities(history);
+      const afterRemoval = activities.slice(activities.indexOf('revokeMembership') + 1);
+      return unmet(
+        [final.endReason === 'the grant workflow was cancelled', `end reason ${final.endReason ?? '-'}`],
+        [hasPatchMarker(history, FINAL_NOTICES_PATCH), 'no patch marker'],
+        [
+          activities.includes('revokeMembership') &&
+            afterRemoval.includes('updateApprovalMessage') &&
+            afterRemoval.includes('notifyRequester'),
+          `no final notices after the removal: ${activities.join()}`,
+        ],
+      );
+    },
+  }),
+  grantScenario('grant-two-person-extension-approved', {
+    input: withPolicy({ requiredApprovals: 2, maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
+    drive: async (grant) => {
+      await approveByTwo(grant);
+      await grant.waitFor('ACTIVE');
+      await requestExtension(grant, 2);
+      await whenExtensionPosted(grant);
+      const partly = await decideExtension(grant, 'approve', people.approver);
+      if (partly.extensions[0]?.status !== 'PENDING') throw new Error('one approval of two decided the extension');
+      await decideExtension(grant, 'approve', people.secondApprover);
+    },
+    status: 'EXPIRED',
+    check: (final) => {
+      const extension = final.extensions[0];
+      return unmet(
+        [
+          extension?.status === 'APPROVED' && extension.approvals.length === 2,
+          `extension ${JSON.stringify(extension)}`,
+        ],
+        [final.expiresAt === extension?.expiresAtAfter, `expiresAt ${final.expiresAt ?? '-'}`],
+      );
+    },
+  }),
+  grantScenario('grant-extension-pending-then-revoked', {
+    input: longAccess,
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await requestExtension(grant, 60);
+      await whenExtensionPosted(grant);
+      await grant.grants.revoke(
+        grant.workflowId,
+        { bySlackUserId: people.requester.slackUserId, reason: 'finished early' },
+        `${grant.workflowId}-revoke`,
+      );
+    },
+    status: 'REVOKED',
+    check: (final) =>
+      unmet([final.extensions[0]?.status === 'MOOT', `extension ${JSON.stringify(final.extensions[0])}`]),
   }),
   reconcilerScenario(),
 ];

@@ -25,6 +25,15 @@ const REQUIRED_SCENARIOS = [
   'grant-add-failed-permanently',
   'grant-notifications-failing',
   'reconciler-drift-found-then-ended',
+  // Recorded from the version with the two-person rule, extensions and the 'final-notices-survive-cancel' patch.
+  'grant-two-person-approved',
+  'grant-two-person-partial-then-timed-out',
+  'grant-extension-approved',
+  'grant-extension-rejected',
+  'grant-extension-moot-at-expiry',
+  'grant-cancelled-while-active-with-final-notices',
+  'grant-two-person-extension-approved',
+  'grant-extension-pending-then-revoked',
 ];
 
 const fixtures = readdirSync(historiesDir)
