@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { formatDuration } from '../../config/durations';
 import { findPolicyGroup, policyGroupLabel, type PolicyGroup } from '../../config/policy';
 import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
+import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { type GrantInput } from '../../workflows/grant-types';
+import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { RequestFormInputs } from '../../integrations/slack/block-kit/ids';
@@ -154,21 +156,56 @@ async function startGrant(services: GatewayServices, input: GrantInput, group: P
   const label = `*${escapeMrkdwn(policyGroupLabel(group))}*`;
   let text: string;
   try {
-    const result = await services.grants.start(input);
-    services.log.info(
-      { workflowId: result.workflowId, outcome: result.outcome, requestId: input.requestId },
-      'grant request submitted',
-    );
-    // A double submit: the first one already told the requester.
-    if (result.outcome === 'duplicate') return;
-    text =
-      result.outcome === 'started'
-        ? `:outbox_tray: Your request for ${label} (${formatDuration(input.durationSeconds)}) was sent to the approvers. I'll tell you here when someone decides.`
-        : `:information_source: You already have a pending or active request for ${label}. It has to end before you can ask again.`;
+    text = (await alreadyHeld(services, input)) ?? (await startOrExplain(services, input, label));
   } catch (err) {
     services.log.error({ err, requestId: input.requestId }, 'could not start the grant workflow');
     text = `:warning: Your request for ${label} could not be submitted just now. Please try \`${services.config.SLACK_COMMAND}\` again in a minute.`;
   }
+  if (text === '') return;
   // Posting to a user ID opens (or reuses) the app's DM with them.
   await services.slack.chat.postMessage({ channel: input.requester.slackUserId, text });
+}
+
+/** Starts the grant; the requester's DM, or '' for a double submit (the first one already told them). */
+async function startOrExplain(services: GatewayServices, input: GrantInput, label: string): Promise<string> {
+  const result = await services.grants.start(input);
+  services.log.info(
+    { workflowId: result.workflowId, outcome: result.outcome, requestId: input.requestId },
+    'grant request submitted',
+  );
+  if (result.outcome === 'duplicate') return '';
+  return result.outcome === 'started'
+    ? `:outbox_tray: Your request for ${label} (${formatDuration(input.durationSeconds)}) was sent to the approvers. I'll tell you here when someone decides.`
+    : `:information_source: You already have a pending or active request for ${label}. It has to end before you can ask again.`;
+}
+
+/**
+ * The form only offers groups the requester is not in, but a modal left open (or a forged choice) can still name one.
+ * Checked again at submit: held through a running grant, the request becomes an extension of it; held otherwise
+ * (standing access), nothing is requested. The requester's DM ('' when the workflow tells them itself), or undefined
+ * when they are not in the group.
+ */
+async function alreadyHeld(services: GatewayServices, input: GrantInput): Promise<string | undefined> {
+  const memberOf = await services.directory.listUserGroupIds(input.requester.jumpcloudUserId);
+  if (!memberOf.includes(input.group.id)) return undefined;
+  const label = `*${escapeMrkdwn(input.group.name)}*`;
+  const workflowId = grantWorkflowId(input.requester.jumpcloudUserId, input.group.id);
+  if (!(await services.grants.isRunning(workflowId))) {
+    return `:information_source: You are already a member of ${label} (standing access), so there is nothing to request.`;
+  }
+  try {
+    await services.grants.requestExtension(
+      workflowId,
+      { bySlackUserId: input.requester.slackUserId, extraSeconds: input.durationSeconds, reason: input.justification },
+      // The form's view ID: submitting it twice is one extension request.
+      `${workflowId}:extend:${input.requestId}`,
+    );
+  } catch (err) {
+    if (err instanceof GrantRefusedError) {
+      return `:no_entry: You already hold ${label} through an active grant, and it cannot be extended: ${err.message}.`;
+    }
+    throw err;
+  }
+  // The workflow tells the requester that the extension request went to the approvers.
+  return '';
 }

@@ -212,4 +212,38 @@ describe('extending an active grant, through signed Slack payloads', { concurren
     assert.equal((await h.grants.state(workflowId)).extensions.length, 1);
     await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
   });
+
+  test('a form left open for a group now held through an active grant becomes a request to extend that grant', async (t) => {
+    const h = await createGatewayHarness(t, { durations: DURATIONS });
+    const staleForm = await h.openRequestForm();
+    // Meanwhile the requester got the group through a grant (started without this form, which stays open).
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 8 }));
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'approve');
+    await h.waitForStatus(workflowId, 'ACTIVE');
+
+    const ack = await h.submitRequest(staleForm, { durationSeconds: 4, justification: 'Still migrating the data' });
+    assert.equal(ack.status, 200);
+    const request = await extensionMessage(h, workflowId);
+    assert.match(JSON.stringify(request.blocks), /for \*4s\* more/);
+    await dmMatching(h, /was sent to the approvers/);
+    const state = await h.grants.state(workflowId);
+    assert.deepEqual(
+      state.extensions.map((e) => [e.status, e.extraSeconds, e.reason]),
+      [['PENDING', 4, 'Still migrating the data']],
+    );
+    assert.equal(membershipChanges(h, 'add').length, 1, 'no second grant, no second add');
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
+
+  test('a form left open for a group the requester has since been given by hand starts nothing and says why', async (t) => {
+    const h = await createGatewayHarness(t, { durations: DURATIONS });
+    const staleForm = await h.openRequestForm();
+    h.jumpcloud.setMember(h.group.id, h.requester.jumpcloudUserId, true);
+
+    const ack = await h.submitRequest(staleForm, { durationSeconds: 4 });
+    assert.equal(ack.status, 200);
+    await dmMatching(h, /already a member of .*prod-db-readonly.* \(standing access\), so there is nothing to request/);
+    assert.deepEqual(await h.startedWorkflows(), []);
+    assert.equal(membershipChanges(h, 'add').length, 0);
+  });
 });
