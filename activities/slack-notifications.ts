@@ -2,7 +2,7 @@ import { activityInfo } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
 import { driftAlertMessage } from '../integrations/slack/block-kit/drift-alerts';
 import { extensionNotice, extensionRequestMessage } from '../integrations/slack/block-kit/extension-messages';
-import { approvalMessage, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
+import { approvalMessage, reminderNotice, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
 import { type GrantState, type SlackMessageRef } from '../workflows/grant-types';
 import { type DriftAlert } from '../workflows/reconciler-types';
 import { slackFailure } from './failures';
@@ -85,6 +85,20 @@ export function createSlackNotificationActivities(slack: WebClient) {
     /** A direct message to the requester about their extension request. */
     async notifyExtension(state: GrantState, extensionId: number): Promise<void> {
       const message = extensionNotice(state, extensionId);
+      try {
+        await slack.chat.postMessage({
+          channel: state.requester.slackUserId,
+          text: message.text,
+          blocks: message.blocks,
+        });
+      } catch (err) {
+        throw slackFailure(err);
+      }
+    },
+
+    /** The reminder before expiry, to the requester, with Extend and End now for this run. */
+    async remindRequester(state: GrantState): Promise<void> {
+      const message = reminderNotice(state, callingRunId());
       try {
         await slack.chat.postMessage({
           channel: state.requester.slackUserId,

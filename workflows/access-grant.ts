@@ -244,15 +244,23 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     try {
       // Until the expiry in force (an approved extension moves it) or a revocation. Extension requests and decisions
       // wake the wait only to be told to Slack.
+      let remindedFor: string | undefined;
       for (;;) {
         const eventsSeen = extensionEvents.length;
         const deadline = Date.parse(state.expiresAt);
+        const remindAt = reminderDue(deadline, remindedFor);
         await wf.condition(
           () => revokeRequested || extensionEvents.length !== eventsSeen,
-          Math.max(deadline - Date.now(), 1),
+          Math.max(Math.min(remindAt ?? deadline, deadline) - Date.now(), 1),
         );
         announceExtensionEvents(eventsSeen);
         if (revokeRequested || Date.now() >= Date.parse(state.expiresAt)) break;
+        if (remindAt !== undefined && Date.now() >= remindAt && Date.parse(state.expiresAt) === deadline) {
+          remindedFor = state.expiresAt;
+          state.remindedAt = new Date().toISOString();
+          const snapshot = { ...state };
+          notify('remind the requester', () => slack.remindRequester(snapshot));
+        }
       }
     } catch (err) {
       cancelled = wf.isCancellation(err);
@@ -280,6 +288,17 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
         tellRequester();
       }
     }
+  }
+
+  /**
+   * When to remind the requester before `deadline`: once per expiry in force, `remindBeforeSeconds` ahead, and only
+   * for a grant lasting more than twice that. Undefined when no reminder is due.
+   */
+  function reminderDue(deadline: number, remindedFor: string | undefined): number | undefined {
+    const lead = (input.policy.remindBeforeSeconds ?? 0) * 1000;
+    if (lead <= 0 || remindedFor === state.expiresAt || !state.grantedAt) return undefined;
+    if (deadline - Date.parse(state.grantedAt) <= 2 * lead) return undefined;
+    return deadline - lead;
   }
 
   /** Posts, updates and DMs for the extension events since `from`; in the background, like every notification. */

@@ -38,6 +38,11 @@ export interface GrantPolicy {
   maxExtensions?: number;
   /** The longest a grant may last with its extensions; absent = twice maxDurationSeconds. */
   maxTotalDurationSeconds?: number;
+  /**
+   * The requester is reminded this long before expiry, when the grant lasts more than twice as long; absent = no
+   * reminder (grants requested before reminders existed keep their timers as they were).
+   */
+  remindBeforeSeconds?: number;
 }
 
 /** Retry pacing. Inputs rather than constants so tests run in seconds; production uses the defaults. */
@@ -137,6 +142,8 @@ export interface GrantState {
   decisionReason?: string;
   grantedAt?: string;
   expiresAt?: string;
+  /** ISO 8601: when the requester was last reminded that access ends soon (for the expiry then in force). */
+  remindedAt?: string;
   /** ISO 8601: when the removal began (expiry, revocation or cancellation); from then on nothing can change it. */
   endingAt?: string;
   endedAt?: string;

@@ -246,4 +246,46 @@ describe('extending an active grant, through signed Slack payloads', { concurren
     assert.deepEqual(await h.startedWorkflows(), []);
     assert.equal(membershipChanges(h, 'add').length, 0);
   });
+
+  test('the reminder arrives remindBefore ahead of expiry; its Extend asks for more time and its End now ends access', async (t) => {
+    const h = await createGatewayHarness(t, { durations: DURATIONS, remindBefore: '3s' });
+    const { workflowId } = await activeGrant(h, 8);
+    const reminder = await h.slack.waitFor(
+      'the reminder',
+      () => h.slack.dms(h.requester.slackUserId).find((m) => /ends in/.test(m.text ?? '')),
+      15_000,
+    );
+    const reminded = await h.grants.state(workflowId);
+    const lead = Date.parse(reminded.expiresAt ?? '') - Date.parse(reminded.remindedAt ?? '');
+    assert.ok(lead > 0 && lead <= 3000, `reminded ${lead} ms before the expiry (workflow time)`);
+    assert.deepEqual(
+      [...JSON.stringify(reminder.blocks).matchAll(/"action_id":"([a-z_]+)"/g)].map((m) => m[1]),
+      [ActionIds.extend, ActionIds.revoke],
+    );
+
+    // Extend from the reminder opens the same form and asks the approvers.
+    await askForMore(h, reminder, 4);
+    await extensionMessage(h, workflowId);
+
+    // End now is the revocation: access ends at once.
+    await h.slack.sendBlockActions({
+      userId: h.requester.slackUserId,
+      message: reminder,
+      actions: [{ action_id: ActionIds.revoke }],
+    });
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'REVOKED');
+    assert.equal(final.endedBy, h.requester.slackUserId);
+    assert.equal(final.extensions[0]?.status, 'MOOT', 'the pending extension closed with the grant');
+    assert.equal(h.isMember(), false);
+  });
+
+  test('no reminder is sent for a grant no longer than twice remindBefore', async (t) => {
+    const h = await createGatewayHarness(t, { durations: DURATIONS, remindBefore: '4s' });
+    const { workflowId } = await activeGrant(h, 8);
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.equal(final.remindedAt, undefined);
+    assert.equal(h.slack.dms(h.requester.slackUserId).filter((m) => /ends in/.test(m.text ?? '')).length, 0);
+  });
 });

@@ -36,6 +36,8 @@ export interface PolicyKnobs {
   maxExtensions?: number;
   /** maxTotalDuration of the harness's main group, e.g. '20s' */
   maxTotalDuration?: string;
+  /** defaults.remindBefore, e.g. '2s' (default: the policy's default, 10m) */
+  remindBefore?: string;
 }
 
 export interface GatewayHarness extends GrantHarness {
@@ -79,6 +81,7 @@ export async function createGatewayHarness(
     [
       'defaults:',
       `  approvalTimeout: ${knobs.approvalTimeout ?? '10m'}`,
+      ...(knobs.remindBefore ? [`  remindBefore: ${knobs.remindBefore}`] : []),
       `  durations: [${(knobs.durations ?? ['3s', '10m', '1h', '8h']).join(', ')}]`,
       'groups:',
       `  - id: ${h.group.id}`,

@@ -133,6 +133,7 @@ describe('gateway routes with fake dependencies (app.inject)', () => {
         requiredApprovals: 1,
         maxExtensions: 2,
         maxTotalDurationSeconds: 16 * 3600,
+        remindBeforeSeconds: 600,
       },
     });
     const dm = gateway.calls.find((c) => c.method === 'chat.postMessage')?.args[0] as { channel: string; text: string };

@@ -64,6 +64,7 @@ describe('the policy file', () => {
           onDrift: 'report',
           requiredApprovals: 1,
           maxExtensions: 2,
+          remindBeforeSeconds: 600,
         },
         {
           id: '64f0c0ffee0000000000a002',
@@ -76,6 +77,7 @@ describe('the policy file', () => {
           onDrift: 'report',
           requiredApprovals: 1,
           maxExtensions: 2,
+          remindBeforeSeconds: 600,
         },
       ],
     });

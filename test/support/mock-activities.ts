@@ -12,6 +12,7 @@ export type GrantActivities = Pick<
   | 'postExtensionRequest'
   | 'updateExtensionRequest'
   | 'notifyExtension'
+  | 'remindRequester'
 >;
 
 export type ActivityName = keyof GrantActivities;
@@ -57,6 +58,7 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
     }),
     updateExtensionRequest: async () => undefined,
     notifyExtension: async () => undefined,
+    remindRequester: async () => undefined,
   };
   const chosen: GrantActivities = { ...defaults, ...overrides };
 

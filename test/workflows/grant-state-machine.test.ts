@@ -74,6 +74,7 @@ const SLACK_ACTIVITIES: ActivityName[] = [
   'postExtensionRequest',
   'updateExtensionRequest',
   'notifyExtension',
+  'remindRequester',
 ];
 
 /** Fast grants: 1 s of access, 30 s to decide (tests decide at once), retries paced at 1 s. */

@@ -45,6 +45,7 @@ async function startSweep(
           requiredApprovals: 1,
           maxExtensions: 2,
           maxTotalDurationSeconds: 7200,
+          remindBeforeSeconds: 600,
           standingMembers: group.standingMembers ?? [],
           onDrift: group.onDrift ?? 'report',
         },

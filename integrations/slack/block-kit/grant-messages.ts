@@ -167,6 +167,38 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
   }
 }
 
+/** The reminder before expiry: the time left, with Extend and End now. */
+export function reminderNotice(state: GrantState, runId?: string): SlackMessage {
+  const value = buttonValue(state, runId);
+  const left = Math.max(0, Math.round((Date.parse(state.expiresAt ?? '') - Date.parse(state.remindedAt ?? '')) / 1000));
+  const text = `:hourglass: Your access to ${groupLabel(state)} ends in ${formatDuration(left)}, at ${slackDate(state.expiresAt ?? '')}. Need longer? Ask for an extension; done already? End it now.`;
+  return {
+    text: `Your access to ${state.group.name} ends in ${formatDuration(left)}`,
+    blocks: [
+      section(text),
+      {
+        type: 'actions',
+        block_id: 'grant_reminder',
+        elements: [
+          { type: 'button', action_id: ActionIds.extend, value, text: plain('Extend') },
+          {
+            type: 'button',
+            action_id: ActionIds.revoke,
+            value,
+            text: plain('End now'),
+            confirm: {
+              title: plain('End access now?'),
+              text: plain('You will be removed from the group at once.'),
+              confirm: plain('End now'),
+              deny: plain('Keep'),
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
 /** Who ended a grant early: the person who clicked, or an operator who cancelled its workflow. */
 function revokedBy(state: GrantState): string {
   return state.endedBy ? mention(state.endedBy) : 'an operator (the grant workflow was cancelled)';

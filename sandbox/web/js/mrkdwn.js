@@ -14,6 +14,7 @@ const EMOJI = {
   x: '❌',
   lock: '🔒',
   hourglass_flowing_sand: '⏳',
+  hourglass: '⌛',
   alarm_clock: '⏰',
   leftwards_arrow_with_hook: '↩️',
   information_source: 'ℹ️',
