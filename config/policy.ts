@@ -20,6 +20,8 @@ export interface PolicyGroup {
   maxExtensions: number;
   /** The longest a grant may last with its extensions (default twice maxDuration). */
   maxTotalDurationSeconds: number;
+  /** How long before expiry the requester is reminded (the group's remindBefore, else the defaults'). */
+  remindBeforeSeconds: number;
   /** Members the reconciler leaves alone: JumpCloud user IDs or emails (lower-cased). */
   standingMembers: string[];
   /** What the reconciler does with a member no grant explains: tell the security channel, or also remove them. */
@@ -92,6 +94,7 @@ const groupSchema = z
       .min(0, 'must be a whole number, 0 or more')
       .default(2),
     maxTotalDuration: duration.optional(),
+    remindBefore: duration.optional(),
   })
   .refine((group) => group.maxTotalDuration === undefined || group.maxTotalDuration >= group.maxDuration, {
     path: ['maxTotalDuration'],
@@ -113,6 +116,7 @@ const policySchema = z
       defaults: z.strictObject(
         {
           approvalTimeout: duration,
+          remindBefore: duration.default(600),
           durations: z
             .array(duration, { error: requiredOr('must be a list of durations') })
             .min(1, 'must list at least one duration'),
@@ -170,7 +174,10 @@ export function parsePolicy(text: string, sourceName: string): JitPolicy {
   return {
     approvalTimeoutSeconds: defaults.approvalTimeout,
     durationPresetsSeconds: [...new Set(defaults.durations)].sort((a, b) => a - b),
-    groups,
+    groups: groups.map(({ remindBefore, ...group }) => ({
+      ...group,
+      remindBeforeSeconds: remindBefore ?? defaults.remindBefore,
+    })),
   };
 }
 

@@ -145,6 +145,7 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
       requiredApprovals: group.requiredApprovals,
       maxExtensions: group.maxExtensions,
       maxTotalDurationSeconds: group.maxTotalDurationSeconds,
+      remindBeforeSeconds: group.remindBeforeSeconds,
       approvalChannel: group.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL,
     },
   };
