@@ -338,6 +338,20 @@ const scenarios: Scenario[] = [
       );
     },
   }),
+  grantScenario('grant-reminded-before-expiry', {
+    input: withPolicy({ remindBeforeSeconds: 1 }, 3),
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+    },
+    status: 'EXPIRED',
+    check: (final, history) =>
+      unmet(
+        [final.remindedAt !== undefined, 'no reminder recorded'],
+        [scheduledActivities(history).includes('remindRequester'), 'the reminder was not sent'],
+        [timersStarted(history) >= 3, `${timersStarted(history)} timers: no separate reminder timer`],
+      ),
+  }),
   grantScenario('grant-extension-rejected', {
     input: withPolicy({ maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
     drive: async (grant) => {

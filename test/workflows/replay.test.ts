@@ -34,6 +34,8 @@ const REQUIRED_SCENARIOS = [
   'grant-cancelled-while-active-with-final-notices',
   'grant-two-person-extension-approved',
   'grant-extension-pending-then-revoked',
+  // Recorded from the version with reminders before expiry.
+  'grant-reminded-before-expiry',
 ];
 
 const fixtures = readdirSync(historiesDir)
