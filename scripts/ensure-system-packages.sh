@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the suite drives for real, when missing: Chromium for the browser test
-# (never a browser download) with an emoji font, and Debian's docker-compose to validate docker-compose.yml (no engine needed).
+# (never a browser download) with an emoji font, Debian's docker-compose to validate docker-compose.yml (no engine needed),
+# and Debian's PostgreSQL, on which test/deploy/postgres-temporal.test.ts runs the real Temporal server.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,8 @@ missing=()
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
   missing+=(docker-compose)
 fi
+# Only the server binaries (/usr/lib/postgresql/<version>/bin): the test starts its own cluster in a temp dir.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -12,7 +12,7 @@ import {
   extensionDecisionRefusal,
   extensionRefusal,
   inputProblem,
-  requiredApprovalsOf,
+  pendingGrantState,
   revokeRefusal,
 } from './grant-rules';
 import { type GrantInput, type GrantState, type GrantStatus, type SlackMessageRef } from './grant-types';
@@ -41,22 +41,8 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
-  const state: GrantState = {
-    requestId: input.requestId,
-    status: 'PENDING_APPROVAL',
-    requester: input.requester,
-    group: input.group,
-    durationSeconds: input.durationSeconds,
-    justification: input.justification,
-    approvers: input.policy.approvers,
-    approvalChannel: input.policy.approvalChannel,
-    requestedAt: new Date(requestedAt).toISOString(),
-    approvalDeadline: new Date(requestedAt + input.policy.approvalTimeoutSeconds * 1000).toISOString(),
-    approvals: [],
-    requiredApprovals: requiredApprovalsOf(input.policy),
-    extensions: [],
-    notificationFailures: 0,
-  };
+  const state = pendingGrantState(input, requestedAt);
+
   let revokeRequested = false;
   // What happened to extension requests, in order; the expiry wait below tells Slack about each one.
   const extensionEvents: ExtensionEvent[] = [];

@@ -7,6 +7,26 @@ import {
   type RevokeInput,
 } from './grant-types';
 
+/** A grant's state when its workflow starts: pending approval, with nothing decided yet. */
+export function pendingGrantState(input: GrantInput, requestedAtMs: number): GrantState {
+  return {
+    requestId: input.requestId,
+    status: 'PENDING_APPROVAL',
+    requester: input.requester,
+    group: input.group,
+    durationSeconds: input.durationSeconds,
+    justification: input.justification,
+    approvers: input.policy.approvers,
+    approvalChannel: input.policy.approvalChannel,
+    requestedAt: new Date(requestedAtMs).toISOString(),
+    approvalDeadline: new Date(requestedAtMs + input.policy.approvalTimeoutSeconds * 1000).toISOString(),
+    approvals: [],
+    requiredApprovals: requiredApprovalsOf(input.policy),
+    extensions: [],
+    notificationFailures: 0,
+  };
+}
+
 /** Why the input cannot become a grant, or undefined. Enforced in the workflow whatever the caller checked. */
 export function inputProblem(input: GrantInput): string | undefined {
   const { durationSeconds, policy } = input;

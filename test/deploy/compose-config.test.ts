@@ -2,8 +2,9 @@
  * The production packaging, checked without a Docker engine: `docker compose config` (Compose v2) or, where the
  * v2 plugin is missing, `docker-compose config` (Debian's Compose v1) renders and validates docker-compose.yml
  * (interpolation, required variables, schema); its YAML output is normalized across both versions before any
- * assertion. The Slack manifest and example policy are parsed as YAML. The search-attribute job's shell script
- * is also run against a stub `temporal` CLI.
+ * assertion. The Slack manifest and example policy are parsed as YAML. The Temporal setup job's script
+ * (deploy/temporal/setup.sh) is also run against stub `temporal` and `temporal-sql-tool` commands; its run against
+ * the real server and PostgreSQL is test/deploy/postgres-temporal.test.ts.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -285,11 +286,16 @@ async function service(name: string): Promise<ComposeService> {
   return found;
 }
 
-/** Compose keeps `$$` escaped in its rendered output; the container's shell sees a single `$`. */
-function containerScript(svc: ComposeService): string {
-  const script = svc.command?.[0];
-  assert.ok(script, 'the search-attribute job has no script in `command`');
-  return script.replaceAll('$$', '$');
+const setupScriptPath = join(root, 'deploy', 'temporal', 'setup.sh');
+/** Where docker-compose.yml mounts deploy/temporal in the temporal and temporal-setup containers. */
+const temporalMount = '/etc/temporal/jit';
+
+function assertTemporalMount(name: string, svc: ComposeService): void {
+  const mount = svc.volumes?.find((v) => v.target === temporalMount);
+  assert.ok(mount, `${name} does not mount deploy/temporal at ${temporalMount}`);
+  assert.equal(mount.type, 'bind');
+  assert.equal(mount.source, join(root, 'deploy', 'temporal'));
+  assert.equal(mount.read_only, true, `${name} mounts deploy/temporal writable`);
 }
 
 function durationSeconds(value: string): number {
@@ -309,7 +315,7 @@ test('compose config validates the file and renders all six services when the re
     'gateway',
     'postgresql',
     'temporal',
-    'temporal-register-search-attributes',
+    'temporal-setup',
     'temporal-ui',
     'worker',
   ]);
@@ -321,13 +327,17 @@ test('compose config validates the file and renders all six services when the re
 test('postgres, temporal, admin-tools and the UI are official images pinned to explicit versions', async () => {
   assert.equal((await service('postgresql')).image, 'postgres:16');
   const temporal = (await service('temporal')).image ?? '';
-  const match = /^temporalio\/auto-setup:(1\.2\d\.\d+)$/.exec(temporal);
-  assert.ok(match, `temporal image ${temporal} is not a pinned temporalio/auto-setup 1.2x tag`);
-  const adminTools = (await service('temporal-register-search-attributes')).image ?? '';
+  // temporalio/server, not the deprecated temporalio/auto-setup.
+  const match = /^temporalio\/server:(1\.\d+\.\d+)$/.exec(temporal);
+  assert.ok(match, `temporal image ${temporal} is not a pinned temporalio/server tag`);
+  const adminTools = (await service('temporal-setup')).image ?? '';
   assert.ok(
-    adminTools.startsWith(`temporalio/admin-tools:${match[1]}`),
+    adminTools.startsWith(`temporalio/admin-tools:${match[1]}-`),
     `admin-tools image ${adminTools} does not match the server version ${match[1]}`,
   );
+  // The proof without Docker (test/deploy/postgres-temporal.test.ts) builds exactly the image's server version.
+  const ensureServer = readFileSync(join(root, 'scripts', 'ensure-temporal-server.sh'), 'utf8');
+  assert.match(ensureServer, new RegExp(`^version=v${match[1]!.replaceAll('.', '\\.')}\\b`, 'm'));
   assert.match((await service('temporal-ui')).image ?? '', /^temporalio\/ui:\d+\.\d+\.\d+$/);
 });
 
@@ -342,13 +352,42 @@ test('postgres keeps its data in a named volume, is health-checked, and shares i
   assert.ok(postgres.healthcheck?.test?.join(' ').includes('pg_isready'));
   assert.equal(postgres.environment?.POSTGRES_PASSWORD, requiredVars.POSTGRES_PASSWORD);
 
+  // The variables deploy/temporal/config.yaml (server) and deploy/temporal/setup.sh (job) read.
+  for (const name of ['temporal', 'temporal-setup']) {
+    const svc = await service(name);
+    assert.equal(svc.environment?.DB_PORT, '5432', name);
+    assert.equal(svc.environment?.POSTGRES_SEEDS, 'postgresql', name);
+    assert.equal(svc.environment?.POSTGRES_USER, postgres.environment?.POSTGRES_USER, name);
+    assert.equal(svc.environment?.POSTGRES_PWD, requiredVars.POSTGRES_PASSWORD, name);
+    assert.equal(svc.depends_on?.postgresql?.condition, 'service_healthy', name);
+  }
+});
+
+test('the temporal service runs temporal-server with the repository config (read-only) in one process, no auto-setup', async () => {
   const temporal = await service('temporal');
-  assert.equal(temporal.environment?.DB, 'postgres12');
-  assert.equal(temporal.environment?.DB_PORT, '5432');
-  assert.equal(temporal.environment?.POSTGRES_SEEDS, 'postgresql');
-  assert.equal(temporal.environment?.POSTGRES_USER, postgres.environment?.POSTGRES_USER);
-  assert.equal(temporal.environment?.POSTGRES_PWD, requiredVars.POSTGRES_PASSWORD);
-  assert.equal(temporal.depends_on?.postgresql?.condition, 'service_healthy');
+  assertTemporalMount('temporal', temporal);
+  const config = readFileSync(join(root, 'deploy', 'temporal', 'config.yaml'), 'utf8');
+  assert.match(config, /^# enable-template$/m, 'config.yaml is not rendered from the environment');
+  assert.match(config, /pluginName: postgres12/);
+  for (const variable of ['POSTGRES_SEEDS', 'DB_PORT', 'POSTGRES_USER', 'POSTGRES_PWD']) {
+    assert.ok(config.includes(`env "${variable}"`), `config.yaml does not read ${variable}`);
+    assert.ok(variable in (temporal.environment ?? {}), `the temporal service does not set ${variable}`);
+  }
+  // The same shard count as temporalio/auto-setup used: it can never change on an existing cluster.
+  assert.match(config, /^ {2}numHistoryShards: 4$/m);
+  assert.deepEqual(temporal.entrypoint, [
+    '/usr/local/bin/temporal-server',
+    '--root',
+    temporalMount,
+    '--config',
+    '.',
+    '--env',
+    'config',
+    '--allow-no-auth',
+    'start',
+  ]);
+  assert.equal(temporal.command ?? null, null, 'no --service flags: every service in one process');
+  assert.equal(temporal.restart, 'unless-stopped', 'restarted until the setup job has created the schema');
 });
 
 test('temporal gRPC (7233) and the temporal UI (8080) are published on 127.0.0.1 only', async () => {
@@ -410,74 +449,119 @@ test('the Temporal UI has no login and stays on loopback by default; OIDC settin
   );
 });
 
-test('the search-attribute job creates all six JIT attributes, with the types the workflow code declares', async () => {
-  const job = await service('temporal-register-search-attributes');
-  const script = containerScript(job);
-  assert.match(script, /temporal operator search-attribute create --address temporal:7233 --namespace default/);
+test('the temporal-setup job runs deploy/temporal/setup.sh from the read-only mount with the container defaults', async () => {
+  const job = await service('temporal-setup');
+  assert.deepEqual(job.entrypoint, ['/bin/sh', `${temporalMount}/setup.sh`]);
+  assertTemporalMount('temporal-setup', job);
+  assert.equal(job.restart, 'no');
+  assert.equal(job.environment?.TEMPORAL_ADDRESS, 'temporal:7233');
+  assert.equal(job.environment?.TEMPORAL_NAMESPACE, 'default');
+  assert.equal(job.environment?.TEMPORAL_RETENTION, '2160h', 'closed grants are kept 90 days by default');
+  assert.equal(job.depends_on?.temporal?.condition, 'service_started');
+});
+
+test('setup.sh creates all six JIT attributes, with the types the workflow code declares', () => {
+  const script = readFileSync(setupScriptPath, 'utf8');
   for (const attribute of expectedAttributes) assert.ok(script.includes(attribute), `missing ${attribute}`);
   // The same list as workflows/search-attributes.ts, so a new attribute in code cannot be forgotten here.
   const fromCode = searchAttributeCliArgs().filter((arg) => arg !== '--search-attribute');
   assert.deepEqual([...fromCode].sort(), [...expectedAttributes].sort());
   assert.equal(Object.keys(grantSearchAttributes).length, 6);
-  assert.equal(job.restart, 'no');
 });
 
-/** Writes a stub `temporal` CLI (and a no-op `sleep`) and runs the job's script with them first on PATH. */
-async function runJobScript(stubBehaviour: string): Promise<{ code: number; output: string; calls: string[] }> {
-  const script = containerScript(await service('temporal-register-search-attributes'));
+/**
+ * Writes stub `temporal` and `temporal-sql-tool` commands (and a no-op `sleep`) and runs setup.sh with them first
+ * on PATH and no other settings, i.e. with the defaults it has in the admin-tools container.
+ */
+async function runSetupScript(stubBehaviour: string): Promise<{ code: number; output: string; calls: string[] }> {
   const bin = mkdtempSync(join(scratch, 'bin-'));
   const log = join(bin, 'calls.log');
   writeFileSync(
     join(bin, 'temporal'),
-    `#!/bin/sh\necho "$*" >> "${log}"\nstate="${bin}/list-calls"\n${stubBehaviour}\n`,
+    `#!/bin/sh\necho "temporal $*" >> "${log}"\nstate="${bin}/health-calls"\n${stubBehaviour}\n`,
   );
+  writeFileSync(join(bin, 'temporal-sql-tool'), `#!/bin/sh\necho "temporal-sql-tool $*" >> "${log}"\nexit 0\n`);
   writeFileSync(join(bin, 'sleep'), '#!/bin/sh\nexit 0\n');
-  chmodSync(join(bin, 'temporal'), 0o755);
-  chmodSync(join(bin, 'sleep'), 0o755);
-  const env = { PATH: `${bin}:/usr/bin:/bin` };
+  for (const name of ['temporal', 'temporal-sql-tool', 'sleep']) chmodSync(join(bin, name), 0o755);
+  const env = { PATH: `${bin}:/usr/bin:/bin`, POSTGRES_PWD: 'dummy' };
+  const calls = (): string[] => readFileSync(log, 'utf8').trim().split('\n');
   try {
-    const { stdout, stderr } = await execFileAsync('/bin/sh', ['-c', script], { env, timeout: 30_000 });
-    return { code: 0, output: stdout + stderr, calls: readFileSync(log, 'utf8').trim().split('\n') };
+    const { stdout, stderr } = await execFileAsync('/bin/sh', [setupScriptPath], { env, timeout: 30_000 });
+    return { code: 0, output: stdout + stderr, calls: calls() };
   } catch (err) {
     const failure = err as ExecFailure;
     const code = typeof failure.code === 'number' ? failure.code : -1;
-    return {
-      code,
-      output: (failure.stdout ?? '') + (failure.stderr ?? ''),
-      calls: readFileSync(log, 'utf8').trim().split('\n'),
-    };
+    return { code, output: (failure.stdout ?? '') + (failure.stderr ?? ''), calls: calls() };
   }
 }
 
-test('the search-attribute job retries until Temporal answers and treats an existing attribute as done', async () => {
-  // `list` fails twice (server still starting), then lists JitStatus; creating JitStatus again is refused.
-  const run = await runJobScript(`
+test('setup.sh migrates both databases, waits for Temporal, keeps an existing namespace and creates only missing attributes', async () => {
+  // The frontend refuses twice (server still starting); the namespace exists; JitStatus is already registered.
+  const run = await runSetupScript(`
 case "$*" in
-  *"search-attribute list"*)
+  *"cluster health"*)
     n=$(cat "$state" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$state"
     if [ "$n" -le 2 ]; then echo "connection refused" >&2; exit 1; fi
-    echo "JitStatus  Keyword"; exit 0 ;;
-  *"--name JitStatus "*) echo "search attribute JitStatus already exists" >&2; exit 1 ;;
+    exit 0 ;;
+  *"namespace describe"*) echo "default"; exit 0 ;;
+  *"search-attribute list"*) echo "JitStatus  Keyword"; exit 0 ;;
   *"search-attribute create"*) exit 0 ;;
 esac
 exit 2`);
   assert.equal(run.code, 0, run.output);
+  const sql = run.calls.filter((c) => c.startsWith('temporal-sql-tool'));
+  for (const call of sql) {
+    assert.match(call, /^temporal-sql-tool --plugin postgres12 --endpoint postgresql --port 5432 --user temporal /);
+    assert.doesNotMatch(call, /dummy/, 'the password is passed on the command line');
+  }
+  for (const [db, schema] of [
+    ['temporal', 'postgresql/v12/temporal'],
+    ['temporal_visibility', 'postgresql/v12/visibility'],
+  ] as const) {
+    for (const step of ['create-database', 'setup-schema -v 0.0', `update-schema --schema-name ${schema}`]) {
+      assert.ok(
+        sql.some((c) => c.endsWith(`--database ${db} ${step}`)),
+        `no \`${step}\` on ${db}:\n${sql.join('\n')}`,
+      );
+    }
+  }
+  assert.ok(run.calls.filter((c) => c.includes('cluster health')).length >= 3, 'did not retry the readiness probe');
+  assert.ok(!run.calls.some((c) => c.includes('namespace create')), 'recreated an existing namespace');
+  assert.match(run.output, /namespace default already exists/);
   const creates = run.calls.filter((c) => c.includes('search-attribute create'));
   assert.deepEqual(
     creates.map((c) => /--name (\S+) --type (\S+)/.exec(c)?.slice(1).join('=')),
-    expectedAttributes,
+    expectedAttributes.filter((a) => a !== 'JitStatus=Keyword'),
   );
-  for (const call of creates) assert.match(call, /--address temporal:7233 --namespace default/);
-  assert.ok(
-    run.calls.filter((c) => c.includes('search-attribute list')).length >= 3,
-    'did not retry the readiness probe',
-  );
-  assert.match(run.output, /JitStatus already exists/);
+  for (const call of run.calls.filter((c) => c.startsWith('temporal '))) {
+    assert.match(call, /--address temporal:7233$/);
+  }
+  for (const call of creates) assert.match(call, /--namespace default /);
+  assert.match(run.output, /search attribute JitStatus already exists/);
 });
 
-test('the search-attribute job exits non-zero when an attribute can be neither created nor found', async () => {
-  const run = await runJobScript(`
+test('setup.sh creates a missing namespace with 90 days retention', async () => {
+  const run = await runSetupScript(`
 case "$*" in
+  *"cluster health"*) exit 0 ;;
+  *"namespace describe"*) echo "Namespace default is not found" >&2; exit 1 ;;
+  *"namespace create"*) exit 0 ;;
+  *"search-attribute list"*) exit 0 ;;
+  *"search-attribute create"*) exit 0 ;;
+esac
+exit 2`);
+  assert.equal(run.code, 0, run.output);
+  assert.ok(
+    run.calls.some((c) => /namespace create --namespace default --retention 2160h /.test(c)),
+    run.calls.join('\n'),
+  );
+});
+
+test('setup.sh exits non-zero when an attribute can be neither created nor found', async () => {
+  const run = await runSetupScript(`
+case "$*" in
+  *"cluster health"*) exit 0 ;;
+  *"namespace describe"*) exit 0 ;;
   *"search-attribute list"*) echo "JitStatus  Keyword"; exit 0 ;;
   *"--name JitGroup "*) echo "permission denied" >&2; exit 1 ;;
   *"search-attribute create"*) exit 0 ;;
@@ -496,7 +580,7 @@ test('worker and gateway are built from this repo and run the compiled dist/work
     assert.equal(svc.build?.context, root, `${name} build context`);
     assert.deepEqual(svc.command, ['node', entry]);
     assert.equal(svc.restart, 'unless-stopped');
-    assert.equal(svc.depends_on?.['temporal-register-search-attributes']?.condition, 'service_completed_successfully');
+    assert.equal(svc.depends_on?.['temporal-setup']?.condition, 'service_completed_successfully');
   }
 });
 

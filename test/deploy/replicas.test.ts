@@ -4,20 +4,13 @@
  * everything still happens exactly once: one membership added and removed per grant, one reconciler.
  */
 import assert from 'node:assert/strict';
-import { type AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { buildApp } from '../../gateway/app';
-import { createResponseUrlSender } from '../../gateway/slack/response-url';
-import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
-import { createSlackClient } from '../../integrations/slack/slack-client';
-import { temporalReadiness } from '../../integrations/temporal/readiness';
 import { createReconcilerService, reconcilerWorkflowId } from '../../integrations/temporal/reconciler-service';
 import { type GrantState } from '../../workflows/grant-types';
-import { createGatewayHarness } from '../gateway/gateway-harness';
+import { createGatewayHarness, startHarnessGateway } from '../gateway/gateway-harness';
 import { eventually } from '../support/eventually';
-import { APPROVAL_CHANNEL, JUMPCLOUD_API_KEY, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { closeTestTemporal } from '../support/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
@@ -47,19 +40,9 @@ test(
     await eventually('a worker to run the reconciler', async () => (await reconciler.state())?.lastRun, 90_000);
 
     // The second gateway: the same code and configuration as the harness's, a process of its own in production.
-    const second = await buildApp({
-      config: { SLACK_SIGNING_SECRET, SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL, SLACK_COMMAND: '/jit' },
-      policy: h.policy,
-      grants: h.grants,
-      reconciler: createReconcilerService(h.client, h.taskQueue),
-      directory: new JumpCloudClient({ baseUrl: h.jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
-      slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: h.slack.apiUrl, timeoutMs: 2000 }),
-      respond: createResponseUrlSender({ timeoutMs: 2000 }),
-      temporalReady: temporalReadiness(h.client.connection),
-    });
-    t.after(() => second.close());
-    await second.listen({ host: '127.0.0.1', port: 0 });
-    const gateways = [h.slack.gatewayUrl ?? '', `http://127.0.0.1:${(second.server.address() as AddressInfo).port}`];
+    const second = await startHarnessGateway(h, h.policy);
+    t.after(() => second.app.close());
+    const gateways = [h.slack.gatewayUrl ?? '', second.url];
 
     const people = [h.requester, h.newPerson('carol'), h.newPerson('dave')];
     const grants: string[] = [];

@@ -64,6 +64,31 @@ export interface GatewayHarness extends GrantHarness {
 }
 
 /**
+ * A gateway wired to the harness's Temporal, stand-ins and task queue, listening on loopback: what the gateway harness
+ * runs, and a second replica for tests that need one. The caller closes it.
+ */
+export async function startHarnessGateway(
+  h: GrantHarness,
+  policy: JitPolicy,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildApp({
+    config: { SLACK_SIGNING_SECRET, SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL, SLACK_COMMAND: '/jit' },
+    policy,
+    grants: h.grants,
+    reconciler: createReconcilerService(h.client, h.taskQueue),
+    directory: new JumpCloudClient({ baseUrl: h.jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
+    slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: h.slack.apiUrl, timeoutMs: 2000 }),
+    respond: createResponseUrlSender({ timeoutMs: 2000 }),
+    temporalReady: temporalReadiness(h.client.connection),
+    shutdownGraceMs: 5000,
+    // DEBUG_GATEWAY=1 prints the gateway's logs when a test needs explaining.
+    logger: process.env.DEBUG_GATEWAY ? { level: 'debug' } : undefined,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+/**
  * The grant harness (stand-ins, real clients, a worker on the shared dev server) with the gateway on top, listening
  * on loopback; the Slack stand-in signs and sends to it exactly as Slack does.
  */
@@ -74,8 +99,8 @@ export async function createGatewayHarness(
 ): Promise<GatewayHarness> {
   // Registered before the harness's cleanup (after-hooks run in order), so background work ends while the stand-ins
   // and the worker still answer.
-  let app: FastifyInstance | undefined;
-  t.after(() => app?.close());
+  const started: { app?: FastifyInstance } = {};
+  t.after(() => started.app?.close());
   const h = await createGrantHarness(t, options);
   const policy = parsePolicy(
     [
@@ -99,23 +124,9 @@ export async function createGatewayHarness(
     ].join('\n'),
     'test policy',
   );
-  const gateway = await buildApp({
-    config: { SLACK_SIGNING_SECRET, SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL, SLACK_COMMAND: '/jit' },
-    policy,
-    grants: h.grants,
-    reconciler: createReconcilerService(h.client, h.taskQueue),
-    directory: new JumpCloudClient({ baseUrl: h.jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
-    slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: h.slack.apiUrl, timeoutMs: 2000 }),
-    respond: createResponseUrlSender({ timeoutMs: 2000 }),
-    temporalReady: temporalReadiness(h.client.connection),
-    shutdownGraceMs: 5000,
-    // DEBUG_GATEWAY=1 prints the gateway's logs when a test needs explaining.
-    logger: process.env.DEBUG_GATEWAY ? { level: 'debug' } : undefined,
-  });
-  app = gateway;
-  app = gateway;
-  await gateway.listen({ host: '127.0.0.1', port: 0 });
-  h.slack.gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+  const gateway = await startHarnessGateway(h, policy);
+  started.app = gateway.app;
+  h.slack.gatewayUrl = gateway.url;
 
   const people: Person[] = [h.requester, h.approver, h.secondApprover, h.outsider];
 
@@ -148,7 +159,7 @@ export async function createGatewayHarness(
 
   return {
     ...h,
-    app: gateway,
+    app: gateway.app,
     policy,
     newPerson(name) {
       const person: Person = {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pendingGrantState } from '../../workflows/grant-rules';
 import { type GrantInput, type GrantPolicy, type GrantState } from '../../workflows/grant-types';
 
 /**
@@ -47,22 +48,5 @@ export function plainGrantInput(overrides: GrantInputOverrides = {}): GrantInput
 
 /** The state the workflow starts from for `input` (pending approval), with `overrides` applied. */
 export function grantStateFor(input: GrantInput, overrides: Partial<GrantState> = {}): GrantState {
-  const requestedAt = Date.parse('2030-01-01T09:00:00.000Z');
-  return {
-    requestId: input.requestId,
-    status: 'PENDING_APPROVAL',
-    requester: input.requester,
-    group: input.group,
-    durationSeconds: input.durationSeconds,
-    justification: input.justification,
-    approvers: input.policy.approvers,
-    approvalChannel: input.policy.approvalChannel,
-    requestedAt: new Date(requestedAt).toISOString(),
-    approvalDeadline: new Date(requestedAt + input.policy.approvalTimeoutSeconds * 1000).toISOString(),
-    approvals: [],
-    requiredApprovals: input.policy.requiredApprovals ?? 1,
-    extensions: [],
-    notificationFailures: 0,
-    ...overrides,
-  };
+  return { ...pendingGrantState(input, Date.parse('2030-01-01T09:00:00.000Z')), ...overrides };
 }
