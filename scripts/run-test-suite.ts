@@ -73,7 +73,11 @@ async function main(): Promise<number> {
           `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '3'}`,
           ...files.map((f) => relative(root, f)),
         ],
-        { cwd: root, stdio: 'inherit', env: { ...process.env, JIT_TEST_TEMPORAL_ADDRESS: server.address } },
+        {
+          cwd: root,
+          stdio: 'inherit',
+          env: { ...process.env, JIT_TEST_TEMPORAL_ADDRESS: server.address, JIT_TEST_WORKFLOW_BUNDLE: bundleFile },
+        },
       );
       runner.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });

@@ -61,13 +61,14 @@ export async function openRequestForm(services: GatewayServices, command: SlashC
     return;
   }
 
-  const { requester, groups } = eligibility;
+  const { requester, groups, extendable } = eligibility;
   const privateMetadata = signMetadata(services.config.SLACK_SIGNING_SECRET, requester);
   try {
     await slack.views.update({
       view_id: viewId,
       view: requestFormView({
         groups,
+        extendable,
         durationPresetsSeconds: services.policy.durationPresetsSeconds,
         privateMetadata,
       }),

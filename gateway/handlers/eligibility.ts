@@ -1,19 +1,28 @@
 import { type JitPolicy, type PolicyGroup } from '../../config/policy';
 import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
+import { type GrantService } from '../../integrations/temporal/grant-service';
 import { type Requester } from '../../workflows/grant-types';
+import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { type GatewayDirectory, type GatewaySlack } from '../deps';
 
 export type Eligibility =
-  | { ok: true; requester: Requester; groups: PolicyGroup[] }
+  /** `groups` can be requested; `extendable` are held through a running grant, which choosing them extends. */
+  | { ok: true; requester: Requester; groups: PolicyGroup[]; extendable: PolicyGroup[] }
   /** `problem` is mrkdwn for the requester, saying what is wrong and what to do; `cause` is for the log only. */
   | { ok: false; problem: string; cause?: unknown };
 
 /**
  * Slack user → Slack profile email → JumpCloud user → the groups they are in → the policy's groups they may ask for
- * (the Slack profile email is the identity both systems share). Every way this can fail ends in a message the requester can act on.
+ * (the Slack profile email is the identity both systems share). Every way this can fail ends in a message the
+ * requester can act on.
  */
 export async function resolveEligibility(
-  deps: { slack: GatewaySlack; directory: GatewayDirectory; policy: JitPolicy },
+  deps: {
+    slack: GatewaySlack;
+    directory: GatewayDirectory;
+    policy: JitPolicy;
+    grants: Pick<GrantService, 'isRunning'>;
+  },
   slackUserId: string,
 ): Promise<Eligibility> {
   let email: string | undefined;
@@ -48,13 +57,18 @@ export async function resolveEligibility(
       return { ok: false, problem: `Your JumpCloud account (*${escapeMrkdwn(email)}*) is suspended.` };
     const memberOf = new Set(await deps.directory.listUserGroupIds(user.id));
     const groups = deps.policy.groups.filter((group) => !memberOf.has(group.id));
-    if (groups.length === 0) {
+    // A group held through a running grant is offered too: choosing it asks to extend that grant.
+    const extendable: PolicyGroup[] = [];
+    for (const group of deps.policy.groups.filter((g) => memberOf.has(g.id))) {
+      if (await deps.grants.isRunning(grantWorkflowId(user.id, group.id))) extendable.push(group);
+    }
+    if (groups.length === 0 && extendable.length === 0) {
       return {
         ok: false,
         problem: 'You are already a member of every group that can be requested here, so there is nothing to ask for.',
       };
     }
-    return { ok: true, requester: { slackUserId, email, jumpcloudUserId: user.id }, groups };
+    return { ok: true, requester: { slackUserId, email, jumpcloudUserId: user.id }, groups, extendable };
   } catch (err) {
     return {
       ok: false,

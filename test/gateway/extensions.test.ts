@@ -288,4 +288,21 @@ describe('extending an active grant, through signed Slack payloads', { concurren
     assert.equal(final.remindedAt, undefined);
     assert.equal(h.slack.dms(h.requester.slackUserId).filter((m) => /ends in/.test(m.text ?? '')).length, 0);
   });
+
+  test('/jit offers a group held through an active grant as "(extend)", and choosing it asks to extend that grant', async (t) => {
+    const h = await createGatewayHarness(t, { durations: DURATIONS });
+    const { workflowId } = await activeGrant(h, 8);
+
+    const form = await h.openRequestForm();
+    const options = JSON.stringify(form.view.blocks);
+    assert.match(options, /"text":"prod-db-readonly \(extend\)"/);
+    const ack = await h.submitRequest(form, { durationSeconds: 4, justification: 'Need a little more time' });
+    assert.equal(ack.status, 200);
+    await extensionMessage(h, workflowId);
+    assert.deepEqual(
+      (await h.grants.state(workflowId)).extensions.map((e) => [e.status, e.extraSeconds]),
+      [['PENDING', 4]],
+    );
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
 });

@@ -42,6 +42,8 @@ export function noticeView(text: string): ModalView {
 
 export interface RequestFormInput {
   groups: PolicyGroup[];
+  /** Groups held through a running grant: offered as extensions of it. */
+  extendable?: PolicyGroup[];
   durationPresetsSeconds: number[];
   privateMetadata: string;
 }
@@ -50,7 +52,13 @@ export interface RequestFormInput {
  * The request form. The duration options cannot depend on the chosen group without a round trip, so they stop at the
  * largest maximum among the offered groups; each group's own maximum is listed and enforced on submit.
  */
-export function requestFormView({ groups, durationPresetsSeconds, privateMetadata }: RequestFormInput): ModalView {
+export function requestFormView({
+  groups: requestable,
+  extendable = [],
+  durationPresetsSeconds,
+  privateMetadata,
+}: RequestFormInput): ModalView {
+  const groups = [...requestable, ...extendable];
   const largestMax = Math.max(...groups.map((g) => g.maxDurationSeconds));
   const durations = durationPresetsSeconds.filter((seconds) => seconds <= largestMax);
   const limits = groups
@@ -75,7 +83,9 @@ export function requestFormView({ groups, durationPresetsSeconds, privateMetadat
           type: 'static_select',
           action_id: RequestFormInputs.group.actionId,
           placeholder: plain('Choose a group'),
-          options: groups.slice(0, MAX_SELECT_OPTIONS).map((g) => option(policyGroupLabel(g), g.id)),
+          options: groups
+            .slice(0, MAX_SELECT_OPTIONS)
+            .map((g) => option(extendable.includes(g) ? `${policyGroupLabel(g)} (extend)` : policyGroupLabel(g), g.id)),
         },
       },
       {

@@ -1,0 +1,169 @@
+import { type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { accessGrantWorkflow } from '../../workflows/access-grant';
+import { grantStateQuery } from '../../workflows/grant-updates';
+import { type GrantState } from '../../workflows/grant-types';
+import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
+
+/** Which grants an audit export lists: every grant requested since `since`, optionally of one group or requester. */
+export interface GrantAuditFilter {
+  since: Date;
+  groupId?: string;
+  requesterEmail?: string;
+}
+
+export interface GrantAuditOptions {
+  /** Called after every grant read, with the count so far (for progress on long exports). */
+  onProgress?: (read: number) => void;
+  /** How many grants are read at once (default 8). */
+  concurrency?: number;
+  /** How long a running grant's query may take before its row falls back to visibility (default 10 s). */
+  queryTimeoutMs?: number;
+}
+
+/**
+ * One grant as an auditor reads it. Times are ISO 8601; a field the grant never reached is undefined. `status` is the
+ * grant's own status, or, for a run that closed without a result (terminated, failed, timed out, cancelled), the
+ * Temporal execution status (`TERMINATED`, …) with only what visibility knows filled in.
+ */
+export interface GrantRecord {
+  requestedAt: string;
+  requesterSlackUserId: string;
+  requesterEmail: string;
+  groupId: string;
+  groupName?: string;
+  justification?: string;
+  durationSeconds?: number;
+  /** Every approval's Slack user ID in order, then the decider when not already among them (e.g. the rejecter). */
+  approvers: string[];
+  decidedAt?: string;
+  decisionReason?: string;
+  grantedAt?: string;
+  expiresAt?: string;
+  endedAt?: string;
+  endedBy?: string;
+  endReason?: string;
+  status: string;
+  /** Break-glass access does not exist yet: always false. */
+  breakGlass: boolean;
+  /** Approved extensions and the extra time they added. */
+  extensionsApproved: number;
+  extensionSeconds: number;
+  workflowId: string;
+  runId: string;
+}
+
+/** The visibility query for `filter`; values are quoted with quotes escaped. */
+export function grantAuditQuery(filter: GrantAuditFilter): string {
+  const clauses = [
+    `WorkflowType = ${quote(accessGrantWorkflow.name)}`,
+    `StartTime >= ${quote(filter.since.toISOString())}`,
+  ];
+  if (filter.groupId !== undefined) clauses.push(`${sa.group.name} = ${quote(filter.groupId)}`);
+  if (filter.requesterEmail !== undefined) clauses.push(`${sa.requesterEmail.name} = ${quote(filter.requesterEmail)}`);
+  return clauses.join(' AND ');
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * Every grant matching `filter`, open and closed, in the order visibility lists them (newest first). Reads each grant
+ * from Temporal itself: a running one through its `grantState` query, a completed one from its result.
+ */
+export async function listGrantRecords(
+  client: Client,
+  filter: GrantAuditFilter,
+  options: GrantAuditOptions = {},
+): Promise<GrantRecord[]> {
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const records: GrantRecord[] = [];
+  let batch: WorkflowExecutionInfo[] = [];
+  const flush = async () => {
+    const read = await Promise.all(batch.map((execution) => readGrantRecord(client, execution, options)));
+    batch = [];
+    for (const record of read) {
+      records.push(record);
+      options.onProgress?.(records.length);
+    }
+  };
+  for await (const execution of client.workflow.list({ query: grantAuditQuery(filter) })) {
+    batch.push(execution);
+    if (batch.length >= concurrency) await flush();
+  }
+  await flush();
+  return records;
+}
+
+async function readGrantRecord(
+  client: Client,
+  execution: WorkflowExecutionInfo,
+  options: GrantAuditOptions,
+): Promise<GrantRecord> {
+  const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+  const status = execution.status.name;
+  if (status === 'COMPLETED') return fromState(execution, (await handle.result()) as GrantState);
+  if (status === 'RUNNING') {
+    const timeoutMs = options.queryTimeoutMs ?? 10_000;
+    try {
+      const state = await client.withDeadline(Date.now() + timeoutMs, () => handle.query(grantStateQuery));
+      return fromState(execution, state);
+    } catch {
+      // No worker answered in time: the row still lists the grant, with the status visibility last saw.
+      return fromVisibility(execution, execution.typedSearchAttributes.get(sa.status) ?? 'RUNNING');
+    }
+  }
+  return fromVisibility(execution, status);
+}
+
+/** A grant as its own state tells it. Results of older code may lack `approvals` and `extensions`. */
+function fromState(execution: WorkflowExecutionInfo, state: GrantState): GrantRecord {
+  const approvals = state.approvals ?? [];
+  const approvers = approvals.map((a) => a.bySlackUserId);
+  if (state.decidedBy !== undefined && !approvers.includes(state.decidedBy)) approvers.push(state.decidedBy);
+  const approved = (state.extensions ?? []).filter((e) => e.status === 'APPROVED');
+  return {
+    requestedAt: state.requestedAt ?? execution.startTime.toISOString(),
+    requesterSlackUserId: state.requester.slackUserId,
+    requesterEmail: state.requester.email,
+    groupId: state.group.id,
+    groupName: state.group.name,
+    justification: state.justification,
+    durationSeconds: state.durationSeconds,
+    approvers,
+    decidedAt: state.decidedAt,
+    decisionReason: state.decisionReason,
+    grantedAt: state.grantedAt,
+    expiresAt: state.expiresAt,
+    endedAt: state.endedAt,
+    endedBy: state.endedBy,
+    endReason: state.endReason,
+    status: state.status,
+    breakGlass: false,
+    extensionsApproved: approved.length,
+    extensionSeconds: approved.reduce((sum, e) => sum + e.extraSeconds, 0),
+    workflowId: execution.workflowId,
+    runId: execution.runId,
+  };
+}
+
+/**
+ * A run with no state to read: what visibility knows (who, which group, when), the rest left empty. Not even `endedAt`:
+ * a terminated grant skipped its cleanup, so its close time says nothing about when access ended.
+ */
+function fromVisibility(execution: WorkflowExecutionInfo, status: string): GrantRecord {
+  const attrs = execution.typedSearchAttributes;
+  return {
+    requestedAt: execution.startTime.toISOString(),
+    requesterSlackUserId: attrs.get(sa.requester) ?? '',
+    requesterEmail: attrs.get(sa.requesterEmail) ?? '',
+    groupId: attrs.get(sa.group) ?? '',
+    approvers: [],
+    status,
+    breakGlass: false,
+    extensionsApproved: 0,
+    extensionSeconds: 0,
+    workflowId: execution.workflowId,
+    runId: execution.runId,
+  };
+}
