@@ -24,6 +24,7 @@ const SLOW_FIRST = [
   'test/deploy/build-output',
   'test/deploy/metrics',
   'test/deploy/replicas',
+  'test/deploy/audit-export',
   'test/deploy/temporal-tls',
   'test/gateway/slack-flows',
   'test/gateway/extensions',

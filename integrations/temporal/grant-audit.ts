@@ -52,7 +52,7 @@ export interface GrantRecord {
   runId: string;
 }
 
-/** The visibility query for `filter`; values are quoted with quotes escaped. */
+/** The visibility query for `filter`; values are quoted with their quotes escaped. */
 export function grantAuditQuery(filter: GrantAuditFilter): string {
   const clauses = [
     `WorkflowType = ${quote(accessGrantWorkflow.name)}`,
@@ -63,8 +63,13 @@ export function grantAuditQuery(filter: GrantAuditFilter): string {
   return clauses.join(' AND ');
 }
 
+/**
+ * A string literal of the visibility query language. Temporal's parser reads `\'` as a quote but keeps other
+ * backslashes as they are, so a value with a backslash cannot be written safely: it is refused.
+ */
 function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (value.includes('\\')) throw new RangeError(`a visibility query value cannot contain a backslash: ${value}`);
+  return `'${value.replace(/'/g, "\\'")}'`;
 }
 
 /**
