@@ -1,5 +1,9 @@
 import { activityInfo } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
+import {
+  breakGlassAlertMessage,
+  breakGlassUnreviewedMessage,
+} from '../integrations/slack/block-kit/break-glass-messages';
 import { driftAlertMessage } from '../integrations/slack/block-kit/drift-alerts';
 import { type SlackMessage } from '../integrations/slack/block-kit/elements';
 import { extensionNotice, extensionRequestMessage } from '../integrations/slack/block-kit/extension-messages';
@@ -55,6 +59,18 @@ export function createSlackNotificationActivities(slack: WebClient) {
     /** A direct message to the requester about their extension request. */
     async notifyExtension(state: GrantState, extensionId: number): Promise<void> {
       await post(state.requester.slackUserId, extensionNotice(state, extensionId));
+    },
+
+    /** The break-glass alert in the group's alert channel, mentioning the approvers, with Acknowledge / Revoke now. */
+    postBreakGlassAlert: (state: GrantState): Promise<SlackMessageRef> =>
+      post(state.breakGlassAlertChannel ?? state.approvalChannel, breakGlassAlertMessage(state, callingRunId())),
+
+    updateBreakGlassAlert: (ref: SlackMessageRef, state: GrantState): Promise<void> =>
+      update(ref, breakGlassAlertMessage(state, callingRunId())),
+
+    /** The second, louder alert (`<!channel>`, UNREVIEWED) when nobody acknowledged the grant in time. */
+    async postBreakGlassUnreviewed(state: GrantState): Promise<void> {
+      await post(state.breakGlassAlertChannel ?? state.approvalChannel, breakGlassUnreviewedMessage(state));
     },
 
     /** The reminder before expiry, to the requester, with Extend and End now for this run. */

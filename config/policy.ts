@@ -26,6 +26,18 @@ export interface PolicyGroup {
   standingMembers: string[];
   /** What the reconciler does with a member no grant explains: tell the security channel, or also remove them. */
   onDrift: DriftAction;
+  /** Emergency access without approval, alerted and reviewed afterwards; absent = not allowed for this group. */
+  breakGlass?: PolicyBreakGlass;
+}
+
+/** A group's break-glass rules. Durations in seconds. */
+export interface PolicyBreakGlass {
+  /** The longest break-glass grant: at most the group's maxDuration. */
+  maxDurationSeconds: number;
+  /** Slack channel ID the alert goes to. */
+  alertChannel: string;
+  /** An approver must acknowledge within this long of the grant, or a louder alert goes out (default 1h). */
+  reviewWithinSeconds: number;
 }
 
 /** The validated policy file (keys documented in docs/gateway.md). Durations in seconds. */
@@ -50,6 +62,23 @@ const duration = z.string({ error: requiredOr(DURATION_HINT) }).transform((text,
   }
   return seconds;
 });
+
+const breakGlassSchema = z
+  .strictObject(
+    {
+      maxDuration: duration,
+      alertChannel: z
+        .string({ error: requiredOr('must be a Slack channel ID such as C0123456789') })
+        .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789'),
+      reviewWithin: duration.default(3600),
+    },
+    { error: 'must be a mapping with maxDuration, alertChannel and optionally reviewWithin' },
+  )
+  .transform(({ maxDuration, alertChannel, reviewWithin }) => ({
+    maxDurationSeconds: maxDuration,
+    alertChannel,
+    reviewWithinSeconds: reviewWithin,
+  }));
 
 const groupSchema = z
   .strictObject({
@@ -95,10 +124,15 @@ const groupSchema = z
       .default(2),
     maxTotalDuration: duration.optional(),
     remindBefore: duration.optional(),
+    breakGlass: breakGlassSchema.optional(),
   })
   .refine((group) => group.maxTotalDuration === undefined || group.maxTotalDuration >= group.maxDuration, {
     path: ['maxTotalDuration'],
     message: 'must be at least maxDuration',
+  })
+  .refine((group) => group.breakGlass === undefined || group.breakGlass.maxDurationSeconds <= group.maxDuration, {
+    path: ['breakGlass', 'maxDuration'],
+    message: "must be at most the group's maxDuration",
   })
   .refine((group) => group.requiredApprovals <= group.approvers.length, {
     path: ['requiredApprovals'],
@@ -143,6 +177,13 @@ const policySchema = z
           code: 'custom',
           path: ['groups', index, 'maxDuration'],
           message: `must be at least the smallest offered duration (${formatDuration(smallest)}), or nothing could be requested`,
+        });
+      }
+      if (group.breakGlass && group.breakGlass.maxDurationSeconds < smallest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', index, 'breakGlass', 'maxDuration'],
+          message: `must be at least the smallest offered duration (${formatDuration(smallest)}), or no break-glass grant could be requested`,
         });
       }
     });

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  acknowledgeBreakGlassUpdate,
   decideExtensionUpdate,
   decideUpdate,
   grantStateQuery,
@@ -8,12 +9,15 @@ import {
   revokeUpdate,
 } from './grant-updates';
 import {
+  acknowledgeRefusal,
+  breakGlassGrantState,
   decisionRefusal,
   extensionDecisionRefusal,
   extensionRefusal,
   inputProblem,
   pendingGrantState,
   revokeRefusal,
+  unreviewedAlertDue,
 } from './grant-rules';
 import { type GrantInput, type GrantState, type GrantStatus, type SlackMessageRef } from './grant-types';
 import { countNotificationGivenUp, recordGrantTransition } from './grant-metrics';
@@ -41,7 +45,9 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
-  const state = pendingGrantState(input, requestedAt);
+  // Break-glass access is approved from the first instruction: no decision can arrive for it.
+  const pending = pendingGrantState(input, requestedAt);
+  const state = input.breakGlass ? breakGlassGrantState(pending, input, requestedAt) : pending;
 
   let revokeRequested = false;
   // What happened to extension requests, in order; the expiry wait below tells Slack about each one.
@@ -75,6 +81,19 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     },
     { validator: (revoke) => refuseWith(revokeRefusal(state, input.policy, revoke)) },
   );
+
+  if (input.breakGlass) {
+    // Registered for break-glass grants only, so an ordinary grant's history is exactly what it was.
+    wf.setHandler(
+      acknowledgeBreakGlassUpdate,
+      (ack) => {
+        state.acknowledgedBy = ack.bySlackUserId;
+        state.acknowledgedAt = new Date().toISOString();
+        return { ...state };
+      },
+      { validator: (ack) => refuseWith(acknowledgeRefusal(state, input.policy, ack)) },
+    );
+  }
 
   wf.setHandler(
     requestExtensionUpdate,
@@ -148,12 +167,25 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     const snapshot = { ...state };
     notify('update approval message', async () => {
       if (state.approvalMessage) await slack.updateApprovalMessage(state.approvalMessage, snapshot);
+      // A break-glass grant has the alert instead of an approval message.
+      if (state.breakGlassAlert) await slack.updateBreakGlassAlert(state.breakGlassAlert, snapshot);
     });
   };
   const tellRequester = () => {
     const snapshot = { ...state };
     notify('message requester', () => slack.notifyRequester(snapshot));
   };
+
+  if (input.breakGlass) {
+    // No approval wait: the approvers are alerted instead, and review the grant afterwards.
+    notify('post break-glass alert', async () => {
+      state.breakGlassAlert = await slack.postBreakGlassAlert({ ...state });
+    });
+    await grantAndRevoke();
+    await notifications;
+    await wf.condition(wf.allHandlersFinished);
+    return state;
+  }
 
   notify('post approval request', async () => {
     const ref: SlackMessageRef = await slack.postApprovalRequest({ ...state });
@@ -233,14 +265,23 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       let remindedFor: string | undefined;
       for (;;) {
         const eventsSeen = extensionEvents.length;
+        // Break-glass only (always undefined otherwise): an acknowledgement wakes the wait to update the alert.
+        const acknowledgedSeen = state.acknowledgedAt;
         const deadline = Date.parse(state.expiresAt);
         const remindAt = reminderDue(deadline, remindedFor);
+        const unreviewedAt = unreviewedAlertDue(state, input);
         await wf.condition(
-          () => revokeRequested || extensionEvents.length !== eventsSeen,
-          Math.max(Math.min(remindAt ?? deadline, deadline) - Date.now(), 1),
+          () => revokeRequested || extensionEvents.length !== eventsSeen || state.acknowledgedAt !== acknowledgedSeen,
+          Math.max(Math.min(remindAt ?? deadline, unreviewedAt ?? deadline, deadline) - Date.now(), 1),
         );
         announceExtensionEvents(eventsSeen);
+        if (state.acknowledgedAt !== acknowledgedSeen) refreshApprovalMessage();
         if (revokeRequested || Date.now() >= Date.parse(state.expiresAt)) break;
+        if (unreviewedAt !== undefined && Date.now() >= unreviewedAt && state.acknowledgedAt === undefined) {
+          state.unreviewedAlertAt = new Date().toISOString();
+          const snapshot = { ...state };
+          notify('post the unreviewed break-glass alert', () => slack.postBreakGlassUnreviewed(snapshot));
+        }
         if (remindAt !== undefined && Date.now() >= remindAt && Date.parse(state.expiresAt) === deadline) {
           remindedFor = state.expiresAt;
           state.remindedAt = new Date().toISOString();
@@ -331,6 +372,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       { key: sa.group, value: input.group.id },
       ...(state.decidedBy ? [{ key: sa.decider, value: state.decidedBy }] : []),
       ...(state.expiresAt ? [{ key: sa.expiresAt, value: new Date(state.expiresAt) }] : []),
+      ...(state.breakGlass ? [{ key: sa.breakGlass, value: true }] : []),
     ]);
     recordGrantTransition(state);
   }

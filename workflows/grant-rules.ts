@@ -1,4 +1,5 @@
 import {
+  type AcknowledgeInput,
   type DecisionInput,
   type ExtensionDecisionInput,
   type ExtensionRequestInput,
@@ -27,6 +28,47 @@ export function pendingGrantState(input: GrantInput, requestedAtMs: number): Gra
   };
 }
 
+/** A break-glass request must say this much about the emergency (the form and the workflow both check it). */
+export const BREAK_GLASS_JUSTIFICATION_MIN_LENGTH = 20;
+
+/** The state of a break-glass grant when its workflow starts: approved at once, by the requester, capped. */
+export function breakGlassGrantState(pending: GrantState, input: GrantInput, requestedAtMs: number): GrantState {
+  return {
+    ...pending,
+    status: 'APPROVED',
+    breakGlass: true,
+    breakGlassAlertChannel: input.breakGlass?.alertChannel,
+    decidedBy: input.requester.slackUserId,
+    decidedAt: new Date(requestedAtMs).toISOString(),
+    decisionReason: 'break-glass',
+  };
+}
+
+/**
+ * When the louder "unreviewed" alert of a break-glass grant is due (ms since the epoch): `reviewWithinSeconds` after
+ * access was granted, once, and only while nobody has acknowledged it. Undefined when none is due.
+ */
+export function unreviewedAlertDue(state: GrantState, input: GrantInput): number | undefined {
+  if (!input.breakGlass || !state.breakGlass || !state.grantedAt) return undefined;
+  if (state.acknowledgedAt !== undefined || state.unreviewedAlertAt !== undefined) return undefined;
+  return Date.parse(state.grantedAt) + input.breakGlass.reviewWithinSeconds * 1000;
+}
+
+/** Why this acknowledgement of a break-glass grant is refused, or undefined. Pure: runs in the Update's validator. */
+export function acknowledgeRefusal(
+  state: GrantState,
+  policy: GrantInput['policy'],
+  input: AcknowledgeInput,
+): string | undefined {
+  if (!state.breakGlass) return 'this is not a break-glass grant: there is nothing to acknowledge';
+  const by = input.bySlackUserId;
+  if (by === state.requester.slackUserId) return 'you cannot acknowledge your own break-glass access';
+  if (!policy.approvers.includes(by)) return `you are not an approver for ${state.group.name}`;
+  if (state.acknowledgedBy !== undefined)
+    return `this break-glass grant was already acknowledged by ${state.acknowledgedBy}`;
+  return undefined;
+}
+
 /** Why the input cannot become a grant, or undefined. Enforced in the workflow whatever the caller checked. */
 export function inputProblem(input: GrantInput): string | undefined {
   const { durationSeconds, policy } = input;
@@ -42,6 +84,13 @@ export function inputProblem(input: GrantInput): string | undefined {
   if (!Number.isInteger(required) || required < 1) return 'the required number of approvals must be at least 1';
   if (required > 1 && required > policy.approvers.length) {
     return `the group needs ${required} approvals but has only ${policy.approvers.length} approvers`;
+  }
+  if (input.breakGlass) {
+    if (input.breakGlass.alertChannel.trim() === '') return 'a break-glass grant needs an alert channel';
+    if (!(input.breakGlass.reviewWithinSeconds > 0)) return 'the break-glass review time must be positive';
+    if (input.justification.trim().length < BREAK_GLASS_JUSTIFICATION_MIN_LENGTH) {
+      return `a break-glass justification needs at least ${BREAK_GLASS_JUSTIFICATION_MIN_LENGTH} characters`;
+    }
   }
   return undefined;
 }

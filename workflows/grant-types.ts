@@ -62,6 +62,23 @@ export interface GrantInput {
   justification: string;
   policy: GrantPolicy;
   timing?: GrantTiming;
+  /**
+   * Emergency access: granted at once without an approval, an alert to `alertChannel` instead of the approval
+   * request, and a louder alert when no approver acknowledges it within `reviewWithinSeconds` of the grant.
+   * `policy.maxDurationSeconds` is then the break-glass cap. Absent = an ordinary request.
+   */
+  breakGlass?: BreakGlassInput;
+}
+
+export interface BreakGlassInput {
+  /** Slack channel ID for the alert. */
+  alertChannel: string;
+  reviewWithinSeconds: number;
+}
+
+/** An approver confirms they have seen a break-glass grant. */
+export interface AcknowledgeInput {
+  bySlackUserId: string;
 }
 
 export interface Approval {
@@ -156,4 +173,14 @@ export interface GrantState {
   /** Requests for more time, in order; at most one is pending at a time. */
   extensions: Extension[];
   notificationFailures: number;
+  /** True for break-glass access: granted at once by the requester (`decidedBy`), reviewed by approvers afterwards. */
+  breakGlass?: boolean;
+  /** Break-glass only: where the alert goes, and the alert message once posted. */
+  breakGlassAlertChannel?: string;
+  breakGlassAlert?: SlackMessageRef;
+  /** Break-glass only: the approver who acknowledged the alert, and when (ISO 8601). */
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  /** Break-glass only: ISO 8601 of the second, louder alert (sent once when nobody acknowledged in time). */
+  unreviewedAlertAt?: string;
 }

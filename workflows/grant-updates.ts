@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import {
+  type AcknowledgeInput,
   type DecisionInput,
   type ExtensionDecisionInput,
   type ExtensionRequestInput,
@@ -18,5 +19,8 @@ export const requestExtensionUpdate = defineUpdate<GrantState, [ExtensionRequest
 
 /** Approve or reject a pending extension, by the same rules as the grant's own decision. */
 export const decideExtensionUpdate = defineUpdate<GrantState, [ExtensionDecisionInput]>('decideExtension');
+
+/** An approver acknowledges a break-glass grant's alert; its validator refuses anyone else and a second one. */
+export const acknowledgeBreakGlassUpdate = defineUpdate<GrantState, [AcknowledgeInput]>('acknowledgeBreakGlass');
 
 export const grantStateQuery = defineQuery<GrantState>('grantState');

@@ -8,11 +8,13 @@ export const grantSearchAttributes = {
   group: defineSearchAttributeKey('JitGroup', SearchAttributeType.KEYWORD),
   decider: defineSearchAttributeKey('JitDecider', SearchAttributeType.KEYWORD),
   expiresAt: defineSearchAttributeKey('JitExpiresAt', SearchAttributeType.DATETIME),
+  /** Set (true) on break-glass grants only: `JitBreakGlass = true` lists them. */
+  breakGlass: defineSearchAttributeKey('JitBreakGlass', SearchAttributeType.BOOL),
 } as const;
 
 /** `temporal server start-dev --search-attribute NAME=TYPE` arguments for every key above. */
 export function searchAttributeCliArgs(): string[] {
-  const cliType: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime' };
+  const cliType: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', BOOL: 'Bool' };
   return Object.values(grantSearchAttributes).flatMap((key) => [
     '--search-attribute',
     `${key.name}=${cliType[key.type] ?? key.type}`,

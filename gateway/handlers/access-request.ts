@@ -7,7 +7,8 @@ import { type GrantInput } from '../../workflows/grant-types';
 import { grantWorkflowId } from '../../workflows/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
-import { RequestFormInputs } from '../../integrations/slack/block-kit/ids';
+import { BREAK_GLASS_OPTION, RequestFormInputs } from '../../integrations/slack/block-kit/ids';
+import { BREAK_GLASS_JUSTIFICATION_MIN_LENGTH } from '../../workflows/grant-rules';
 import {
   JUSTIFICATION_MAX_LENGTH,
   JUSTIFICATION_MIN_LENGTH,
@@ -17,7 +18,13 @@ import {
 } from '../../integrations/slack/block-kit/modals';
 import { resolveEligibility } from './eligibility';
 import { signMetadata, verifyMetadata } from '../slack/signed-metadata';
-import { submittedValue, type SlashCommand, type ViewSubmission, type ViewSubmissionAck } from '../slack/payloads';
+import {
+  submittedOptions,
+  submittedValue,
+  type SlashCommand,
+  type ViewSubmission,
+  type ViewSubmissionAck,
+} from '../slack/payloads';
 import { tellEphemeral } from './tell-user';
 
 /** What the request form carries in its private_metadata (signed): who is asking, as resolved when it opened. */
@@ -109,6 +116,16 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
     errors[RequestFormInputs.group.blockId] =
       groupId === undefined ? 'Choose a group.' : 'This group cannot be requested.';
 
+  const breakGlassChecked = submittedOptions(
+    values,
+    RequestFormInputs.breakGlass.blockId,
+    RequestFormInputs.breakGlass.actionId,
+  ).includes(BREAK_GLASS_OPTION);
+  const breakGlass = breakGlassChecked ? group?.breakGlass : undefined;
+  if (breakGlassChecked && group && !breakGlass) {
+    errors[RequestFormInputs.breakGlass.blockId] = `${policyGroupLabel(group)} does not allow break-glass`;
+  }
+
   const durationSeconds = Number(
     submittedValue(values, RequestFormInputs.duration.blockId, RequestFormInputs.duration.actionId),
   );
@@ -117,6 +134,9 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
   } else if (group && durationSeconds > group.maxDurationSeconds) {
     errors[RequestFormInputs.duration.blockId] =
       `${policyGroupLabel(group)} allows at most ${formatDuration(group.maxDurationSeconds)}.`;
+  } else if (group && breakGlass && durationSeconds > breakGlass.maxDurationSeconds) {
+    errors[RequestFormInputs.duration.blockId] =
+      `Break-glass access to ${policyGroupLabel(group)} lasts at most ${formatDuration(breakGlass.maxDurationSeconds)}.`;
   }
 
   const justification = (
@@ -127,6 +147,9 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
       `Please explain in at least ${JUSTIFICATION_MIN_LENGTH} characters.`;
   } else if (justification.length > JUSTIFICATION_MAX_LENGTH) {
     errors[RequestFormInputs.justification.blockId] = `Please keep it to ${JUSTIFICATION_MAX_LENGTH} characters.`;
+  } else if (breakGlassChecked && justification.length < BREAK_GLASS_JUSTIFICATION_MIN_LENGTH) {
+    errors[RequestFormInputs.justification.blockId] =
+      `Break-glass access needs an explanation of at least ${BREAK_GLASS_JUSTIFICATION_MIN_LENGTH} characters.`;
   }
 
   if (!group || Object.keys(errors).length > 0) return { response_action: 'errors', errors };
@@ -140,15 +163,22 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
     justification,
     policy: {
       approvers: group.approvers,
-      maxDurationSeconds: group.maxDurationSeconds,
+      // Break-glass access is capped by its own maximum, which the workflow then enforces too.
+      maxDurationSeconds: breakGlass ? breakGlass.maxDurationSeconds : group.maxDurationSeconds,
       approvalTimeoutSeconds: policy.approvalTimeoutSeconds,
       allowSelfApproval: group.allowSelfApproval,
       requiredApprovals: group.requiredApprovals,
       maxExtensions: group.maxExtensions,
-      maxTotalDurationSeconds: group.maxTotalDurationSeconds,
+      // Extensions cannot carry break-glass access past its cap either.
+      maxTotalDurationSeconds: breakGlass ? breakGlass.maxDurationSeconds : group.maxTotalDurationSeconds,
       remindBeforeSeconds: group.remindBeforeSeconds,
       approvalChannel: group.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL,
     },
+    ...(breakGlass
+      ? {
+          breakGlass: { alertChannel: breakGlass.alertChannel, reviewWithinSeconds: breakGlass.reviewWithinSeconds },
+        }
+      : {}),
   };
   services.background.run('start a grant', () => startGrant(services, input, group));
   return undefined;
@@ -176,6 +206,9 @@ async function startOrExplain(services: GatewayServices, input: GrantInput, labe
     'grant request submitted',
   );
   if (result.outcome === 'duplicate') return '';
+  if (result.outcome === 'started' && input.breakGlass) {
+    return `:rotating_light: Break-glass access to ${label} (${formatDuration(input.durationSeconds)}) is being granted now, without approval. The approvers have been alerted and will review it.`;
+  }
   return result.outcome === 'started'
     ? `:outbox_tray: Your request for ${label} (${formatDuration(input.durationSeconds)}) was sent to the approvers. I'll tell you here when someone decides.`
     : `:information_source: You already have a pending or active request for ${label}. It has to end before you can ask again.`;

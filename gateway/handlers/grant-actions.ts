@@ -22,7 +22,7 @@ import { submittedValue, type BlockActions, type ViewSubmission, type ViewSubmis
 import { tellEphemeral } from './tell-user';
 
 /**
- * Approve / Reject / Revoke / Extend clicks, on grants and on their extension requests. Slack is answered at once; the Update runs afterwards, and the workflow itself
+ * Approve / Reject / Revoke / Extend / Acknowledge (break-glass) clicks, on grants and on their extension requests. Slack is answered at once; the Update runs afterwards, and the workflow itself
  * (its validator) decides who may do what. A refusal reaches the clicker as an ephemeral message; nothing changes.
  */
 export function handleGrantAction(services: GatewayServices, payload: BlockActions): void {
@@ -45,6 +45,14 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
       const grant = grantRefFrom(action.value, 'the button value');
       const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
       services.background.run('revoke', () => updateGrant(services, grant, clicker, { kind: 'revoke' }, tell));
+      return;
+    }
+    case ActionIds.acknowledgeBreakGlass: {
+      const grant = grantRefFrom(action.value, 'the button value');
+      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
+      services.background.run('acknowledge break-glass', () =>
+        updateGrant(services, grant, clicker, { kind: 'acknowledge' }, tell),
+      );
       return;
     }
     case ActionIds.extend: {
@@ -181,6 +189,7 @@ type GrantUpdate =
   | { kind: 'approve' }
   | { kind: 'reject'; reason: string | undefined }
   | { kind: 'revoke' }
+  | { kind: 'acknowledge' }
   | { kind: 'extend'; extraSeconds: number; reason: string; requestId: string }
   | { kind: 'approveExtension' | 'rejectExtension'; extensionId: number };
 
@@ -188,6 +197,7 @@ const UPDATE_NOUN: Record<GrantUpdate['kind'], string> = {
   approve: 'approval',
   reject: 'rejection',
   revoke: 'revocation',
+  acknowledge: 'acknowledgement',
   extend: 'extension request',
   approveExtension: 'approval of the extension',
   rejectExtension: 'rejection of the extension',
@@ -211,6 +221,9 @@ async function updateGrant(
     switch (update.kind) {
       case 'revoke':
         await services.grants.revoke(workflowId, { bySlackUserId: clicker }, updateId, runId);
+        break;
+      case 'acknowledge':
+        await services.grants.acknowledgeBreakGlass(workflowId, { bySlackUserId: clicker }, updateId, runId);
         break;
       case 'extend':
         // One Update per submitted form (a double submit is one request), never one per person.

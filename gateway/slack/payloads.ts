@@ -35,6 +35,8 @@ const stateValue = z.object({
   type: z.string(),
   value: z.string().nullish(),
   selected_option: z.object({ value: z.string() }).nullish(),
+  /** Checkboxes: every ticked option. */
+  selected_options: z.array(z.object({ value: z.string() })).nullish(),
 });
 
 export const viewSubmissionSchema = z.object({
@@ -67,6 +69,11 @@ export function parsePayload<T extends z.ZodType>(schema: T, value: unknown, wha
 export function submittedValue(values: ViewStateValues, blockId: string, actionId: string): string | undefined {
   const leaf = values[blockId]?.[actionId];
   return leaf?.selected_option?.value ?? leaf?.value ?? undefined;
+}
+
+/** The values of the options ticked in one checkboxes input of a submitted modal (none when it was left out). */
+export function submittedOptions(values: ViewStateValues, blockId: string, actionId: string): string[] {
+  return (values[blockId]?.[actionId]?.selected_options ?? []).map((option) => option.value);
 }
 
 /**

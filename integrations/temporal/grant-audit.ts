@@ -43,7 +43,7 @@ export interface GrantRecord {
   endedBy?: string;
   endReason?: string;
   status: string;
-  /** Break-glass access does not exist yet: always false. */
+  /** Granted as break-glass access (without approval, reviewed afterwards). */
   breakGlass: boolean;
   /** Approved extensions and the extra time they added. */
   extensionsApproved: number;
@@ -144,7 +144,7 @@ function fromState(execution: WorkflowExecutionInfo, state: GrantState): GrantRe
     endedBy: state.endedBy,
     endReason: state.endReason,
     status: state.status,
-    breakGlass: false,
+    breakGlass: state.breakGlass === true,
     extensionsApproved: approved.length,
     extensionSeconds: approved.reduce((sum, e) => sum + e.extraSeconds, 0),
     workflowId: execution.workflowId,
@@ -165,7 +165,7 @@ function fromVisibility(execution: WorkflowExecutionInfo, status: string): Grant
     groupId: attrs.get(sa.group) ?? '',
     approvers: [],
     status,
-    breakGlass: false,
+    breakGlass: attrs.get(sa.breakGlass) === true,
     extensionsApproved: 0,
     extensionSeconds: 0,
     workflowId: execution.workflowId,

@@ -7,6 +7,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import {
+  acknowledgeBreakGlassUpdate,
   decideExtensionUpdate,
   decideUpdate,
   grantStateQuery,
@@ -15,6 +16,7 @@ import {
 } from '../../workflows/grant-updates';
 import { alreadyClosedReason } from '../../workflows/grant-rules';
 import {
+  type AcknowledgeInput,
   type DecisionInput,
   type ExtensionDecisionInput,
   type ExtensionRequestInput,
@@ -48,6 +50,8 @@ export interface GrantSummary {
   jumpcloudUserId: string;
   groupId: string;
   expiresAt?: Date;
+  /** True for break-glass grants (the JitBreakGlass search attribute). */
+  breakGlass: boolean;
   startTime: Date;
   /** Set once the workflow has closed. */
   closeTime?: Date;
@@ -57,6 +61,8 @@ export interface GrantListFilter {
   requesterSlackUserId?: string;
   groupId?: string;
   status?: GrantStatus;
+  /** Only break-glass grants (`JitBreakGlass = true`). */
+  breakGlassOnly?: boolean;
   /** Only grants whose workflow is still running (pending, active, or finishing). */
   openOnly?: boolean;
   /** Newest first; at most this many (default 100). */
@@ -78,6 +84,13 @@ export interface GrantService {
   decideExtension(
     workflowId: string,
     decision: ExtensionDecisionInput,
+    updateId: string,
+    runId?: string,
+  ): Promise<GrantState>;
+  /** An approver acknowledges a break-glass grant's alert. */
+  acknowledgeBreakGlass(
+    workflowId: string,
+    ack: AcknowledgeInput,
     updateId: string,
     runId?: string,
   ): Promise<GrantState>;
@@ -105,6 +118,7 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
             { key: sa.requester, value: input.requester.slackUserId },
             { key: sa.requesterEmail, value: input.requester.email },
             { key: sa.group, value: input.group.id },
+            ...(input.breakGlass ? [{ key: sa.breakGlass, value: true }] : []),
           ],
         });
         return { outcome: 'started', workflowId };
@@ -140,6 +154,13 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
       );
     },
 
+    async acknowledgeBreakGlass(workflowId, ack, updateId, runId) {
+      const handle = client.workflow.getHandle(workflowId, runId);
+      return refusalsAsErrors(handle, () =>
+        handle.executeUpdate(acknowledgeBreakGlassUpdate, { args: [ack], updateId }),
+      );
+    },
+
     async state(workflowId, runId) {
       const handle = client.workflow.getHandle(workflowId, runId);
       const description = await handle.describe();
@@ -163,6 +184,7 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
       }
       if (filter.groupId !== undefined) clauses.push(`${sa.group.name} = '${filter.groupId.replace(/'/g, '')}'`);
       if (filter.status !== undefined) clauses.push(`${sa.status.name} = '${filter.status}'`);
+      if (filter.breakGlassOnly) clauses.push(`${sa.breakGlass.name} = true`);
       if (filter.openOnly) clauses.push(`ExecutionStatus = 'Running'`);
       const limit = filter.limit ?? 100;
       const summaries: GrantSummary[] = [];
@@ -178,6 +200,7 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
           jumpcloudUserId: ids.jumpcloudUserId,
           groupId: ids.groupId,
           expiresAt: attrs.get(sa.expiresAt),
+          breakGlass: attrs.get(sa.breakGlass) === true,
           startTime: execution.startTime,
           closeTime: execution.closeTime,
         });

@@ -35,7 +35,7 @@ const setupScript = join(temporalConfigDir, 'setup.sh');
 const NINETY_DAYS_SECONDS = 90 * 24 * 3600;
 const POSTGRES_PASSWORD = 'not-checked-trust-auth';
 /** temporal.api.enums.v1.IndexedValueType, as listSearchAttributes returns it. */
-const INDEXED_VALUE_TYPE: Record<string, number> = { Keyword: 2, Datetime: 6 };
+const INDEXED_VALUE_TYPE: Record<string, number> = { Keyword: 2, Bool: 5, Datetime: 6 };
 
 function requiredBinary(variable: string, hint: string): string {
   const path = process.env[variable];

@@ -38,6 +38,20 @@ export interface PolicyKnobs {
   maxTotalDuration?: string;
   /** defaults.remindBefore, e.g. '2s' (default: the policy's default, 10m) */
   remindBefore?: string;
+  /** breakGlass of the harness's main group (absent = not allowed), e.g. { maxDuration: '10m', reviewWithin: '2s' } */
+  breakGlass?: { maxDuration: string; alertChannel?: string; reviewWithin?: string };
+}
+
+/** The harness's default break-glass alert channel. */
+export const BREAK_GLASS_CHANNEL = 'C0BREAKGLASS';
+
+/** What the harness's request form is filled in with. */
+export interface RequestChoice {
+  groupId?: string;
+  durationSeconds?: number;
+  justification?: string;
+  /** Tick "Emergency access (break-glass)". */
+  breakGlass?: boolean;
 }
 
 export interface GatewayHarness extends GrantHarness {
@@ -47,11 +61,7 @@ export interface GatewayHarness extends GrantHarness {
   newPerson(name: string): Person;
   /** `/jit` as `person`, then the request form once the gateway has filled the modal in. */
   openRequestForm(person?: Person): Promise<OpenedView>;
-  submitRequest(
-    view: OpenedView,
-    choice: { groupId?: string; durationSeconds?: number; justification?: string },
-    person?: Person,
-  ): Promise<GatewayResponse>;
+  submitRequest(view: OpenedView, choice: RequestChoice, person?: Person): Promise<GatewayResponse>;
   /** The request (through Slack) and its approval message in the approval channel. */
   requestAccess(
     choice?: { groupId?: string; durationSeconds?: number; justification?: string },
@@ -117,6 +127,14 @@ export async function createGatewayHarness(
       `    requiredApprovals: ${knobs.requiredApprovals ?? 1}`,
       `    maxExtensions: ${knobs.maxExtensions ?? 2}`,
       ...(knobs.maxTotalDuration ? [`    maxTotalDuration: ${knobs.maxTotalDuration}`] : []),
+      ...(knobs.breakGlass
+        ? [
+            '    breakGlass:',
+            `      maxDuration: ${knobs.breakGlass.maxDuration}`,
+            `      alertChannel: ${knobs.breakGlass.alertChannel ?? BREAK_GLASS_CHANNEL}`,
+            ...(knobs.breakGlass.reviewWithin ? [`      reviewWithin: ${knobs.breakGlass.reviewWithin}`] : []),
+          ]
+        : []),
       `  - id: ${h.otherGroup.id}`,
       `    name: ${h.otherGroup.name}`,
       '    maxDuration: 8h',
@@ -141,7 +159,7 @@ export async function createGatewayHarness(
 
   const submitRequest: GatewayHarness['submitRequest'] = (view, choice, person = h.requester) => {
     const values: Record<string, Record<string, unknown>> = {};
-    const { group, duration, justification } = RequestFormInputs;
+    const { group, duration, justification, breakGlass } = RequestFormInputs;
     const select = (value: string | undefined) => ({
       type: 'static_select',
       selected_option: value === undefined ? null : { text: { type: 'plain_text', text: value }, value },
@@ -154,6 +172,16 @@ export async function createGatewayHarness(
         value: choice.justification ?? 'Investigating incident INC-42',
       },
     };
+    if (choice.breakGlass) {
+      values[breakGlass.blockId] = {
+        [breakGlass.actionId]: {
+          type: 'checkboxes',
+          selected_options: [
+            { text: { type: 'plain_text', text: 'Emergency access (break-glass)' }, value: 'break-glass' },
+          ],
+        },
+      };
+    }
     return h.slack.sendViewSubmission({ userId: person.slackUserId, view, values });
   };
 

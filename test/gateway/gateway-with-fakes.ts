@@ -100,6 +100,7 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     revoke: record('grants.revoke', () => ({})),
     requestExtension: record('grants.requestExtension', () => ({})),
     decideExtension: record('grants.decideExtension', () => ({})),
+    acknowledgeBreakGlass: record('grants.acknowledgeBreakGlass', () => ({})),
     state: record('grants.state', () => ({})),
     isRunning: record('grants.isRunning', () => false),
     list: record('grants.list', () => []),

@@ -114,6 +114,54 @@ describe('the policy file', () => {
     );
   });
 
+  test('breakGlass is read per group, in seconds, with reviewWithin defaulting to 1h', () => {
+    const policy = parsePolicy(
+      GOOD.replace(
+        '    approvers: [U0APPROVER1, W0APPROVER2]\n',
+        '    approvers: [U0APPROVER1, W0APPROVER2]\n    breakGlass:\n      maxDuration: 1h\n      alertChannel: C0INCIDENTS\n',
+      ),
+      'policy.yaml',
+    );
+    assert.deepEqual(policy.groups[0]?.breakGlass, {
+      maxDurationSeconds: 3600,
+      alertChannel: 'C0INCIDENTS',
+      reviewWithinSeconds: 3600,
+    });
+    assert.equal(policy.groups[1]?.breakGlass, undefined, 'absent = not allowed');
+    const withReview = parsePolicy(
+      withLineAfter(8, '    breakGlass: { maxDuration: 1h, alertChannel: C0INCIDENTS, reviewWithin: 15m }'),
+      'policy.yaml',
+    );
+    assert.equal(withReview.groups[0]?.breakGlass?.reviewWithinSeconds, 900);
+  });
+
+  test('a bad breakGlass key is named with its line', () => {
+    const breakGlass = (...lines: string[]) =>
+      withLineAfter(8, ['    breakGlass:', ...lines.map((line) => `      ${line}`)].join('\n'));
+    rejects(
+      breakGlass('maxDuration: 1h', 'alertChannel: "#incidents"'),
+      /groups\[0\]\.breakGlass\.alertChannel \(line 11\): must be a Slack channel ID/,
+    );
+    rejects(breakGlass('alertChannel: C0INCIDENTS'), /groups\[0\]\.breakGlass\.maxDuration \(line 9\): is required/);
+    rejects(
+      breakGlass('maxDuration: 1d', 'alertChannel: C0INCIDENTS'),
+      /groups\[0\]\.breakGlass\.maxDuration \(line 10\): must be at most the group's maxDuration/,
+    );
+    rejects(
+      breakGlass('maxDuration: 1m', 'alertChannel: C0INCIDENTS'),
+      /groups\[0\]\.breakGlass\.maxDuration \(line 10\): must be at least the smallest offered duration \(15m\)/,
+    );
+    rejects(
+      breakGlass('maxDuration: 1h', 'alertChannel: C0INCIDENTS', 'reviewWithin: soon'),
+      /groups\[0\]\.breakGlass\.reviewWithin \(line 12\): must be a positive duration/,
+    );
+    rejects(
+      breakGlass('maxDuration: 1h', 'alertChannel: C0INCIDENTS', 'reviewWhithin: 1h'),
+      /groups\[0\]\.breakGlass\.reviewWhithin \(line 12\): is not a known key/,
+    );
+    rejects(withLineAfter(8, '    breakGlass: true'), /groups\[0\]\.breakGlass \(line 9\): must be a mapping/);
+  });
+
   test('the shipped example policy is valid', () => {
     const policy = loadPolicy(join(__dirname, '../../config/policy.example.yaml'));
     assert.equal(policy.groups.length, 3);

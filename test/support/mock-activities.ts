@@ -13,6 +13,9 @@ export type GrantActivities = Pick<
   | 'updateExtensionRequest'
   | 'notifyExtension'
   | 'remindRequester'
+  | 'postBreakGlassAlert'
+  | 'updateBreakGlassAlert'
+  | 'postBreakGlassUnreviewed'
 >;
 
 export type ActivityName = keyof GrantActivities;
@@ -59,6 +62,12 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
     updateExtensionRequest: async () => undefined,
     notifyExtension: async () => undefined,
     remindRequester: async () => undefined,
+    postBreakGlassAlert: async (state) => ({
+      channel: state.breakGlassAlertChannel ?? state.approvalChannel,
+      ts: `1700000000.${String(nextTs++)}`,
+    }),
+    updateBreakGlassAlert: async () => undefined,
+    postBreakGlassUnreviewed: async () => undefined,
   };
   const chosen: GrantActivities = { ...defaults, ...overrides };
 

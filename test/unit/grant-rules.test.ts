@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alreadyClosedReason, decisionRefusal, inputProblem, revokeRefusal } from '../../workflows/grant-rules';
+import {
+  acknowledgeRefusal,
+  alreadyClosedReason,
+  breakGlassGrantState,
+  decisionRefusal,
+  inputProblem,
+  revokeRefusal,
+  unreviewedAlertDue,
+} from '../../workflows/grant-rules';
 import { type DecisionKind, type GrantStatus } from '../../workflows/grant-types';
 import { grantStateFor, group, people, plainGrantInput } from '../support/grant-inputs';
 
@@ -240,5 +248,75 @@ describe('alreadyClosedReason', () => {
 
   test('a status without a closed reason is described by its name', () => {
     assert.equal(alreadyClosedReason(grantStateFor(input)), 'this request is pending_approval');
+  });
+});
+
+describe('break-glass', () => {
+  const breakGlass = { alertChannel: 'C0INCIDENTS', reviewWithinSeconds: 60 };
+  const input = plainGrantInput({ justification: 'Primary database is down, INC-911', breakGlass });
+  const requestedAt = Date.parse('2030-01-01T09:00:00.000Z');
+  const approved = breakGlassGrantState(grantStateFor(input), input, requestedAt);
+
+  test('the grant starts approved, by the requester, marked break-glass', () => {
+    assert.equal(approved.status, 'APPROVED');
+    assert.equal(approved.breakGlass, true);
+    assert.equal(approved.decidedBy, people.requester.slackUserId);
+    assert.equal(approved.decisionReason, 'break-glass');
+    assert.equal(approved.decidedAt, '2030-01-01T09:00:00.000Z');
+    assert.equal(approved.breakGlassAlertChannel, 'C0INCIDENTS');
+    assert.deepEqual(approved.approvals, []);
+  });
+
+  test('input problems: a short justification, no alert channel, no review time', () => {
+    assert.equal(inputProblem(input), undefined);
+    assert.equal(
+      inputProblem({ ...input, justification: 'db is down' }),
+      'a break-glass justification needs at least 20 characters',
+    );
+    assert.equal(
+      inputProblem({ ...input, breakGlass: { ...breakGlass, alertChannel: ' ' } }),
+      'a break-glass grant needs an alert channel',
+    );
+    assert.equal(
+      inputProblem({ ...input, breakGlass: { ...breakGlass, reviewWithinSeconds: 0 } }),
+      'the break-glass review time must be positive',
+    );
+    // The cap is policy.maxDurationSeconds, enforced as for every grant.
+    assert.match(
+      inputProblem({ ...input, durationSeconds: 601, policy: { ...input.policy, maxDurationSeconds: 600 } }) ?? '',
+      /exceeds the group's maximum of 600s/,
+    );
+  });
+
+  test('only an approver other than the requester acknowledges, once, and only a break-glass grant', () => {
+    const ack = (by: string, state = approved) => acknowledgeRefusal(state, input.policy, { bySlackUserId: by });
+    assert.equal(ack(people.approver), undefined);
+    assert.equal(ack(people.outsider), 'you are not an approver for prod-db-readonly');
+    assert.equal(ack(people.requester.slackUserId), 'you cannot acknowledge your own break-glass access');
+    assert.equal(
+      acknowledgeRefusal(
+        approved,
+        { ...input.policy, approvers: [people.requester.slackUserId] },
+        {
+          bySlackUserId: people.requester.slackUserId,
+        },
+      ),
+      'you cannot acknowledge your own break-glass access',
+    );
+    assert.match(
+      ack(people.secondApprover, { ...approved, acknowledgedBy: people.approver, acknowledgedAt: 'x' }) ?? '',
+      /already acknowledged by/,
+    );
+    assert.match(ack(people.approver, grantStateFor(input)) ?? '', /not a break-glass grant/);
+  });
+
+  test('the unreviewed alert is due reviewWithin after the grant, once, and never once acknowledged', () => {
+    const active = { ...approved, status: 'ACTIVE' as const, grantedAt: '2030-01-01T09:00:05.000Z' };
+    assert.equal(unreviewedAlertDue(active, input), Date.parse('2030-01-01T09:01:05.000Z'));
+    assert.equal(unreviewedAlertDue(approved, input), undefined, 'not before access is granted');
+    assert.equal(unreviewedAlertDue({ ...active, acknowledgedAt: '2030-01-01T09:00:30.000Z' }, input), undefined);
+    assert.equal(unreviewedAlertDue({ ...active, unreviewedAlertAt: '2030-01-01T09:01:05.000Z' }, input), undefined);
+    const ordinary = plainGrantInput();
+    assert.equal(unreviewedAlertDue({ ...grantStateFor(ordinary), grantedAt: active.grantedAt }, ordinary), undefined);
   });
 });

@@ -469,6 +469,43 @@ const scenarios: Scenario[] = [
     check: (final) =>
       unmet([final.extensions[0]?.status === 'MOOT', `extension ${JSON.stringify(final.extensions[0])}`]),
   }),
+
+  // Recorded from the version with break-glass access.
+  grantScenario('grant-break-glass-unreviewed-then-acknowledged', {
+    input: (input) => ({
+      ...withPolicy({}, 3)(input),
+      justification: 'Primary database is down, incident INC-911',
+      breakGlass: { alertChannel: 'C0INCIDENTS', reviewWithinSeconds: 1 },
+    }),
+    drive: async (grant) => {
+      await grant.waitUntil('the unreviewed alert', (state) => state.unreviewedAlertAt !== undefined);
+      await grant.grants.acknowledgeBreakGlass(
+        grant.workflowId,
+        { bySlackUserId: people.approver },
+        `${grant.workflowId}-acknowledge`,
+      );
+    },
+    status: 'EXPIRED',
+    check: (final, history) => {
+      const activities = scheduledActivities(history);
+      return unmet(
+        [final.breakGlass === true, 'not marked break-glass'],
+        [final.decidedBy === people.requester.slackUserId, `decided by ${final.decidedBy ?? 'nobody'}`],
+        [final.acknowledgedBy === people.approver, `acknowledged by ${final.acknowledgedBy ?? 'nobody'}`],
+        [!activities.includes('postApprovalRequest'), 'an approval request was posted'],
+        [
+          ['postBreakGlassAlert', 'postBreakGlassUnreviewed', 'updateBreakGlassAlert'].every((a) =>
+            activities.includes(a),
+          ),
+          `break-glass notifications missing: ${activities.join()}`,
+        ],
+        [
+          activities.filter((a) => a === 'postBreakGlassUnreviewed').length === 1,
+          'the unreviewed alert went out twice',
+        ],
+      );
+    },
+  }),
   reconcilerScenario(),
 ];
 

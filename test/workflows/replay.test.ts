@@ -36,6 +36,8 @@ const REQUIRED_SCENARIOS = [
   'grant-extension-pending-then-revoked',
   // Recorded from the version with reminders before expiry.
   'grant-reminded-before-expiry',
+  // Recorded from the version with break-glass access.
+  'grant-break-glass-unreviewed-then-acknowledged',
 ];
 
 const fixtures = readdirSync(historiesDir)

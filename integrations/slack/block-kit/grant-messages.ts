@@ -116,7 +116,9 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
         text: `Access to ${state.group.name} granted`,
         blocks: [
           section(
-            `:white_check_mark: ${(state.approvals ?? []).length > 1 ? approvedBy(state) : by} approved your request. You are now in ${group} until ${slackDate(state.expiresAt ?? '')}.`,
+            state.breakGlass
+              ? `:rotating_light: Break-glass access granted without approval: you are now in ${group} until ${slackDate(state.expiresAt ?? '')}. The approvers have been alerted and will review it.`
+              : `:white_check_mark: ${(state.approvals ?? []).length > 1 ? approvedBy(state) : by} approved your request. You are now in ${group} until ${slackDate(state.expiresAt ?? '')}.`,
           ),
           {
             type: 'actions',

@@ -7,6 +7,8 @@ export const ActionIds = {
   extend: 'grant_extend',
   approveExtension: 'extension_approve',
   rejectExtension: 'extension_reject',
+  /** In a break-glass alert: an approver has seen it. */
+  acknowledgeBreakGlass: 'break_glass_acknowledge',
 } as const;
 
 /** Modals, by the callback_id their submissions carry. */
@@ -20,7 +22,11 @@ export const RequestFormInputs = {
   group: { blockId: 'group_block', actionId: 'group_select' },
   duration: { blockId: 'duration_block', actionId: 'duration_select' },
   justification: { blockId: 'justification_block', actionId: 'justification_input' },
+  /** Offered only when a group allows it; its one checkbox option has the value `BREAK_GLASS_OPTION`. */
+  breakGlass: { blockId: 'break_glass_block', actionId: 'break_glass_check' },
 } as const;
+
+export const BREAK_GLASS_OPTION = 'break-glass';
 
 export const RejectReasonInput = { blockId: 'reason_block', actionId: 'reason_input' } as const;
 

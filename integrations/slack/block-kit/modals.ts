@@ -1,7 +1,8 @@
 import { formatDuration } from '../../../config/durations';
 import { policyGroupLabel, type PolicyGroup } from '../../../config/policy';
-import { type Block, escapeMrkdwn, plain, type PlainText, section } from './elements';
-import { CallbackIds, ExtendFormInputs, RejectReasonInput, RequestFormInputs } from './ids';
+import { BREAK_GLASS_JUSTIFICATION_MIN_LENGTH } from '../../../workflows/grant-rules';
+import { type Block, context, escapeMrkdwn, plain, type PlainText, section } from './elements';
+import { BREAK_GLASS_OPTION, CallbackIds, ExtendFormInputs, RejectReasonInput, RequestFormInputs } from './ids';
 
 /** The modals the gateway opens; the IDs their submissions come back with are in ids.ts. */
 
@@ -64,6 +65,39 @@ export function requestFormView({
   const limits = groups
     .map((g) => `${escapeMrkdwn(policyGroupLabel(g))}: up to ${formatDuration(g.maxDurationSeconds)}`)
     .join(' · ');
+  const breakGlassGroups = requestable.filter((g) => g.breakGlass !== undefined);
+  const breakGlassBlocks: Block[] =
+    breakGlassGroups.length === 0
+      ? []
+      : [
+          {
+            type: 'input',
+            block_id: RequestFormInputs.breakGlass.blockId,
+            optional: true,
+            label: plain('Emergency'),
+            element: {
+              type: 'checkboxes',
+              action_id: RequestFormInputs.breakGlass.actionId,
+              options: [
+                {
+                  text: plain('Emergency access (break-glass)'),
+                  value: BREAK_GLASS_OPTION,
+                  description: plain(
+                    `Granted at once without approval; the approvers are alerted and review it. Explain in at least ${BREAK_GLASS_JUSTIFICATION_MIN_LENGTH} characters.`,
+                  ),
+                },
+              ],
+            },
+          },
+          context(
+            `Break-glass allowed for: ${breakGlassGroups
+              .map(
+                (g) =>
+                  `${escapeMrkdwn(policyGroupLabel(g))} (up to ${formatDuration(g.breakGlass?.maxDurationSeconds ?? 0)})`,
+              )
+              .join(' · ')}`.slice(0, 2000),
+          ),
+        ];
   return {
     type: 'modal',
     callback_id: CallbackIds.request,
@@ -113,6 +147,7 @@ export function requestFormView({
         },
       },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Longest allowed: ${limits}`.slice(0, 2000) }] },
+      ...breakGlassBlocks,
     ],
   };
 }
