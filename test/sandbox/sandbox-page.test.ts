@@ -93,6 +93,9 @@ test(
 
     await driver.type('/jit');
     await driver.modal.getByLabel('Group').waitFor();
+    // prod-k8s-admin allows break-glass in the demo policy, so the form offers it, unchecked.
+    const breakGlass = driver.modal.getByRole('checkbox', { name: /Emergency access \(break-glass\)/ });
+    assert.equal(await breakGlass.isChecked(), false);
     await driver.screenshot('02-request-modal');
     await driver.fillRequestForm({ groupName: group.name, duration: '5s', justification });
     await driver.screenshot('03-request-filled');
@@ -388,5 +391,42 @@ test(
     const result = (await sandbox.client.workflow.getHandle(workflowId).result()) as GrantState;
     assert.equal(result.status, 'CANCELLED');
     assert.equal(sandbox.jumpcloud.isMember(group.id, grace.jumpcloudUserId), false);
+  },
+);
+
+test(
+  'break-glass from the sandbox page: the box checked, access is there at once and #jit-security is alerted',
+  { timeout: 120_000 },
+  async () => {
+    const ken = demoPerson('ken');
+    const group = DEMO_GROUPS.prodK8sAdmin;
+    assert.equal(sandbox.jumpcloud.isMember(group.id, ken.jumpcloudUserId), false, 'Ken starts without the group');
+    const workflowId = grantWorkflowId(ken.jumpcloudUserId, group.id);
+    const grants = createGrantService(sandbox.client, TASK_QUEUE);
+
+    await driver.actAs(ken.slackUserId);
+    await driver.type('/jit');
+    await driver.fillRequestForm({
+      groupName: group.name,
+      duration: '1m',
+      justification: 'Production cluster down, INC-99: restarting the ingress',
+    });
+    await driver.modal.getByRole('checkbox', { name: /Emergency access \(break-glass\)/ }).check();
+    await driver.screenshot('18-break-glass-form');
+    await driver.submitModal();
+
+    await driver.membership(group.id, ken.jumpcloudUserId).waitFor({ timeout: 20_000 });
+    await driver.openConversation(SANDBOX_CHANNELS.security.id);
+    const alert = driver.message('Break-glass access');
+    await alert.waitFor({ timeout: 20_000 });
+    assert.match(await alert.innerText(), /@Ken Thompson took prod-k8s-admin without approval/);
+    await driver.screenshot('19-break-glass-alert');
+    const state = await grants.state(workflowId);
+    assert.equal(state.status, 'ACTIVE');
+    assert.equal(state.breakGlass, true);
+    assert.deepEqual(state.approvals, []);
+
+    await grants.revoke(workflowId, { bySlackUserId: ken.slackUserId }, 'sandbox-page-test-break-glass-cleanup');
+    await driver.membership(group.id, ken.jumpcloudUserId).waitFor({ state: 'detached', timeout: 20_000 });
   },
 );

@@ -9,7 +9,7 @@ import { appProblem, control } from './stand-in-http.js';
 
 /**
  * @import {
- *   ActionsBlock, Block, BlockElement, BlockPlace, ButtonElement, ConfirmObject, ContextBlock, HeaderBlock,
+ *   ActionsBlock, Block, BlockElement, BlockPlace, ButtonElement, CheckboxesElement, ConfirmObject, ContextBlock, HeaderBlock,
  *   InputBlock, PageState, PlainTextInputElement, SectionBlock, SelectOption, SlackView, StaticSelectElement,
  * } from './types.js'
  */
@@ -224,6 +224,34 @@ function renderInput(page, block, opened) {
       drafts[key] = box.value;
     });
     field = box;
+  } else if (element.type === 'checkboxes') {
+    const boxes = /** @type {CheckboxesElement} */ (element);
+    // Checked values, one per line, so the draft stays a string like the other inputs'.
+    const checked = new Set((drafts[key] ?? '').split('\n').filter(Boolean));
+    field = h(
+      'div',
+      { id: controlId, class: 'checkboxes' },
+      (boxes.options || []).map((option) => {
+        const box = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', value: option.value }));
+        box.checked = checked.has(option.value);
+        box.addEventListener('change', () => {
+          if (box.checked) checked.add(option.value);
+          else checked.delete(option.value);
+          drafts[key] = [...checked].join('\n');
+        });
+        return h(
+          'label',
+          { class: 'checkbox' },
+          box,
+          h(
+            'span',
+            {},
+            plainText(option.text),
+            option.description && h('span', { class: 'input-hint', text: plainText(option.description) }),
+          ),
+        );
+      }),
+    );
   } else {
     field = h('div', { class: 'unsupported', text: `[${element.type} element]` });
   }

@@ -8,7 +8,7 @@ import { avatar, byId, h, toast } from './dom.js';
 import { plainText } from './mrkdwn.js';
 import { appProblem, control } from './stand-in-http.js';
 
-/** @import { InputBlock, PageState, PlainTextInputElement, SlackView, StaticSelectElement } from './types.js' */
+/** @import { CheckboxesElement, InputBlock, PageState, PlainTextInputElement, SlackView, StaticSelectElement } from './types.js' */
 
 /**
  * The newest modal open for the person the page acts as.
@@ -48,6 +48,12 @@ function collectValues(page, opened) {
       else if (text !== '' && input.min_length && text.length < input.min_length) {
         errors[blockId] = `Must have at least ${input.min_length} characters.`;
       }
+    } else if (element.type === 'checkboxes') {
+      const boxes = /** @type {CheckboxesElement} */ (element);
+      const checked = new Set((raw ?? '').split('\n').filter(Boolean));
+      const selected = (boxes.options || []).filter((o) => checked.has(o.value));
+      value = { type: 'checkboxes', selected_options: selected.map((o) => ({ text: o.text, value: o.value })) };
+      if (selected.length === 0 && !optional) errors[blockId] = 'Please complete this required field.';
     } else {
       continue;
     }

@@ -127,6 +127,13 @@
  */
 
 /**
+ * @typedef {BlockElement & {
+ *   type: 'checkboxes',
+ *   options?: Array<SelectOption & { description?: TextObject }>,
+ * }} CheckboxesElement
+ */
+
+/**
  * Any block; `type` says which of the shapes below it has.
  * @typedef {object} Block
  * @property {string} type
