@@ -29,6 +29,7 @@ import { startSlackStandIn, type SlackStandIn } from '../stand-ins/slack/slack-s
 import { signSlackRequest } from '../stand-ins/slack/slack-signature';
 import { freePort, startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
 import { createGrantWorker } from '../worker/create-worker';
+import { percentile } from './percentile';
 import { startDelayingProxy } from './delaying-proxy';
 import { type LoadJob, type LoadResult, type PreparedRequest } from './load-driver';
 
@@ -363,10 +364,6 @@ async function startProcess(
       clearTimeout(timer);
     },
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 function printTable(rows: Row[]): void {

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './percentile';
 import { freePort, startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -155,10 +156,6 @@ async function timeStart(mode: Mode, env: Record<string, string>): Promise<numbe
     await exited;
     clearTimeout(timer);
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 function printTable(rows: Row[]): void {

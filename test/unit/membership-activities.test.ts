@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
+import { failureOf } from '../support/activity-failures';
 import { createMembershipActivities } from '../../activities/membership';
 import { jumpCloudHttpError } from '../../integrations/jumpcloud/jumpcloud-error';
 import { FakeDirectory } from '../support/fake-directory';
@@ -16,16 +16,6 @@ function setUp(initialMembers: Array<typeof member> = []) {
   // 'ERROR': failed activities are expected here and the environment would log each one as a warning.
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
   return { directory, env, activities: createMembershipActivities(directory) };
-}
-
-async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await run;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the activity should have failed');
 }
 
 describe('membership activities', () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { type WebClient, WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
+import { failureOf } from '../support/activity-failures';
 import { createSlackNotificationActivities } from '../../activities/slack-notifications';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { formatGrantRef, grantWorkflowId, parseGrantRef } from '../../workflows/grant-workflow-id';
@@ -51,16 +51,6 @@ function calledFromRun(runId: string) {
     { workflowExecution: { workflowId, runId } },
     { logger: new DefaultLogger('ERROR') },
   );
-}
-
-async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await run;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the activity should have failed');
 }
 
 describe('Slack notification activities', () => {
