@@ -337,6 +337,20 @@ describe('gateway routes with fake dependencies (app.inject)', () => {
     assert.deepEqual(gateway.calls, []);
   });
 
+  test('an unsigned body that only looks like ssl_check=1 (a leading "?") is refused 401 and runs no command', async (t) => {
+    const gateway = await createFakeGateway();
+    t.after(() => gateway.app.close());
+    const forged = await gateway.post(
+      '/slack/commands',
+      '?ssl_check=1&user_id=U0REQUESTER&command=%2Fjit&text=status&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&trigger_id=1.2.3',
+      { signature: 'none' },
+    );
+    assert.equal(forged.statusCode, 401);
+    await gateway.app.backgroundTasks.drain(1000);
+    assert.deepEqual(gateway.calls, []);
+    assert.deepEqual(gateway.responses, []);
+  });
+
   test('an unknown route is a 404 naming it, and an unexpected failure is a 500 that hides its details', async (t) => {
     const broken = { ...fakePolicy } as JitPolicy;
     Object.defineProperty(broken, 'groups', {
