@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { WebhookError } from '../integrations/audit/webhook-client';
+import { JiraError } from '../integrations/jira/jira-error';
 import { JumpCloudError } from '../integrations/jumpcloud/jumpcloud-error';
+import { ServiceNowError } from '../integrations/servicenow/servicenow-error';
 import { classifySlackError } from '../integrations/slack/slack-error';
 
 /**
@@ -24,5 +27,19 @@ export function slackFailure(err: unknown): ApplicationFailure {
     type: 'SlackError',
     nonRetryable: !failure.retryable,
     nextRetryDelay: failure.retryAfterMs,
+  });
+}
+
+/** A ServiceNow, Jira or webhook error as the failure Temporal retries (within the audit budget) or not. */
+export function auditSinkFailure(err: unknown): ApplicationFailure {
+  if (!(err instanceof ServiceNowError || err instanceof JiraError || err instanceof WebhookError)) {
+    return ApplicationFailure.fromError(err);
+  }
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.name,
+    nonRetryable: !err.retryable,
+    nextRetryDelay: err.retryAfterMs,
+    details: [{ status: err.status }],
   });
 }

@@ -1,4 +1,6 @@
 import { type WebClient } from '@slack/web-api';
+import { type AuditSink } from '../integrations/audit/audit-sinks';
+import { createAuditActivities } from './audit';
 import { createMembershipActivities, type MembershipDirectory } from './membership';
 import { createReconcileActivities, type ReconcileDirectory, type ReconcileGrants } from './reconcile';
 import { createSlackNotificationActivities } from './slack-notifications';
@@ -8,6 +10,8 @@ export interface ActivityDeps {
   slack: WebClient;
   /** Temporal's view of the grants, for the reconciler's reads. */
   grants: ReconcileGrants;
+  /** Where the audit trail goes (ServiceNow, Jira, webhook); none by default. */
+  auditSinks?: readonly AuditSink[];
 }
 
 /** Every activity the grant workflow and the reconciler call, bound to clients constructed once by the worker. */
@@ -16,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMembershipActivities(deps.directory),
     ...createSlackNotificationActivities(deps.slack),
     ...createReconcileActivities(deps),
+    ...createAuditActivities(deps.auditSinks ?? []),
   };
 }
 

@@ -11,6 +11,19 @@ export const SANDBOX_SECRETS = {
   slackBotToken: 'xoxb-sandbox-not-a-real-token',
   slackSigningSecret: 'sandbox-signing-secret-not-a-real-one',
   jumpCloudApiKey: 'jc-sandbox-not-a-real-api-key',
+  serviceNowUsername: 'jit.sandbox',
+  serviceNowPassword: 'sn-sandbox-not-a-real-password',
+  jiraEmail: 'jit@sandbox.example',
+  jiraApiToken: 'jira-sandbox-not-a-real-token',
+  auditWebhookSecret: 'sandbox-webhook-secret-not-a-real-one',
+} as const;
+
+/** Where the worker's audit sinks write: the ServiceNow table and the Jira project the audit stand-ins hold. */
+export const SANDBOX_AUDIT = {
+  serviceNowTable: 'u_jit_access_grant',
+  jiraProjectKey: 'SEC',
+  jiraIssueType: 'Task',
+  jiraDoneTransition: 'Done',
 } as const;
 
 export const SANDBOX_CHANNELS = {

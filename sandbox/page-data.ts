@@ -1,6 +1,10 @@
 import { formatDuration } from '../config/durations';
 import { policyGroupLabel, type JitPolicy } from '../config/policy';
+import { type GrantEventPayload, grantSubjectId } from '../integrations/audit/audit-payload';
+import { jiraSubjectLabel } from '../integrations/audit/audit-sinks';
 import { type GrantSummary } from '../integrations/temporal/grant-service';
+import { type JiraIssue } from '../stand-ins/jira/jira-stand-in';
+import { type ServiceNowRecord } from '../stand-ins/servicenow/servicenow-stand-in';
 import { type DemoPerson } from './demo-world';
 
 /** What the sandbox page reads from `GET /_page/config`: where the other systems are, and who is who. */
@@ -81,11 +85,28 @@ export interface PageGrant extends Pick<
   closedAt?: string;
   /** This run in the Temporal Web UI. */
   temporalUrl: string;
+  audit: PageGrantAudit;
+}
+
+/** What the audit stand-ins hold about one grant (one run); a sink with nothing for it yet is left out. */
+export interface PageGrantAudit {
+  serviceNow?: { number: string; status: string };
+  jira?: { key: string; status: string; comments: number };
+  /** the accepted webhook events' types, in arrival order (`grant.requested`, …) */
+  webhookEvents: string[];
+}
+
+/** Everything the audit stand-ins hold right now; `pageGrants` picks each grant's part. */
+export interface AuditSnapshot {
+  serviceNowRecords: ServiceNowRecord[];
+  jiraIssues: JiraIssue[];
+  webhookEvents: unknown[];
 }
 
 export function pageGrants(
   grants: GrantSummary[],
   temporal: { uiUrl: string; namespace: string },
+  audit: AuditSnapshot,
 ): { grants: PageGrant[] } {
   return {
     grants: grants.map((g) => ({
@@ -106,6 +127,25 @@ export function pageGrants(
         encodeURIComponent(g.workflowId),
         encodeURIComponent(g.runId),
       ].join('/'),
+      audit: grantAudit(g, audit),
     })),
+  };
+}
+
+/** Matched as the sinks key their records: ServiceNow's `u_subject_id`, the Jira label, the webhook's grant. */
+function grantAudit({ workflowId, runId }: GrantSummary, audit: AuditSnapshot): PageGrantAudit {
+  const subject = grantSubjectId(workflowId, runId);
+  const record = audit.serviceNowRecords.find((r) => r.fields.u_subject_id === subject);
+  const label = jiraSubjectLabel(subject);
+  const issue = audit.jiraIssues.find((i) => i.fields.labels.includes(label));
+  const webhookEvents = audit.webhookEvents.flatMap((event) => {
+    // Only signed deliveries reach the list, so these are the worker's own payloads; drift events have no `grant`.
+    const e = event as Partial<GrantEventPayload> | null;
+    return e?.grant?.workflowId === workflowId && e.grant.runId === runId && typeof e.type === 'string' ? [e.type] : [];
+  });
+  return {
+    ...(record ? { serviceNow: { number: record.fields.number ?? '', status: record.fields.u_status ?? '' } } : {}),
+    ...(issue ? { jira: { key: issue.key, status: issue.status, comments: issue.comments.length } } : {}),
+    webhookEvents,
   };
 }

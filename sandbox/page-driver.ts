@@ -146,6 +146,17 @@ export class SandboxPageDriver {
     return this.page.locator(status ? `${grant}[data-status="${status}"]` : grant);
   }
 
+  /** The grant's entry in the Audit records panel; with `runId`, only that run's. */
+  auditRecord(workflowId: string, runId?: string): Locator {
+    const record = `li.audit-record[data-workflow-id="${workflowId}"]`;
+    return this.page.locator(runId ? `${record}[data-run-id="${runId}"]` : record);
+  }
+
+  /** One sink's line in an Audit records entry: 'servicenow', 'jira' or 'webhook'. */
+  auditLine(record: Locator, sink: string): Locator {
+    return record.locator(`.audit-line[data-sink="${sink}"]`);
+  }
+
   temporalLink(workflowId: string): Locator {
     return this.page.locator(`a.temporal-link[data-workflow-id="${workflowId}"]`);
   }

@@ -7,14 +7,25 @@ import { createActivities } from '../activities';
 import { type JitPolicy } from '../config/policy';
 import { buildApp, type GatewayDeps } from '../gateway/app';
 import { createResponseUrlSender } from '../gateway/slack/response-url';
+import { createAuditSinks } from '../integrations/audit/audit-sinks';
 import { temporalReadiness } from '../integrations/temporal/readiness';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
 import { createGrantWorker } from '../worker/create-worker';
-import { DEMO_PEOPLE, demoJumpCloudSeed, demoSlackUsers, SANDBOX_CHANNELS, SANDBOX_SECRETS } from './demo-world';
+import {
+  DEMO_PEOPLE,
+  demoJumpCloudSeed,
+  demoSlackUsers,
+  SANDBOX_AUDIT,
+  SANDBOX_CHANNELS,
+  SANDBOX_SECRETS,
+} from './demo-world';
+import { startJiraStandIn, type JiraStandIn } from '../stand-ins/jira/jira-stand-in';
 import { startJumpCloudStandIn, type JumpCloudStandIn } from '../stand-ins/jumpcloud/jumpcloud-stand-in';
+import { startServiceNowStandIn, type ServiceNowStandIn } from '../stand-ins/servicenow/servicenow-stand-in';
+import { startWebhookReceiver, type WebhookReceiver } from '../stand-ins/webhook/webhook-receiver';
 import { loadSavedDirectory, saveDirectoryOnChange } from './jumpcloud-state-file';
 import { forgetDevServer, rememberDevServer, stopLeftoverDevServer } from './leftover-dev-server';
 import { pageGrants, sandboxPageConfig } from './page-data';
@@ -34,6 +45,9 @@ export interface SandboxPorts {
   slack?: number;
   jumpcloud?: number;
   gateway?: number;
+  serviceNow?: number;
+  jira?: number;
+  webhook?: number;
 }
 
 export interface SandboxOptions {
@@ -71,6 +85,10 @@ export interface Sandbox {
   gatewayUrl: string;
   slack: SlackStandIn;
   jumpcloud: JumpCloudStandIn;
+  /** the audit sinks' systems of record: the worker writes every grant's trail to all three */
+  serviceNow: ServiceNowStandIn;
+  jira: JiraStandIn;
+  webhook: WebhookReceiver;
   client: Client;
   policy: JitPolicy;
   worker: Worker;
@@ -97,7 +115,8 @@ interface Cleanup {
 
 /**
  * The whole system on loopback in this process: the real Temporal dev server (with its Web UI), the JumpCloud and
- * Slack stand-ins seeded with the demo world, a worker and the gateway, wired by URL exactly as in production.
+ * Slack stand-ins seeded with the demo world, the ServiceNow, Jira and webhook stand-ins the audit trail goes to, a
+ * worker and the gateway, wired by URL exactly as in production.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => undefined);
@@ -127,6 +146,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       port: ports.temporal || undefined,
       uiPort: ports.temporalUi || (await freePort()),
       dbFile: path.join(options.dataDir, 'temporal.db'),
+      // A week of closed grants to look back on (docs/audit-trail.md, Retention); the dev server keeps 24 hours.
+      retentionHours: 7 * 24,
       detached: options.temporalInOwnProcessGroup ?? false,
       onOutput: trace && ((chunk) => trace(`temporal: ${chunk.trimEnd()}`)),
     });
@@ -158,6 +179,30 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     cleanups.push({ what: 'saving the JumpCloud state', run: saveDirectoryOnChange(jumpcloud, jumpcloudFile) });
     cleanups.push({ what: 'the membership log', run: logMembershipChanges(jumpcloud, log) });
 
+    // In memory only (these stand-ins take no saved state): after a restart, later events of earlier grants find no
+    // record to update, as their Slack messages are gone too.
+    const serviceNow = await startServiceNowStandIn({
+      username: SANDBOX_SECRETS.serviceNowUsername,
+      password: SANDBOX_SECRETS.serviceNowPassword,
+      port: ports.serviceNow,
+      log: trace,
+    });
+    cleanups.push({ what: 'the ServiceNow stand-in', run: () => serviceNow.close() });
+    const jira = await startJiraStandIn({
+      email: SANDBOX_SECRETS.jiraEmail,
+      apiToken: SANDBOX_SECRETS.jiraApiToken,
+      projects: [{ key: SANDBOX_AUDIT.jiraProjectKey, issueTypes: [SANDBOX_AUDIT.jiraIssueType] }],
+      port: ports.jira,
+      log: trace,
+    });
+    cleanups.push({ what: 'the Jira stand-in', run: () => jira.close() });
+    const webhook = await startWebhookReceiver({
+      secret: SANDBOX_SECRETS.auditWebhookSecret,
+      port: ports.webhook,
+      log: trace,
+    });
+    cleanups.push({ what: 'the webhook receiver', run: () => webhook.close() });
+
     const channels = [SANDBOX_CHANNELS.general, SANDBOX_CHANNELS.approvals, SANDBOX_CHANNELS.security];
     const slack = await startSlackStandIn({
       botToken: SANDBOX_SECRETS.slackBotToken,
@@ -180,7 +225,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             slashCommand: SLASH_COMMAND,
           }),
         grants: async () =>
-          pageGrants(await grants.list({ limit: 50 }), { uiUrl: temporalUiUrl, namespace: NAMESPACE }),
+          pageGrants(
+            await grants.list({ limit: 50 }),
+            { uiUrl: temporalUiUrl, namespace: NAMESPACE },
+            {
+              serviceNowRecords: serviceNow.records(SANDBOX_AUDIT.serviceNowTable),
+              jiraIssues: jira.issues(),
+              webhookEvents: webhook.events(),
+            },
+          ),
       },
     });
     cleanups.push({ what: 'the Slack stand-in', run: () => slack.close() });
@@ -208,6 +261,26 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         directory,
         slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 10_000 }),
         grants,
+        auditSinks: createAuditSinks({
+          serviceNow: {
+            instanceUrl: serviceNow.baseUrl,
+            table: SANDBOX_AUDIT.serviceNowTable,
+            auth: {
+              kind: 'basic',
+              username: SANDBOX_SECRETS.serviceNowUsername,
+              password: SANDBOX_SECRETS.serviceNowPassword,
+            },
+          },
+          jira: {
+            baseUrl: jira.baseUrl,
+            email: SANDBOX_SECRETS.jiraEmail,
+            apiToken: SANDBOX_SECRETS.jiraApiToken,
+            projectKey: SANDBOX_AUDIT.jiraProjectKey,
+            issueType: SANDBOX_AUDIT.jiraIssueType,
+            doneTransition: SANDBOX_AUDIT.jiraDoneTransition,
+          },
+          webhook: { url: webhook.url, secret: SANDBOX_SECRETS.auditWebhookSecret },
+        }),
       }),
       shutdownGraceSeconds: 5,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
@@ -258,6 +331,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       gatewayUrl,
       slack,
       jumpcloud,
+      serviceNow,
+      jira,
+      webhook,
       client,
       policy,
       worker,

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
+import { freePort, startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
 import { workflowsPath } from '../worker/create-worker';
 
 const root = join(__dirname, '..');
@@ -57,7 +57,8 @@ async function main(): Promise<number> {
     .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
     .sort((a, b) => slowness(a) - slowness(b) || a.localeCompare(b));
   console.log(`Starting the Temporal dev server (${cliPath})...`);
-  const server = await startTemporalDevServer({ cliPath });
+  // With its Web UI: test/deploy/web-ui.test.ts reads grants there as an auditor would.
+  const server = await startTemporalDevServer({ cliPath, uiPort: await freePort() });
   console.log(`Temporal dev server at ${server.address}; bundling the workflow code once for every test file...`);
   const bundleDir = mkdtempSync(join(tmpdir(), 'jit-test-bundle-'));
   const bundleFile = join(bundleDir, 'workflow-bundle.js');
@@ -77,7 +78,12 @@ async function main(): Promise<number> {
         {
           cwd: root,
           stdio: 'inherit',
-          env: { ...process.env, JIT_TEST_TEMPORAL_ADDRESS: server.address, JIT_TEST_WORKFLOW_BUNDLE: bundleFile },
+          env: {
+            ...process.env,
+            JIT_TEST_TEMPORAL_ADDRESS: server.address,
+            JIT_TEST_TEMPORAL_UI_URL: server.uiUrl,
+            JIT_TEST_WORKFLOW_BUNDLE: bundleFile,
+          },
         },
       );
       runner.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../config/env';
 import { gatewayLoggerOptions } from '../gateway/logger';
+import { SANDBOX_AUDIT } from '../sandbox/demo-world';
 import { PortInUseError, type SandboxPorts, startSandbox } from '../sandbox/sandbox-system';
 
 const root = path.join(__dirname, '..');
@@ -25,6 +26,9 @@ const sandboxEnvSchema = z.object({
   SANDBOX_GATEWAY_PORT: port(3000),
   SANDBOX_SLACK_PORT: port(3001),
   SANDBOX_JUMPCLOUD_PORT: port(3002),
+  SANDBOX_SERVICENOW_PORT: port(3003),
+  SANDBOX_JIRA_PORT: port(3004),
+  SANDBOX_WEBHOOK_PORT: port(3005),
   SANDBOX_DATA_DIR: z.string().default(path.join(root, '.sandbox-data')),
   /** the gateway's structured log */
   SANDBOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
@@ -38,6 +42,9 @@ const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
   gateway: 'SANDBOX_GATEWAY_PORT',
   slack: 'SANDBOX_SLACK_PORT',
   jumpcloud: 'SANDBOX_JUMPCLOUD_PORT',
+  serviceNow: 'SANDBOX_SERVICENOW_PORT',
+  jira: 'SANDBOX_JIRA_PORT',
+  webhook: 'SANDBOX_WEBHOOK_PORT',
 };
 
 function say(line: string): void {
@@ -65,6 +72,9 @@ async function main(): Promise<void> {
     gateway: env.SANDBOX_GATEWAY_PORT,
     slack: env.SANDBOX_SLACK_PORT,
     jumpcloud: env.SANDBOX_JUMPCLOUD_PORT,
+    serviceNow: env.SANDBOX_SERVICENOW_PORT,
+    jira: env.SANDBOX_JIRA_PORT,
+    webhook: env.SANDBOX_WEBHOOK_PORT,
   };
   const starting = startSandbox({
     temporalCliPath: env.TEMPORAL_CLI_PATH,
@@ -121,12 +131,16 @@ async function main(): Promise<void> {
       `  Temporal Web UI                ${sandbox.temporalUiUrl}/namespaces/default/workflows`,
       `  Gateway                        ${sandbox.gatewayUrl}  (/healthz, /readyz, /slack/commands, /slack/interactions)`,
       `  JumpCloud stand-in             ${sandbox.jumpcloud.baseUrl}  (state: ${sandbox.jumpcloud.origin}/_control/state)`,
+      `  ServiceNow stand-in (audit)    ${sandbox.serviceNow.baseUrl}  (records: ${sandbox.serviceNow.origin}/_control/records?table=${SANDBOX_AUDIT.serviceNowTable})`,
+      `  Jira stand-in (audit)          ${sandbox.jira.baseUrl}  (issues: ${sandbox.jira.origin}/_control/issues)`,
+      `  Audit webhook receiver         ${sandbox.webhook.url}  (events: ${sandbox.webhook.origin}/_control/events)`,
       `  Temporal frontend (gRPC)       ${sandbox.temporalAddress}`,
       '',
       ...(sandbox.resumed
         ? [
-            `Resumed from ${dataDir}/: grants approved before the restart still end on time. The Slack stand-in starts`,
-            'empty, so updating messages from before the restart fails and is logged; the membership changes still happen.',
+            `Resumed from ${dataDir}/: grants approved before the restart still end on time. The Slack and audit`,
+            'stand-ins start empty, so updating messages and audit records from before the restart fails and is logged;',
+            'the membership changes still happen.',
             '',
           ]
         : []),

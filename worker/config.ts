@@ -10,6 +10,7 @@ import {
   slackEnv,
   temporalEnv,
 } from '../config/env';
+import { auditSinkEnv, auditSinkProblems, auditSinkSettings } from '../config/audit-env';
 import { grantHistogramBuckets } from '../workflows/grant-metrics';
 
 /** `IPv4:port` or `[IPv6]:port`: the SDK binds the address as given and accepts no host names. */
@@ -33,6 +34,7 @@ const workerEnvSchema = z
     ...slackEnv,
     ...jumpCloudEnv,
     ...policyEnv,
+    ...auditSinkEnv,
     /** How long a stopping worker lets in-flight activities (membership changes) finish. */
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(30),
     /** How often the reconciler compares the policy groups' members with the open grants. */
@@ -44,6 +46,8 @@ const workerEnvSchema = z
     WORKER_METRICS_ADDRESS: socketAddress('where the worker serves Prometheus metrics').optional(),
   })
   .superRefine((env, ctx) => {
+    for (const { variable, message } of auditSinkProblems(env))
+      ctx.addIssue({ code: 'custom', path: [variable], message });
     if (env.SLACK_SECURITY_CHANNEL === undefined && env.SLACK_APPROVAL_CHANNEL === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -55,6 +59,7 @@ const workerEnvSchema = z
   .transform(({ SLACK_SECURITY_CHANNEL, SLACK_APPROVAL_CHANNEL, ...rest }) => ({
     ...rest,
     SLACK_SECURITY_CHANNEL: (SLACK_SECURITY_CHANNEL ?? SLACK_APPROVAL_CHANNEL) as string,
+    auditSinks: auditSinkSettings(rest),
   }));
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createAuditSinks } from '../integrations/audit/audit-sinks';
 import { ConfigError } from '../config/env';
 import { loadPolicy } from '../config/policy';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
@@ -29,6 +30,7 @@ async function run(): Promise<void> {
       }),
       slack: createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
       grants: createGrantService(client, config.TEMPORAL_TASK_QUEUE),
+      auditSinks: createAuditSinks(config.auditSinks),
     });
     const worker = await createGrantWorker({
       connection,

@@ -21,6 +21,9 @@ import {
 } from './grant-rules';
 import { type GrantInput, type GrantState, type GrantStatus, type SlackMessageRef } from './grant-types';
 import { countNotificationGivenUp, recordGrantTransition } from './grant-metrics';
+import { createAuditTrail } from './audit-trail';
+import { type GrantAuditKind } from './audit-types';
+import { grantCurrentDetails } from './grant-descriptions';
 import { grantSearchAttributes as sa } from './search-attributes';
 
 interface ExtensionEvent {
@@ -33,6 +36,11 @@ const DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS = 60;
 const DEFAULT_NOTIFICATION_BUDGET_SECONDS = 3600;
 /** Patch: the last Slack messages of a grant cancelled while active are sent (grants started before it are not). */
 const FINAL_NOTICES_SURVIVE_CANCEL = 'final-notices-survive-cancel';
+/**
+ * Patch: the grant writes its audit trail (ServiceNow, Jira, webhook), names its activities and current details for
+ * the Web UI and sets JitGroupName. Grants started before it run on without any of that.
+ */
+const AUDIT_TRAIL = 'audit-trail';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -42,6 +50,8 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const problem = inputProblem(input);
   if (problem) throw wf.ApplicationFailure.nonRetryable(`Invalid grant request: ${problem}`, 'InvalidGrantRequest');
 
+  // Asked once, before any handler or command, so every step of this run (Update handlers included) agrees on it.
+  const auditing = wf.patched(AUDIT_TRAIL);
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
@@ -144,9 +154,40 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     { validator: (decision) => refuseWith(extensionDecisionRefusal(state, input.policy, decision)) },
   );
 
-  setStatus(state.status);
+  const trail = createAuditTrail({
+    budgetSeconds: input.timing?.auditBudgetSeconds,
+    records: () => state.auditRecords ?? {},
+    onRecord: (sink, ref) => {
+      state.auditRecords = { ...state.auditRecords, [sink]: ref };
+      // The approvers see the record's number beside the request.
+      refreshApprovalMessage();
+      wf.setCurrentDetails(grantCurrentDetails(state));
+    },
+    onGivenUp: (sink, event, error) => {
+      state.auditFailures = (state.auditFailures ?? 0) + 1;
+      wf.log.warn('Audit record given up', { sink, event: `${event.subject}.${event.kind}`, error });
+    },
+  });
+  let auditSequence = 0;
+  const audit = (kind: GrantAuditKind, extensionId?: number) => {
+    if (!auditing) return;
+    auditSequence += 1;
+    trail.record({
+      subject: 'grant',
+      kind,
+      sequence: auditSequence,
+      at: new Date().toISOString(),
+      workflowId: wf.workflowInfo().workflowId,
+      runId: wf.workflowInfo().runId,
+      grant: JSON.parse(JSON.stringify(state)) as GrantState,
+      extensionId,
+    });
+  };
 
-  const membership = membershipActivities(input);
+  setStatus(state.status);
+  audit(input.breakGlass ? 'break_glass_used' : 'requested');
+
+  const membership = membershipActivities(input, auditing);
   const slack = slackActivities(input);
   const member = { groupId: input.group.id, userId: input.requester.jumpcloudUserId };
 
@@ -183,6 +224,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     });
     await grantAndRevoke();
     await notifications;
+    await trail.settled();
     await wf.condition(wf.allHandlersFinished);
     return state;
   }
@@ -205,13 +247,18 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     refreshApprovalMessage();
   }
   if (!settled) {
+    state.endedAt = new Date().toISOString();
     setStatus('TIMED_OUT');
-    state.endedAt = new Date().toISOString();
+    audit('timed_out');
   } else if (revokeRequested) {
-    setStatus('CANCELLED');
     state.endedAt = new Date().toISOString();
+    setStatus('CANCELLED');
+    audit('withdrawn');
   } else if (state.status === 'REJECTED') {
     state.endedAt = state.decidedAt;
+    audit('rejected');
+  } else {
+    audit('approved');
   }
 
   if (state.status === 'APPROVED') {
@@ -222,6 +269,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   }
 
   await notifications;
+  await trail.settled();
   await wf.condition(wf.allHandlersFinished);
   return state;
 
@@ -230,8 +278,9 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     if (await membership.isGroupMember(member)) {
       // Standing access is never ours to remove.
       state.standingAccess = true;
-      setStatus('ALREADY_MEMBER');
       state.endedAt = new Date().toISOString();
+      setStatus('ALREADY_MEMBER');
+      audit('ended');
       refreshApprovalMessage();
       tellRequester();
       return;
@@ -242,8 +291,9 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       if (added.alreadyMember) wf.log.info('Membership already present on add; treating as ours', member);
     } catch (err) {
       state.failure = errorMessage(err);
-      setStatus('FAILED');
       state.endedAt = new Date().toISOString();
+      setStatus('FAILED');
+      audit('ended');
       refreshApprovalMessage();
       tellRequester();
       return;
@@ -255,6 +305,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     state.grantedAt = new Date(grantedAt).toISOString();
     state.expiresAt = new Date(expiresAt).toISOString();
     setStatus('ACTIVE');
+    audit('granted');
     refreshApprovalMessage();
     tellRequester();
 
@@ -275,7 +326,11 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
           Math.max(Math.min(remindAt ?? deadline, unreviewedAt ?? deadline, deadline) - Date.now(), 1),
         );
         announceExtensionEvents(eventsSeen);
-        if (state.acknowledgedAt !== acknowledgedSeen) refreshApprovalMessage();
+        if (state.acknowledgedAt !== acknowledgedSeen) {
+          if (auditing) wf.setCurrentDetails(grantCurrentDetails(state));
+          audit('break_glass_acknowledged');
+          refreshApprovalMessage();
+        }
         if (revokeRequested || Date.now() >= Date.parse(state.expiresAt)) break;
         if (unreviewedAt !== undefined && Date.now() >= unreviewedAt && state.acknowledgedAt === undefined) {
           state.unreviewedAlertAt = new Date().toISOString();
@@ -306,9 +361,13 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
         // In the cancelled scope these would fail before reaching Slack; the approvers and the requester must still
         // learn that access ended, so they are sent (and, when cancelled, awaited) outside it.
         await wf.CancellationScope.nonCancellable(async () => {
+          audit('ended');
           refreshApprovalMessage();
           tellRequester();
-          if (cancelled) await notifications;
+          if (cancelled) {
+            await notifications;
+            await trail.settled();
+          }
         });
       } else {
         refreshApprovalMessage();
@@ -335,6 +394,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       const extension = state.extensions.find((e) => e.id === event.id);
       if (!extension) continue;
       if (event.kind === 'requested') {
+        audit('extension_requested', event.id);
         notify('post extension request', async () => {
           extension.approvalMessage = await slack.postExtensionRequest(snapshot, event.id);
         });
@@ -346,6 +406,8 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
           await slack.updateExtensionRequest(extension.approvalMessage, snapshot, event.id);
       });
       if (event.kind === 'decided') {
+        if (extension.status === 'APPROVED') audit('extended', event.id);
+        if (extension.status === 'REJECTED') audit('extension_rejected', event.id);
         if (extension.status === 'APPROVED') refreshApprovalMessage();
         notify('tell the requester about the extension', () => slack.notifyExtension(snapshot, event.id));
       }
@@ -373,15 +435,18 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       ...(state.decidedBy ? [{ key: sa.decider, value: state.decidedBy }] : []),
       ...(state.expiresAt ? [{ key: sa.expiresAt, value: new Date(state.expiresAt) }] : []),
       ...(state.breakGlass ? [{ key: sa.breakGlass, value: true }] : []),
+      ...(auditing ? [{ key: sa.groupName, value: input.group.name }] : []),
     ]);
+    if (auditing) wf.setCurrentDetails(grantCurrentDetails(state));
     recordGrantTransition(state);
   }
 }
 
-function membershipActivities(input: GrantInput) {
+/** The membership calls, named in the Web UI's event history once the grant has the audit-trail patch. */
+function membershipActivities(input: GrantInput, named: boolean) {
   const maxInterval = input.timing?.membershipRetryMaxIntervalSeconds ?? DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS;
   // No maximumAttempts and no scheduleToClose: a grant's membership change retries until it happens.
-  return wf.proxyActivities<Activities>({
+  const activities = wf.proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
     retry: {
       initialInterval: `${Math.min(1, maxInterval)} seconds`,
@@ -389,6 +454,17 @@ function membershipActivities(input: GrantInput) {
       maximumInterval: `${maxInterval} seconds`,
     },
   });
+  const who = `${input.requester.email} (${input.requester.jumpcloudUserId})`;
+  const group = `${input.group.name} (${input.group.id})`;
+  const labelled =
+    <A extends unknown[], R>(fn: wf.ActivityFunctionWithOptions<(...args: A) => Promise<R>>, summary: string) =>
+    (...args: A): Promise<R> =>
+      named ? fn.executeWithOptions({ summary }, args) : fn(...args);
+  return {
+    isGroupMember: labelled(activities.isGroupMember, `is ${who} already in ${group}?`),
+    addMembership: labelled(activities.addMembership, `add ${who} to ${group}`),
+    revokeMembership: labelled(activities.revokeMembership, `remove ${who} from ${group}`),
+  };
 }
 
 function slackActivities(input: GrantInput) {

@@ -71,6 +71,14 @@ export function countNotificationGivenUp(): void {
   wf.metricMeter.createCounter('jit_notifications_given_up', undefined, 'Slack notifications given up').add(1);
 }
 
+/** An audit event a sink kept refusing until its budget ran out: that sink's record misses it. */
+export function countAuditRecordGivenUp(sink: string): void {
+  wf.metricMeter
+    .createCounter('jit_audit_records_given_up', undefined, 'Audit events given up, by sink')
+    .withTags({ sink })
+    .add(1);
+}
+
 /** What one reconciler run found, and the drift it leaves open. */
 export function recordReconcileRun(run: ReconcileRun, openDrift: number): void {
   const meter = wf.metricMeter;

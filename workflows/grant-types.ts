@@ -1,4 +1,5 @@
 /** Types shared by the grant workflow, its activities, the gateway and the tests. Pure data: no I/O. */
+import { type AuditRecords } from './audit-types';
 
 export type GrantStatus =
   | 'PENDING_APPROVAL'
@@ -51,6 +52,8 @@ export interface GrantTiming {
   membershipRetryMaxIntervalSeconds?: number;
   /** How long one Slack notification keeps retrying before it is given up (default 1 h). */
   notificationBudgetSeconds?: number;
+  /** How long one audit record keeps retrying before it is given up (default 24 h). */
+  auditBudgetSeconds?: number;
 }
 
 export interface GrantInput {
@@ -173,6 +176,10 @@ export interface GrantState {
   /** Requests for more time, in order; at most one is pending at a time. */
   extensions: Extension[];
   notificationFailures: number;
+  /** The records the audit sinks keep for this grant (ServiceNow, Jira), once created. */
+  auditRecords?: AuditRecords;
+  /** Audit events a sink kept failing until its budget ran out; each is also logged and counted in metrics. */
+  auditFailures?: number;
   /** True for break-glass access: granted at once by the requester (`decidedBy`), reviewed by approvers afterwards. */
   breakGlass?: boolean;
   /** Break-glass only: where the alert goes, and the alert message once posted. */

@@ -17,7 +17,11 @@ export interface ReconcilerConfig {
   securityChannel: string;
   groups: ReconciledGroup[];
   /** Retry pacing, as in a grant; tests shorten it. */
-  timing?: { membershipRetryMaxIntervalSeconds?: number; notificationBudgetSeconds?: number };
+  timing?: {
+    membershipRetryMaxIntervalSeconds?: number;
+    notificationBudgetSeconds?: number;
+    auditBudgetSeconds?: number;
+  };
 }
 
 /**
@@ -71,6 +75,8 @@ export interface ReconcilerState {
   /** The latest runs, newest last (a handful, so the state stays small). */
   recentRuns: ReconcileRun[];
   alertFailures: number;
+  /** Drift events an audit sink kept refusing until its budget ran out (absent before the audit trail existed). */
+  auditFailures?: number;
 }
 
 /** One message to the security channel: a drift first seen, removed, not removable yet, or gone. */

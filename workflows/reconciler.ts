@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { createAuditTrail } from './audit-trail';
 import { compareDrift, driftKey, reconcilerConfigProblem } from './drift-rules';
 import { countNotificationGivenUp, recordReconcileRun } from './grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
@@ -15,6 +16,7 @@ import {
 /** Continue-as-new after this many runs, so the history stays short however long the sweep lives. */
 const RUNS_PER_EXECUTION = 100;
 const RECENT_RUNS_KEPT = 10;
+const AUDIT_TRAIL = 'audit-trail';
 
 export interface ReconcilerInput {
   config: ReconcilerConfig;
@@ -29,6 +31,8 @@ export interface ReconcilerInput {
  * continues as new every RUNS_PER_EXECUTION runs and carries that memory over.
  */
 export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never> {
+  // Patch: drift also goes to the audit sinks. A sweep started before it runs on without until it continues as new.
+  const auditing = wf.patched(AUDIT_TRAIL);
   const state: ReconcilerState = {
     config: input.config,
     runs: input.carried?.runs ?? 0,
@@ -36,6 +40,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     lastRun: input.carried?.lastRun,
     recentRuns: input.carried?.recentRuns ?? [],
     alertFailures: input.carried?.alertFailures ?? 0,
+    ...(auditing && { auditFailures: input.carried?.auditFailures ?? 0 }),
   };
   wf.setHandler(reconcilerStateQuery, () => state);
   wf.setHandler(configureReconcilerSignal, (config) => {
@@ -46,9 +51,30 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   const problem = reconcilerConfigProblem(state.config);
   if (problem) throw wf.ApplicationFailure.nonRetryable(`Invalid reconciler configuration: ${problem}`);
 
+  // Every drift event has its own record in each sink, found again by the drift's key: nothing to keep here.
+  const trail = createAuditTrail({
+    budgetSeconds: state.config.timing?.auditBudgetSeconds,
+    records: () => ({}),
+    onRecord: () => undefined,
+    onGivenUp: (sink, event, error) => {
+      state.auditFailures = (state.auditFailures ?? 0) + 1;
+      wf.log.warn('Drift audit record given up', { sink, event: `${event.subject}.${event.kind}`, error });
+    },
+  });
+
   // Alerts run one after another in the background: they never hold up a removal or the next run.
   let alerts: Promise<void> = Promise.resolve();
   const alert = (message: DriftAlert) => {
+    if (auditing) {
+      trail.record({
+        subject: 'drift',
+        kind: message.event === 'removal-failing' ? 'removal_failing' : message.event,
+        at: message.at,
+        workflowId: wf.workflowInfo().workflowId,
+        drift: message.drift,
+        groupName: message.groupName,
+      });
+    }
     const slack = slackActivities(state.config);
     const channel = state.config.securityChannel;
     alerts = alerts
@@ -63,6 +89,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   for (let runsHere = 0; ; runsHere += 1) {
     if (runsHere >= RUNS_PER_EXECUTION || wf.workflowInfo().continueAsNewSuggested) {
       await alerts;
+      await trail.settled();
       await wf.condition(wf.allHandlersFinished);
       const { config, ...carried } = state;
       return wf.continueAsNew<typeof reconcilerWorkflow>({ config, carried });

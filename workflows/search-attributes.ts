@@ -6,6 +6,8 @@ export const grantSearchAttributes = {
   requester: defineSearchAttributeKey('JitRequester', SearchAttributeType.KEYWORD),
   requesterEmail: defineSearchAttributeKey('JitRequesterEmail', SearchAttributeType.KEYWORD),
   group: defineSearchAttributeKey('JitGroup', SearchAttributeType.KEYWORD),
+  /** The group's name as the policy gave it, beside its ID: `JitGroupName = "prod-db-readonly"`. */
+  groupName: defineSearchAttributeKey('JitGroupName', SearchAttributeType.KEYWORD),
   decider: defineSearchAttributeKey('JitDecider', SearchAttributeType.KEYWORD),
   expiresAt: defineSearchAttributeKey('JitExpiresAt', SearchAttributeType.DATETIME),
   /** Set (true) on break-glass grants only: `JitBreakGlass = true` lists them. */

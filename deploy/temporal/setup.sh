@@ -22,7 +22,7 @@ NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${TEMPORAL_RETENTION:-2160h}"
 WAIT_SECONDS="${SETUP_WAIT_SECONDS:-600}"
 # The search attributes of workflows/search-attributes.ts (searchAttributeCliArgs()), as Name=Type.
-SEARCH_ATTRIBUTES="JitStatus=Keyword JitRequester=Keyword JitRequesterEmail=Keyword JitGroup=Keyword JitDecider=Keyword JitExpiresAt=Datetime JitBreakGlass=Bool"
+SEARCH_ATTRIBUTES="JitStatus=Keyword JitRequester=Keyword JitRequesterEmail=Keyword JitGroup=Keyword JitGroupName=Keyword JitDecider=Keyword JitExpiresAt=Datetime JitBreakGlass=Bool"
 
 # temporal-sql-tool reads the password from SQL_PASSWORD (kept off the command line).
 export SQL_PASSWORD="${POSTGRES_PWD:-${SQL_PASSWORD:-}}"

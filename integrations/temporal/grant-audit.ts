@@ -3,6 +3,9 @@ import { accessGrantWorkflow } from '../../workflows/access-grant';
 import { grantStateQuery } from '../../workflows/grant-updates';
 import { type GrantState } from '../../workflows/grant-types';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
+import { type GrantRecord, grantRecordFromState } from '../audit/grant-record';
+
+export type { GrantRecord } from '../audit/grant-record';
 
 /** Which grants an audit export lists: every grant requested since `since`, optionally of one group or requester. */
 export interface GrantAuditFilter {
@@ -18,38 +21,6 @@ export interface GrantAuditOptions {
   concurrency?: number;
   /** How long a running grant's query may take before its row falls back to visibility (default 10 s). */
   queryTimeoutMs?: number;
-}
-
-/**
- * One grant as an auditor reads it. Times are ISO 8601; a field the grant never reached is undefined. `status` is the
- * grant's own status, or, for a run that closed without a result (terminated, failed, timed out, cancelled), the
- * Temporal execution status (`TERMINATED`, …) with only what visibility knows filled in.
- */
-export interface GrantRecord {
-  requestedAt: string;
-  requesterSlackUserId: string;
-  requesterEmail: string;
-  groupId: string;
-  groupName?: string;
-  justification?: string;
-  durationSeconds?: number;
-  /** Every approval's Slack user ID in order, then the decider when not already among them (e.g. the rejecter). */
-  approvers: string[];
-  decidedAt?: string;
-  decisionReason?: string;
-  grantedAt?: string;
-  expiresAt?: string;
-  endedAt?: string;
-  endedBy?: string;
-  endReason?: string;
-  status: string;
-  /** Granted as break-glass access (without approval, reviewed afterwards). */
-  breakGlass: boolean;
-  /** Approved extensions and the extra time they added. */
-  extensionsApproved: number;
-  extensionSeconds: number;
-  workflowId: string;
-  runId: string;
 }
 
 /** The visibility query for `filter`; values are quoted with their quotes escaped. */
@@ -107,49 +78,18 @@ async function readGrantRecord(
 ): Promise<GrantRecord> {
   const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
   const status = execution.status.name;
-  if (status === 'COMPLETED') return fromState(execution, (await handle.result()) as GrantState);
+  if (status === 'COMPLETED') return grantRecordFromState((await handle.result()) as GrantState, execution);
   if (status === 'RUNNING') {
     const timeoutMs = options.queryTimeoutMs ?? 10_000;
     try {
       const state = await client.withDeadline(Date.now() + timeoutMs, () => handle.query(grantStateQuery));
-      return fromState(execution, state);
+      return grantRecordFromState(state, execution);
     } catch {
       // No worker answered in time: the row still lists the grant, with the status visibility last saw.
       return fromVisibility(execution, execution.typedSearchAttributes.get(sa.status) ?? 'RUNNING');
     }
   }
   return fromVisibility(execution, status);
-}
-
-/** A grant as its own state tells it. Results of older code may lack `approvals` and `extensions`. */
-function fromState(execution: WorkflowExecutionInfo, state: GrantState): GrantRecord {
-  const approvals = state.approvals ?? [];
-  const approvers = approvals.map((a) => a.bySlackUserId);
-  if (state.decidedBy !== undefined && !approvers.includes(state.decidedBy)) approvers.push(state.decidedBy);
-  const approved = (state.extensions ?? []).filter((e) => e.status === 'APPROVED');
-  return {
-    requestedAt: state.requestedAt ?? execution.startTime.toISOString(),
-    requesterSlackUserId: state.requester.slackUserId,
-    requesterEmail: state.requester.email,
-    groupId: state.group.id,
-    groupName: state.group.name,
-    justification: state.justification,
-    durationSeconds: state.durationSeconds,
-    approvers,
-    decidedAt: state.decidedAt,
-    decisionReason: state.decisionReason,
-    grantedAt: state.grantedAt,
-    expiresAt: state.expiresAt,
-    endedAt: state.endedAt,
-    endedBy: state.endedBy,
-    endReason: state.endReason,
-    status: state.status,
-    breakGlass: state.breakGlass === true,
-    extensionsApproved: approved.length,
-    extensionSeconds: approved.reduce((sum, e) => sum + e.extraSeconds, 0),
-    workflowId: execution.workflowId,
-    runId: execution.runId,
-  };
 }
 
 /**

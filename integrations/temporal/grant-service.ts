@@ -25,6 +25,7 @@ import {
   type GrantStatus,
   type RevokeInput,
 } from '../../workflows/grant-types';
+import { grantDetails, grantSummary } from '../../workflows/grant-descriptions';
 import { grantWorkflowId, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { accessGrantWorkflow } from '../../workflows/access-grant';
@@ -112,12 +113,16 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           memo: { requestId: input.requestId },
+          // What the Web UI shows in the list and at the top of the grant's page.
+          staticSummary: grantSummary(input),
+          staticDetails: grantDetails(input),
           // Listed from the first moment, before a worker has run the workflow's first task.
           typedSearchAttributes: [
             { key: sa.status, value: 'PENDING_APPROVAL' },
             { key: sa.requester, value: input.requester.slackUserId },
             { key: sa.requesterEmail, value: input.requester.email },
             { key: sa.group, value: input.group.id },
+            { key: sa.groupName, value: input.group.name },
             ...(input.breakGlass ? [{ key: sa.breakGlass, value: true }] : []),
           ],
         });

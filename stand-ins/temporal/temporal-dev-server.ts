@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { searchAttributeCliArgs } from '../../workflows/search-attributes';
 
 export interface DevServerOptions {
@@ -19,6 +20,8 @@ export interface DevServerOptions {
    * its worker first and the server last (the sandbox). Default false.
    */
   detached?: boolean;
+  /** How long closed workflows stay in the `default` namespace; omitted = the dev server's own 24 hours. */
+  retentionHours?: number;
 }
 
 export interface DevServer {
@@ -68,6 +71,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const address = `127.0.0.1:${port}`;
   try {
     await waitUntilServing(address, exited, options.startTimeoutMs ?? 60_000);
+    if (options.retentionHours !== undefined) await setRetention(address, options.retentionHours);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`The Temporal dev server did not start (${(err as Error).message}). Its output:\n${output}`);
@@ -107,6 +111,19 @@ async function waitUntilServing(address: string, exited: Promise<number | null>,
         throw new Error(`not reachable at ${address} after ${timeoutMs} ms: ${(err as Error).message}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+}
+
+/** The namespace's retention period, as an operator sets it with `temporal operator namespace update --retention`. */
+async function setRetention(address: string, hours: number): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.updateNamespace({
+      namespace: 'default',
+      config: { workflowExecutionRetentionTtl: msToTs(`${hours} hours`) },
+    });
+  } finally {
+    await connection.close();
   }
 }
 

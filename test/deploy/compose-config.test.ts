@@ -35,6 +35,7 @@ const expectedAttributes = [
   'JitRequester=Keyword',
   'JitRequesterEmail=Keyword',
   'JitGroup=Keyword',
+  'JitGroupName=Keyword',
   'JitDecider=Keyword',
   'JitExpiresAt=Datetime',
   'JitBreakGlass=Bool',
@@ -461,13 +462,13 @@ test('the temporal-setup job runs deploy/temporal/setup.sh from the read-only mo
   assert.equal(job.depends_on?.temporal?.condition, 'service_started');
 });
 
-test('setup.sh creates all seven JIT attributes, with the types the workflow code declares', () => {
+test('setup.sh creates all eight JIT attributes, with the types the workflow code declares', () => {
   const script = readFileSync(setupScriptPath, 'utf8');
   for (const attribute of expectedAttributes) assert.ok(script.includes(attribute), `missing ${attribute}`);
   // The same list as workflows/search-attributes.ts, so a new attribute in code cannot be forgotten here.
   const fromCode = searchAttributeCliArgs().filter((arg) => arg !== '--search-attribute');
   assert.deepEqual([...fromCode].sort(), [...expectedAttributes].sort());
-  assert.equal(Object.keys(grantSearchAttributes).length, 7);
+  assert.equal(Object.keys(grantSearchAttributes).length, 8);
 });
 
 /**

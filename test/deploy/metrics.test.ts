@@ -131,6 +131,9 @@ async function startMetricsWorker(h: GatewayHarness) {
     SLACK_SECURITY_CHANNEL: SECURITY_CHANNEL,
     RECONCILE_INTERVAL: '1s',
     WORKER_METRICS_ADDRESS: address,
+    // A webhook that answers 404: every audit event is given up at once, so its counter is exported.
+    AUDIT_WEBHOOK_URL: `${h.jumpcloud.origin}/no-audit-webhook-here`,
+    AUDIT_WEBHOOK_SECRET: 'metrics-test-webhook-secret',
   });
   const metricsUrl = `http://${address}/metrics`;
   return {
@@ -255,6 +258,7 @@ test(
       (s) =>
         hasSeries(s, 'jit_grants_ended_total') &&
         valueOf(s, 'jit_notifications_given_up_total') >= 1 &&
+        valueOf(s, 'jit_audit_records_given_up_total', { sink: 'webhook' }) >= 1 &&
         hasSeries(s, 'jit_membership_operation_retries_total'),
     );
     assert.equal(valueOf(expired, 'jit_grants_ended_total', { status: 'EXPIRED' }), 1);

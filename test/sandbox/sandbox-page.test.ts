@@ -430,3 +430,62 @@ test(
     await driver.membership(group.id, ken.jumpcloudUserId).waitFor({ state: 'detached', timeout: 20_000 });
   },
 );
+
+test(
+  'the Audit records panel: a grant approved from the page shows its ServiceNow record and Jira issue, closed when it ends',
+  { timeout: 120_000 },
+  async () => {
+    // Ada asks for staging-admin, which no other test does, and Ken approves it.
+    const ada = demoPerson('ada');
+    const ken = demoPerson('ken');
+    const group = DEMO_GROUPS.stagingAdmin;
+    const workflowId = grantWorkflowId(ada.jumpcloudUserId, group.id);
+    const grants = createGrantService(sandbox.client, TASK_QUEUE);
+
+    await driver.actAs(ada.slackUserId);
+    await driver.type('/jit');
+    await driver.fillRequestForm({
+      groupName: group.name,
+      duration: '5m',
+      justification: 'Replaying the staging migration for INC-51',
+    });
+    await driver.submitModal();
+    await driver.actAs(ken.slackUserId);
+    await driver.openConversation(SANDBOX_CHANNELS.approvals.id);
+    const approval = driver.message(`@${ada.realName} requests ${group.name}`);
+    await driver.approve(approval);
+    await driver.grant(workflowId, 'ACTIVE').waitFor({ timeout: 20_000 });
+    const { runId } = await sandbox.client.workflow.getHandle(workflowId).describe();
+
+    const entry = driver.auditRecord(workflowId, runId);
+    const serviceNow = driver.auditLine(entry, 'servicenow');
+    const jira = driver.auditLine(entry, 'jira');
+    await serviceNow.locator('.status-chip', { hasText: /^active$/ }).waitFor({ timeout: 20_000 });
+    await driver.auditLine(entry, 'webhook').filter({ hasText: 'granted' }).waitFor({ timeout: 20_000 });
+    await jira.locator('.audit-ref').waitFor({ timeout: 20_000 });
+    await entry.scrollIntoViewIfNeeded();
+    await driver.screenshot('20-audit-records');
+
+    // The numbers the grant itself keeps, from the sinks' answers, are the ones the panel found in the stand-ins.
+    const { auditRecords } = await grants.state(workflowId);
+    const number = auditRecords?.servicenow?.label;
+    const key = auditRecords?.jira?.label;
+    assert.ok(number && key, 'the grant knows its ServiceNow record and Jira issue');
+    assert.equal(await serviceNow.locator('.audit-ref').innerText(), number);
+    assert.equal(await jira.locator('.audit-ref').innerText(), key);
+    const record = sandbox.serviceNow.records('u_jit_access_grant').find((r) => r.fields.number === number);
+    assert.equal(record?.fields.u_subject_id, `${workflowId}/${runId}`);
+    const issue = sandbox.jira.issues().find((i) => i.key === key);
+    assert.ok(issue, `${key} is in the Jira stand-in`);
+    assert.match(await jira.innerText(), new RegExp(`${issue.comments.length} comments?`));
+    // The approval message links both records too, its emoji shown as an emoji.
+    const recorded = approval.filter({ hasText: 'Recorded in' }).filter({ hasText: number }).filter({ hasText: key });
+    await recorded.waitFor({ timeout: 10_000 });
+    assert.doesNotMatch(await recorded.innerText(), /:[a-z_]+:/);
+
+    await grants.revoke(workflowId, { bySlackUserId: ada.slackUserId }, 'sandbox-page-test-audit-cleanup');
+    await serviceNow.locator('.status-chip', { hasText: /^revoked$/ }).waitFor({ timeout: 20_000 });
+    await jira.locator('.status-chip', { hasText: /^done$/ }).waitFor({ timeout: 20_000 });
+    assert.equal(sandbox.jumpcloud.isMember(group.id, ada.jumpcloudUserId), false);
+  },
+);

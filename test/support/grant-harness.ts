@@ -2,6 +2,7 @@ import { type TestContext } from 'node:test';
 import { type Client } from '@temporalio/client';
 import { type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { type AuditSink } from '../../integrations/audit/audit-sinks';
 import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { createGrantService, type GrantService } from '../../integrations/temporal/grant-service';
@@ -54,7 +55,7 @@ export interface GrantHarness {
  */
 export async function createGrantHarness(
   t: TestContext,
-  options: { worker?: boolean; temporal?: TestTemporal } = {},
+  options: { worker?: boolean; temporal?: TestTemporal; auditSinks?: readonly AuditSink[] } = {},
 ): Promise<GrantHarness> {
   const temporal = options.temporal ?? (await testTemporal());
   // Torn down last-in first-out: workers stop before the stand-ins they talk to go away.
@@ -93,6 +94,7 @@ export async function createGrantHarness(
     directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
     slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: slack.apiUrl, timeoutMs: 2000 }),
     grants,
+    auditSinks: options.auditSinks,
   });
   const workflowBundle = await testWorkflowBundle();
 

@@ -16,6 +16,8 @@ export type GrantActivities = Pick<
   | 'postBreakGlassAlert'
   | 'updateBreakGlassAlert'
   | 'postBreakGlassUnreviewed'
+  | 'auditSinks'
+  | 'recordAuditEvent'
 >;
 
 export type ActivityName = keyof GrantActivities;
@@ -68,6 +70,8 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
     }),
     updateBreakGlassAlert: async () => undefined,
     postBreakGlassUnreviewed: async () => undefined,
+    auditSinks: async () => [],
+    recordAuditEvent: async () => undefined,
   };
   const chosen: GrantActivities = { ...defaults, ...overrides };
 

@@ -45,6 +45,18 @@ export function testTemporalAddress(): string {
   return address;
 }
 
+/** The Web UI of the suite's shared dev server. Missing is a failure, never a skip. */
+export function testTemporalUiUrl(): string {
+  const url = process.env.JIT_TEST_TEMPORAL_UI_URL;
+  if (!url) {
+    throw new Error(
+      'No Temporal Web UI for the tests. Run them with `npm test`, which starts the dev server with its UI, or set ' +
+        'JIT_TEST_TEMPORAL_UI_URL=http://127.0.0.1:PORT of the `temporal server start-dev --ui-port PORT` in use.',
+    );
+  }
+  return url;
+}
+
 /**
  * The workflow code bundled once per run: scripts/run-test-suite.ts bundles it before the test files start and names
  * the file in JIT_TEST_WORKFLOW_BUNDLE (webpack takes seconds of CPU, once instead of once per test file). A test file

@@ -83,3 +83,73 @@ test('the worker process stops at start with a message naming the bad variable',
   assert.match(run.stderr, /SLACK_BOT_TOKEN: is required/);
   assert.doesNotMatch(run.stderr, /JUMPCLOUD_API_KEY/);
 });
+
+test('worker config configures no audit sink by default, and each sink from its variables', () => {
+  assert.deepEqual(loadWorkerConfig(complete).auditSinks, {});
+  const config = loadWorkerConfig({
+    ...complete,
+    SERVICENOW_INSTANCE_URL: 'https://example.service-now.com',
+    SERVICENOW_TOKEN: 'oauth-token',
+    JIRA_BASE_URL: 'https://example.atlassian.net',
+    JIRA_EMAIL: 'jit@example.com',
+    JIRA_API_TOKEN: 'jira-token',
+    JIRA_PROJECT_KEY: 'SEC',
+    AUDIT_WEBHOOK_URL: 'https://siem.example.com/hooks/jit',
+    AUDIT_WEBHOOK_SECRET: 'a-secret-of-sixteen+',
+  });
+  assert.deepEqual(config.auditSinks.serviceNow, {
+    instanceUrl: 'https://example.service-now.com',
+    table: 'u_jit_access_grant',
+    auth: { kind: 'bearer', token: 'oauth-token' },
+  });
+  assert.equal(config.auditSinks.jira?.issueType, 'Task');
+  assert.equal(config.auditSinks.jira?.doneTransition, undefined);
+  assert.equal(config.auditSinks.webhook?.url, 'https://siem.example.com/hooks/jit');
+});
+
+test('worker config names the missing half of every audit sink, and never echoes a secret', () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ SERVICENOW_USERNAME: 'audit' }, /SERVICENOW_INSTANCE_URL: is required when SERVICENOW_USERNAME is set/],
+    [
+      { SERVICENOW_INSTANCE_URL: 'https://x.service-now.com', SERVICENOW_USERNAME: 'audit' },
+      /SERVICENOW_PASSWORD: is required when SERVICENOW_USERNAME is set/,
+    ],
+    [
+      { SERVICENOW_INSTANCE_URL: 'https://x.service-now.com' },
+      /SERVICENOW_USERNAME: is required with SERVICENOW_PASSWORD/,
+    ],
+    [
+      {
+        SERVICENOW_INSTANCE_URL: 'https://x.service-now.com',
+        SERVICENOW_TOKEN: 't0ken-value',
+        SERVICENOW_PASSWORD: 'pw',
+      },
+      /SERVICENOW_TOKEN: set either/,
+    ],
+    [
+      { JIRA_BASE_URL: 'https://x.atlassian.net', JIRA_EMAIL: 'a@b.c' },
+      /JIRA_API_TOKEN: is required when JIRA_BASE_URL/,
+    ],
+    [{ JIRA_DONE_TRANSITION: 'Done' }, /JIRA_BASE_URL: is required when JIRA_DONE_TRANSITION is set/],
+    [{ JIRA_PROJECT_KEY: 'sec-team' }, /JIRA_PROJECT_KEY: must be a Jira project key/],
+    [{ AUDIT_WEBHOOK_URL: 'https://siem.example.com' }, /AUDIT_WEBHOOK_SECRET: is required when AUDIT_WEBHOOK_URL/],
+    [{ AUDIT_WEBHOOK_SECRET: 'sixteen-characters!' }, /AUDIT_WEBHOOK_URL: is required when AUDIT_WEBHOOK_SECRET/],
+    [
+      { AUDIT_WEBHOOK_URL: 'https://siem.example.com', AUDIT_WEBHOOK_SECRET: 'short' },
+      /AUDIT_WEBHOOK_SECRET: must be at least 16/,
+    ],
+  ];
+  for (const [env, expected] of cases) {
+    assert.throws(
+      () => loadWorkerConfig({ ...complete, ...env }),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError, `${JSON.stringify(env)}: ${String(err)}`);
+        assert.match(err.message, expected);
+        for (const secret of ['t0ken-value', 'pw', 'sixteen-characters!', 'short']) {
+          if (Object.values(env).includes(secret)) assert.ok(!err.message.includes(secret), `${secret} echoed`);
+        }
+        return true;
+      },
+    );
+  }
+});

@@ -52,7 +52,7 @@ after(async () => {
 
 /** Every grant activity, handing each call to the mocks of the test whose workflow made it. */
 function dispatchingActivities(): GrantActivities {
-  const names = [...MEMBERSHIP_ACTIVITIES, ...SLACK_ACTIVITIES];
+  const names = [...MEMBERSHIP_ACTIVITIES, ...SLACK_ACTIVITIES, ...AUDIT_ACTIVITIES];
   return Object.fromEntries(
     names.map((name) => [
       name,
@@ -76,6 +76,7 @@ const SLACK_ACTIVITIES: ActivityName[] = [
   'notifyExtension',
   'remindRequester',
 ];
+const AUDIT_ACTIVITIES: ActivityName[] = ['auditSinks', 'recordAuditEvent'];
 
 /** Fast grants: 1 s of access, 30 s to decide (tests decide at once), retries paced at 1 s. */
 const fastInput = (overrides: GrantInputOverrides = {}): GrantInput =>

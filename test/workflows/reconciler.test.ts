@@ -1,82 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test, type TestContext } from 'node:test';
-import {
-  createReconcilerService,
-  reconcilerConfig,
-  reconcilerWorkflowId,
-  type ReconcilerService,
-} from '../../integrations/temporal/reconciler-service';
-import { type DriftAction, type ReconcilerState } from '../../workflows/reconciler-types';
+import { after, describe, test } from 'node:test';
+import { reconcilerWorkflowId } from '../../integrations/temporal/reconciler-service';
 import { eventually } from '../support/eventually';
-import { createGrantHarness, type GrantHarness, type Person } from '../support/grant-harness';
+import { createGrantHarness, type Person } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
+import { startSweep } from '../support/reconciler-sweep';
 import { closeTestTemporal } from '../support/temporal';
 
 after(() => closeTestTemporal());
-
-const SECURITY_CHANNEL = 'C0SECURITY';
-
-interface Sweep {
-  service: ReconcilerService;
-  state(): Promise<ReconcilerState>;
-  /** Resolves once `count` more runs have finished than had when it was called. */
-  runsPass(count: number): Promise<ReconcilerState>;
-  alerts(): string[];
-}
-
-/** The reconciler on the harness's task queue, every second, over the harness's JIT group; stopped after the test. */
-async function startSweep(
-  t: TestContext,
-  h: GrantHarness,
-  group: { onDrift?: DriftAction; standingMembers?: string[] } = {},
-): Promise<Sweep> {
-  const service = createReconcilerService(h.client, h.taskQueue);
-  const config = reconcilerConfig(
-    {
-      approvalTimeoutSeconds: 60,
-      durationPresetsSeconds: [60],
-      groups: [
-        {
-          id: h.group.id,
-          name: h.group.name,
-          maxDurationSeconds: 3600,
-          approvers: [h.approver.slackUserId],
-          allowSelfApproval: false,
-          requiredApprovals: 1,
-          maxExtensions: 2,
-          maxTotalDurationSeconds: 7200,
-          remindBeforeSeconds: 600,
-          standingMembers: group.standingMembers ?? [],
-          onDrift: group.onDrift ?? 'report',
-        },
-      ],
-    },
-    {
-      intervalSeconds: 1,
-      securityChannel: SECURITY_CHANNEL,
-      timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5 },
-    },
-  );
-  await service.ensureRunning(config);
-  t.after(() => h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).terminate('test over'));
-  const state = async () => {
-    const current = await service.state();
-    assert.ok(current, 'the reconciler is running');
-    return current;
-  };
-  return {
-    service,
-    state,
-    async runsPass(count) {
-      const from = (await state()).runs;
-      return eventually(`${count} reconcile runs`, async () => {
-        const now = await state();
-        return now.runs >= from + count ? now : undefined;
-      });
-    },
-    alerts: () => h.slack.messages(SECURITY_CHANNEL).map((m) => m.text ?? ''),
-  };
-}
 
 function about(person: Person, alerts: string[]): string[] {
   return alerts.filter((text) => text.includes(person.email));

@@ -31,6 +31,17 @@ const historiesDir = join(root, 'test', 'workflows', 'histories');
 const NAMESPACE = 'default';
 /** The patch id in workflows/access-grant.ts whose marker the newer grant fixtures must carry. */
 const FINAL_NOTICES_PATCH = 'final-notices-survive-cancel';
+/** The patch id in workflows/access-grant.ts and reconciler.ts behind which the audit trail runs. */
+const AUDIT_TRAIL_PATCH = 'audit-trail';
+
+/** All three audit sinks configured; ServiceNow and Jira answer with a record. */
+const auditedActivities: Partial<GrantActivities> = {
+  auditSinks: async () => ['servicenow', 'jira', 'webhook'],
+  recordAuditEvent: async (sink) =>
+    sink === 'webhook'
+      ? undefined
+      : { id: `${sink}-sys-id`, label: sink === 'jira' ? 'SEC-1' : 'JIT0001001', url: `https://${sink}.example/1` },
+};
 
 interface ScenarioContext {
   client: Client;
@@ -506,12 +517,52 @@ const scenarios: Scenario[] = [
       );
     },
   }),
-  reconcilerScenario(),
+  grantScenario('grant-audited-extended-then-expired', {
+    activities: auditedActivities,
+    input: withPolicy({ maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await requestExtension(grant, 2);
+      await whenExtensionPosted(grant);
+      await decideExtension(grant, 'approve', people.approver);
+    },
+    status: 'EXPIRED',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, AUDIT_TRAIL_PATCH), 'no audit-trail patch marker'],
+        [final.auditRecords?.servicenow?.label === 'JIT0001001', `records ${JSON.stringify(final.auditRecords)}`],
+        [final.auditRecords?.jira?.label === 'SEC-1', `records ${JSON.stringify(final.auditRecords)}`],
+        [
+          scheduledActivities(history).filter((a) => a === 'recordAuditEvent').length === 3 * 6,
+          `audit deliveries: ${scheduledActivities(history).join()}`,
+        ],
+      ),
+  }),
+  grantScenario('grant-audit-sinks-failing', {
+    activities: {
+      auditSinks: async () => ['servicenow', 'webhook'],
+      recordAuditEvent: async () => {
+        throw ApplicationFailure.retryable('the sink answered 503', 'WebhookError');
+      },
+    },
+    input: (input) => ({ ...input, timing: { ...input.timing, auditBudgetSeconds: 2 } }),
+    drive: approve,
+    status: 'EXPIRED',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, AUDIT_TRAIL_PATCH), 'no audit-trail patch marker'],
+        [final.auditFailures === 2 * 4, `auditFailures ${final.auditFailures ?? '-'}`],
+        [final.auditRecords === undefined, `records ${JSON.stringify(final.auditRecords)}`],
+      ),
+  }),
+  reconcilerScenario('reconciler-drift-found-then-ended'),
+  reconcilerScenario('reconciler-drift-audited', auditedActivities),
 ];
 
 /** The reconciler after three runs: drift found on the first, gone on the second, nothing on the third. */
-function reconcilerScenario(): Scenario {
-  const name = 'reconciler-drift-found-then-ended';
+function reconcilerScenario(name: string, activities: Partial<GrantActivities> = {}): Scenario {
   const config: ReconcilerConfig = {
     intervalSeconds: 1,
     securityChannel: 'C0SECURITY',
@@ -522,7 +573,7 @@ function reconcilerScenario(): Scenario {
     name,
     activities: () => {
       let inspections = 0;
-      return mockWorkerActivities(recordingActivities().activities, {
+      return mockWorkerActivities(recordingActivities(activities).activities, {
         inspectGroup: async ({ groupId }) => {
           inspections += 1;
           const drift =

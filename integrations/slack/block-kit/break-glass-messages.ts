@@ -1,6 +1,7 @@
 import { formatDuration } from '../../../config/durations';
 import { formatGrantRef, grantWorkflowId } from '../../../workflows/grant-workflow-id';
 import { type GrantState } from '../../../workflows/grant-types';
+import { auditRecordsLine } from './grant-messages';
 import { ActionIds } from './ids';
 import { type Block, context, escapeMrkdwn, mention, plain, section, type SlackMessage, slackDate } from './elements';
 
@@ -57,6 +58,8 @@ export function breakGlassAlertMessage(state: GrantState, runId?: string): Slack
     section(`Approvers, please review: ${approverMentions(state)}`),
     context(statusLine(state)),
   ];
+  const records = auditRecordsLine(state);
+  if (records) blocks.push(context(records));
   const open = state.status === 'APPROVED' || state.status === 'ACTIVE';
   if (open && !state.endingAt) {
     const elements: Block[] = [];

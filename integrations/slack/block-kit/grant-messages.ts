@@ -74,6 +74,8 @@ function buttonValue(state: GrantState, runId: string | undefined): string {
 export function approvalMessage(state: GrantState, runId?: string): SlackMessage {
   const value = buttonValue(state, runId);
   const blocks: Block[] = [...requestSummary(state), context(outcomeLine(state))];
+  const records = auditRecordsLine(state);
+  if (records) blocks.push(context(records));
   if (state.status === 'PENDING_APPROVAL') {
     blocks.push({
       type: 'actions',
@@ -102,6 +104,16 @@ export function approvalMessage(state: GrantState, runId?: string): SlackMessage
     });
   }
   return { text: `Access request: ${state.group.name} for ${formatDuration(state.durationSeconds)}`, blocks };
+}
+
+const SINK_LABELS: Record<string, string> = { servicenow: 'ServiceNow', jira: 'Jira' };
+
+/** "Recorded in ServiceNow <url|JIT0001001> · Jira <url|SEC-12>", once the audit sinks have created the records. */
+export function auditRecordsLine(state: GrantState): string | undefined {
+  const links = Object.entries(state.auditRecords ?? {}).flatMap(([sink, ref]) =>
+    ref ? [`${SINK_LABELS[sink] ?? sink} <${ref.url}|${escapeMrkdwn(ref.label)}>`] : [],
+  );
+  return links.length ? `:card_index: Recorded in ${links.join(' · ')}` : undefined;
 }
 
 /** The direct message that tells the requester what happened to their request. */

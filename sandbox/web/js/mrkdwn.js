@@ -25,6 +25,7 @@ const EMOJI = {
   tada: '🎉',
   arrows_counterclockwise: '🔄',
   rotating_light: '🚨',
+  card_index: '📇',
 };
 
 /** @param {string} text */

@@ -1,6 +1,7 @@
 /*
  * The side panel: JumpCloud's groups and members as the JumpCloud stand-in has them, the grants as Temporal lists
- * them (`GET /_page/grants`), and the membership changes seen since the page opened.
+ * them (`GET /_page/grants`), each grant's audit records as the audit stand-ins hold them (the same read), and the
+ * membership changes seen since the page opened.
  */
 
 import { avatar, byId, clockTime, h } from './dom.js';
@@ -138,6 +139,79 @@ function renderGrantList(page) {
   return [...problem, ...page.grants.map((grant) => renderGrant(page, grant))];
 }
 
+/**
+ * One sink's line: its name, the record people quote (or 'nothing yet'), its status and a detail.
+ * @param {string} sink
+ * @param {string} name
+ * @param {{ ref: string, status?: string, detail?: string, title?: string } | undefined} record
+ */
+function auditLine(sink, name, record) {
+  return h(
+    'div',
+    { class: 'audit-line', dataset: { sink } },
+    h('span', { class: 'audit-sink', text: name }),
+    record
+      ? [
+          h('span', { class: 'audit-ref', title: record.title, text: record.ref }),
+          record.detail && h('span', { class: 'audit-detail', title: record.title, text: record.detail }),
+          record.status &&
+            h('span', {
+              class: `status-chip ${record.status.toLowerCase().replace(/[\s_]+/g, '-')}`,
+              text: record.status.toLowerCase().replace(/_/g, ' '),
+            }),
+        ]
+      : h('span', { class: 'audit-detail none', text: 'nothing yet' }),
+  );
+}
+
+/**
+ * @param {PageState} page
+ * @param {PageGrant} grant
+ */
+function renderAuditRecord(page, grant) {
+  const { workflowId, runId } = grant;
+  const { serviceNow, jira, webhookEvents } = grant.audit;
+  const kinds = webhookEvents.map((type) => type.replace(/^grant\./, ''));
+  return h(
+    'li',
+    { class: 'audit-record', dataset: { workflowId, runId } },
+    h('div', {
+      class: 'grant-title',
+      text: `${slackName(page, grant.requesterSlackUserId)} → ${groupName(page, grant.groupId)}`,
+    }),
+    auditLine('servicenow', 'ServiceNow', serviceNow && { ref: serviceNow.number, status: serviceNow.status }),
+    auditLine(
+      'jira',
+      'Jira',
+      jira && {
+        ref: jira.key,
+        status: jira.status,
+        detail: `${jira.comments} ${jira.comments === 1 ? 'comment' : 'comments'}`,
+      },
+    ),
+    auditLine(
+      'webhook',
+      'Webhook',
+      webhookEvents.length > 0
+        ? {
+            ref: `${webhookEvents.length} ${webhookEvents.length === 1 ? 'event' : 'events'}`,
+            detail: kinds.join(', '),
+            title: webhookEvents.join('\n'),
+          }
+        : undefined,
+    ),
+  );
+}
+
+/** @param {PageState} page */
+function renderAuditList(page) {
+  if (!page.grants || page.grants.length === 0) {
+    const hint = "Each grant's ServiceNow record, Jira issue and webhook events show up here.";
+    return [h('li', { class: 'panel-empty', text: hint })];
+  }
+  return page.grants.map((grant) => renderAuditRecord(page, grant));
+}
+
 /** @param {PageState} page */
 function renderActivity(page) {
   if (page.activity.length === 0)
@@ -176,5 +250,6 @@ export function renderSidePanel(page) {
   page.rendered.sidePanel = key;
   byId('groups').replaceChildren(...(jumpcloud ? renderGroups(page, jumpcloud) : []));
   byId('grants').replaceChildren(...renderGrantList(page));
+  byId('audit-records').replaceChildren(...renderAuditList(page));
   byId('activity').replaceChildren(...renderActivity(page));
 }

@@ -44,7 +44,7 @@
  */
 
 /**
- * One grant as Temporal lists it (`GET /_page/grants`, newest first).
+ * One grant as Temporal lists it, with its audit records (`GET /_page/grants`, newest first).
  * @typedef {object} PageGrant
  * @property {string} workflowId
  * @property {string} runId
@@ -56,6 +56,15 @@
  * @property {string} [expiresAt] ISO 8601
  * @property {string} [closedAt] ISO 8601
  * @property {string} temporalUrl this run in the Temporal Web UI
+ * @property {PageGrantAudit} audit
+ */
+
+/**
+ * What the audit stand-ins hold about one grant; a sink with nothing for it yet is left out.
+ * @typedef {object} PageGrantAudit
+ * @property {{ number: string, status: string }} [serviceNow]
+ * @property {{ key: string, status: string, comments: number }} [jira]
+ * @property {string[]} webhookEvents the accepted events' types, in arrival order (`grant.requested`, …)
  */
 
 // ---------------------------------------------------------------- Block Kit, as the app sends it

@@ -1,0 +1,88 @@
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { type AuditEvent, type AuditRecordRef, type AuditRecords, type AuditSinkName } from './audit-types';
+import { countAuditRecordGivenUp } from './grant-metrics';
+
+const DEFAULT_AUDIT_BUDGET_SECONDS = 24 * 3600;
+
+export interface AuditTrailOptions {
+  budgetSeconds?: number;
+  /** The records created so far, read when each event is sent (a later event updates the record an earlier one made). */
+  records: () => AuditRecords;
+  /** A sink created its record for this subject. */
+  onRecord: (sink: AuditSinkName, ref: AuditRecordRef) => void;
+  /** A sink kept failing until the budget ran out: the event is lost to that sink (counted, logged). */
+  onGivenUp: (sink: AuditSinkName | 'any', event: AuditEvent, error: string) => void;
+}
+
+export interface AuditTrail {
+  /** Sends `event` to every configured sink in the background; never awaited by the caller. */
+  record(event: AuditEvent): void;
+  /** Resolves once every event recorded so far has reached its sinks or been given up. */
+  settled(): Promise<void>;
+}
+
+/**
+ * The audit sinks, driven from a workflow like its Slack messages: in the background, in order per sink, each event
+ * retried within a budget. One chain per sink, so a sink that is down holds up neither the others nor the grant.
+ */
+export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
+  const budget = options.budgetSeconds ?? DEFAULT_AUDIT_BUDGET_SECONDS;
+  const activities = wf.proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: `${budget} seconds`,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  });
+  let sinks: Promise<AuditSinkName[]> | undefined;
+  // Every `then` on `sinks` runs in the order it was registered, so each sink's chain receives events in order.
+  let appended: Promise<void> = Promise.resolve();
+  const chains = new Map<AuditSinkName, Promise<void>>();
+
+  function record(event: AuditEvent): void {
+    sinks ??= activities.auditSinks
+      .executeWithOptions({ summary: 'which audit sinks are configured' }, [])
+      .catch((err: unknown) => {
+        options.onGivenUp('any', event, errorMessage(err));
+        return [];
+      });
+    appended = sinks.then((names) => {
+      for (const sink of names) {
+        const previous = chains.get(sink) ?? Promise.resolve();
+        const next = previous
+          .then(() =>
+            activities.recordAuditEvent.executeWithOptions({ summary: `${sink}: ${describe(event)}` }, [
+              sink,
+              event,
+              options.records()[sink],
+            ]),
+          )
+          .then(
+            (ref) => {
+              if (ref && !options.records()[sink]) options.onRecord(sink, ref);
+            },
+            (err: unknown) => {
+              countAuditRecordGivenUp(sink);
+              options.onGivenUp(sink, event, errorMessage(err));
+            },
+          );
+        chains.set(sink, next);
+      }
+    });
+  }
+
+  async function settled(): Promise<void> {
+    await appended;
+    await Promise.all(chains.values());
+  }
+
+  return { record, settled };
+}
+
+function describe(event: AuditEvent): string {
+  return `${event.subject}.${event.kind}`;
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
