@@ -1,7 +1,7 @@
 import { activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type AuditSink } from '../integrations/audit/audit-sinks';
-import { type AuditEvent, type AuditRecordRef, type AuditSinkName } from '../workflows/audit-types';
+import { type AuditEvent, type AuditRecordRef, type AuditSinkName } from '../workflows/audit/audit-types';
 import { auditSinkFailure } from './failures';
 
 /** The audit trail's side effects: one call writes one event to one sink; Temporal owns the retries. */

@@ -1,7 +1,7 @@
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantService } from '../integrations/temporal/grant-service';
-import { grantWorkflowId } from '../workflows/grant-workflow-id';
-import { type FoundDrift, type GroupInspection } from '../workflows/reconciler-types';
+import { grantWorkflowId } from '../workflows/grant/grant-workflow-id';
+import { type FoundDrift, type GroupInspection } from '../workflows/reconciler/reconciler-types';
 import { jumpCloudFailure } from './failures';
 
 export type ReconcileDirectory = Pick<JumpCloudClient, 'listGroupMemberIds' | 'findUserByEmail' | 'getUser'>;

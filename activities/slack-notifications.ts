@@ -8,8 +8,8 @@ import { driftAlertMessage } from '../integrations/slack/block-kit/drift-alerts'
 import { type SlackMessage } from '../integrations/slack/block-kit/elements';
 import { extensionNotice, extensionRequestMessage } from '../integrations/slack/block-kit/extension-messages';
 import { approvalMessage, reminderNotice, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
-import { type GrantState, type SlackMessageRef } from '../workflows/grant-types';
-import { type DriftAlert } from '../workflows/reconciler-types';
+import { type GrantState, type SlackMessageRef } from '../workflows/grant/grant-types';
+import { type DriftAlert } from '../workflows/reconciler/reconciler-types';
 import { slackFailure } from './failures';
 
 /** Slack side effects of a grant and of the reconciler. Each call is one Web API request; Temporal owns the retries. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './env';
-import { type DriftAction } from '../workflows/reconciler-types';
+import { type DriftAction } from '../workflows/reconciler/reconciler-types';
 import { formatDuration, parseDuration } from './durations';
 
 /** One JumpCloud user group that can be requested, with its rules. Durations in seconds. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { ActionIds } from '../integrations/slack/block-kit/ids';
-import { type GrantStatus } from '../workflows/grant-types';
+import { type GrantStatus } from '../workflows/grant/grant-types';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 

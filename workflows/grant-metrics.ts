@@ -8,8 +8,8 @@
  * labels `namespace`, `taskQueue` and `workflowType`.
  */
 import * as wf from '@temporalio/workflow';
-import type { GrantState, GrantStatus } from './grant-types';
-import type { ReconcileRun } from './reconciler-types';
+import type { GrantState, GrantStatus } from './grant/grant-types';
+import type { ReconcileRun } from './reconciler/reconciler-types';
 
 const APPROVAL_TO_MEMBERSHIP = 'jit_grant_approval_to_membership_seconds';
 const REVOCATION_LAG = 'jit_grant_revocation_lag_seconds';

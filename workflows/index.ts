@@ -1,2 +1,2 @@
-export { accessGrantWorkflow } from './access-grant';
-export { reconcilerWorkflow } from './reconciler';
+export { accessGrantWorkflow } from './grant/access-grant';
+export { reconcilerWorkflow } from './reconciler/reconciler';

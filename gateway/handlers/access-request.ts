@@ -3,12 +3,12 @@ import { formatDuration } from '../../config/durations';
 import { findPolicyGroup, policyGroupLabel, type PolicyGroup } from '../../config/policy';
 import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
-import { type GrantInput } from '../../workflows/grant-types';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { type GrantInput } from '../../workflows/grant/grant-types';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { BREAK_GLASS_OPTION, RequestFormInputs } from '../../integrations/slack/block-kit/ids';
-import { BREAK_GLASS_JUSTIFICATION_MIN_LENGTH } from '../../workflows/grant-rules';
+import { BREAK_GLASS_JUSTIFICATION_MIN_LENGTH } from '../../workflows/grant/grant-rules';
 import {
   JUSTIFICATION_MAX_LENGTH,
   JUSTIFICATION_MIN_LENGTH,

@@ -2,7 +2,7 @@ import { formatDuration } from '../../config/durations';
 import { findPolicyGroup, policyGroupLabel, type JitPolicy } from '../../config/policy';
 import { escapeMrkdwn, slackDate } from '../../integrations/slack/block-kit/elements';
 import { type GrantSummary } from '../../integrations/temporal/grant-service';
-import { type ReconcilerState } from '../../workflows/reconciler-types';
+import { type ReconcilerState } from '../../workflows/reconciler/reconciler-types';
 import { type GatewayServices } from '../deps';
 import { type SlashCommand } from '../slack/payloads';
 import { tellEphemeral } from './tell-user';

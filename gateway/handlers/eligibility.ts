@@ -1,8 +1,8 @@
 import { type JitPolicy, type PolicyGroup } from '../../config/policy';
 import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
 import { type GrantService } from '../../integrations/temporal/grant-service';
-import { type Requester } from '../../workflows/grant-types';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { type Requester } from '../../workflows/grant/grant-types';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { type GatewayDirectory, type GatewaySlack } from '../deps';
 
 export type Eligibility =

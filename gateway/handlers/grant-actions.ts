@@ -1,14 +1,14 @@
 import { findPolicyGroup, policyGroupLabel } from '../../config/policy';
 import { ActionIds, ExtendFormInputs, RejectReasonInput } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
-import { type DecisionInput } from '../../workflows/grant-types';
+import { type DecisionInput } from '../../workflows/grant/grant-types';
 import {
   formatGrantRef,
   parseExtensionRef,
   type GrantRef,
   parseGrantRef,
   parseGrantWorkflowId,
-} from '../../workflows/grant-workflow-id';
+} from '../../workflows/grant/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import {

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../config/durations';
-import { type AuditEvent, type DriftAuditEvent, type GrantAuditEvent } from '../../workflows/audit-types';
+import { type AuditEvent, type DriftAuditEvent, type GrantAuditEvent } from '../../workflows/audit/audit-types';
 import { type GrantRecord, grantRecordFromState } from './grant-record';
 
 /**

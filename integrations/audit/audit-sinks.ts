@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type AuditSinkSettings } from '../../config/audit-env';
 import { formatDuration } from '../../config/durations';
-import { type AuditEvent, type AuditRecordRef, type AuditSinkName } from '../../workflows/audit-types';
+import { type AuditEvent, type AuditRecordRef, type AuditSinkName } from '../../workflows/audit/audit-types';
 import { type AdfDoc, bulletList, doc, heading, labelled, paragraph } from '../jira/adf';
 import { JiraClient } from '../jira/jira-client';
 import { ServiceNowClient } from '../servicenow/servicenow-client';

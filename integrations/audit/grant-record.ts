@@ -1,4 +1,4 @@
-import { type GrantState } from '../../workflows/grant-types';
+import { type GrantState } from '../../workflows/grant/grant-types';
 
 /**
  * One grant as an auditor reads it. Times are ISO 8601; a field the grant never reached is undefined. `status` is the

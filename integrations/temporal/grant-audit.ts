@@ -1,7 +1,7 @@
 import { type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { accessGrantWorkflow } from '../../workflows/access-grant';
-import { grantStateQuery } from '../../workflows/grant-updates';
-import { type GrantState } from '../../workflows/grant-types';
+import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
+import { grantStateQuery } from '../../workflows/grant/grant-updates';
+import { type GrantState } from '../../workflows/grant/grant-types';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantRecord, grantRecordFromState } from '../audit/grant-record';
 

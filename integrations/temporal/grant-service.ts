@@ -13,8 +13,8 @@ import {
   grantStateQuery,
   requestExtensionUpdate,
   revokeUpdate,
-} from '../../workflows/grant-updates';
-import { alreadyClosedReason } from '../../workflows/grant-rules';
+} from '../../workflows/grant/grant-updates';
+import { alreadyClosedReason } from '../../workflows/grant/grant-rules';
 import {
   type AcknowledgeInput,
   type DecisionInput,
@@ -24,11 +24,11 @@ import {
   type GrantState,
   type GrantStatus,
   type RevokeInput,
-} from '../../workflows/grant-types';
-import { grantDetails, grantSummary } from '../../workflows/grant-descriptions';
-import { grantWorkflowId, parseGrantWorkflowId } from '../../workflows/grant-workflow-id';
+} from '../../workflows/grant/grant-types';
+import { grantDetails, grantSummary } from '../../workflows/grant/grant-descriptions';
+import { grantWorkflowId, parseGrantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
-import { accessGrantWorkflow } from '../../workflows/access-grant';
+import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
 
 /** A request Temporal refused for a reason the user should read (not an outage). */
 export class GrantRefusedError extends Error {

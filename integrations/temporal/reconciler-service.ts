@@ -1,8 +1,8 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { policyGroupLabel, type JitPolicy } from '../../config/policy';
-import { reconcilerWorkflow } from '../../workflows/reconciler';
-import { type ReconcilerConfig, type ReconcilerState } from '../../workflows/reconciler-types';
-import { configureReconcilerSignal, reconcilerStateQuery } from '../../workflows/reconciler-updates';
+import { reconcilerWorkflow } from '../../workflows/reconciler/reconciler';
+import { type ReconcilerConfig, type ReconcilerState } from '../../workflows/reconciler/reconciler-types';
+import { configureReconcilerSignal, reconcilerStateQuery } from '../../workflows/reconciler/reconciler-updates';
 
 /** One reconciler per task queue: its workflow ID says which. */
 export function reconcilerWorkflowId(taskQueue: string): string {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { type GrantInput, type GrantPolicy } from '../../workflows/grant-types';
+import { type GrantInput, type GrantPolicy } from '../../workflows/grant/grant-types';
 import { eventually } from '../support/eventually';
 import { createGrantHarness, type GrantHarness, type Person } from '../support/grant-harness';
 import { closeTestTemporal, testTemporalAddress } from '../support/temporal';

@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { type GrantState } from '../../workflows/grant-types';
+import { type GrantState } from '../../workflows/grant/grant-types';
 import { searchAttributeCliArgs } from '../../workflows/search-attributes';
 import { eventually } from '../support/eventually';
 import { createGrantHarness, type GrantHarness } from '../support/grant-harness';

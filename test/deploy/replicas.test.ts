@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { createReconcilerService, reconcilerWorkflowId } from '../../integrations/temporal/reconciler-service';
-import { type GrantState } from '../../workflows/grant-types';
+import { type GrantState } from '../../workflows/grant/grant-types';
 import { createGatewayHarness, startHarnessGateway } from '../gateway/gateway-harness';
 import { eventually } from '../support/eventually';
 import { membershipChanges } from '../support/jumpcloud-calls';

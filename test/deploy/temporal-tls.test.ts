@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, TransportError } from '@temporalio/worker';
 import { ConfigError, type TemporalConnectionEnv } from '../../config/env';
 import { temporalConnectionOptions } from '../../integrations/temporal/connection-options';
-import { type GrantState } from '../../workflows/grant-types';
+import { type GrantState } from '../../workflows/grant/grant-types';
 import { APPROVAL_CHANNEL, createGrantHarness } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { testTemporalAddress } from '../support/temporal';

@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { ActionIds, CallbackIds, ExtendFormInputs } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
-import { type GrantState } from '../../workflows/grant-types';
+import { type GrantState } from '../../workflows/grant/grant-types';
 import { APPROVAL_CHANNEL, type Person } from '../support/grant-harness';
 import { eventually } from '../support/eventually';
 import { membershipChanges } from '../support/jumpcloud-calls';

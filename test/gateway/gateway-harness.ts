@@ -13,7 +13,7 @@ import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { createReconcilerService } from '../../integrations/temporal/reconciler-service';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { type GatewayResponse, type OpenedView, type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import {
   APPROVAL_CHANNEL,
   createGrantHarness,

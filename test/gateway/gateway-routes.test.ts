@@ -7,8 +7,8 @@ import { gatewayLoggerOptions } from '../../gateway/logger';
 import { signMetadata } from '../../gateway/slack/signed-metadata';
 import { ActionIds, CallbackIds, RequestFormInputs } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
-import { type GrantInput } from '../../workflows/grant-types';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { type GrantInput } from '../../workflows/grant/grant-types';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { eventually } from '../support/eventually';
 import {
   createFakeGateway,

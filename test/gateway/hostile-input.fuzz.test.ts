@@ -43,7 +43,7 @@ import { type GrantService } from '../../integrations/temporal/grant-service';
 import { temporalReadiness } from '../../integrations/temporal/readiness';
 import { createReconcilerService } from '../../integrations/temporal/reconciler-service';
 import { signSlackRequest } from '../../stand-ins/slack/slack-signature';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { eventually } from '../support/eventually';
 import {
   APPROVAL_CHANNEL,

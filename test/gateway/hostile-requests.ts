@@ -40,7 +40,7 @@ import {
   RequestFormInputs,
 } from '../../integrations/slack/block-kit/ids';
 import { signSlackRequest } from '../../stand-ins/slack/slack-signature';
-import { parseExtensionRef, parseGrantRef } from '../../workflows/grant-workflow-id';
+import { parseExtensionRef, parseGrantRef } from '../../workflows/grant/grant-workflow-id';
 
 /** What the generators know about the world the gateway runs in. */
 export interface HostileWorld {

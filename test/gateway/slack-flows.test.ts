@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ActionIds, CallbackIds, RejectReasonInput } from '../../integrations/slack/block-kit/ids';
-import { type GrantState } from '../../workflows/grant-types';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { type GrantState } from '../../workflows/grant/grant-types';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL } from '../support/grant-harness';

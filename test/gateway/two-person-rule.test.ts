@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { ActionIds, RejectReasonInput, CallbackIds } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
-import { type GrantState } from '../../workflows/grant-types';
+import { type GrantState } from '../../workflows/grant/grant-types';
 import { APPROVAL_CHANNEL } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { closeTestTemporal } from '../support/temporal';

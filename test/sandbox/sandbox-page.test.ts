@@ -9,8 +9,8 @@ import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { createGrantService } from '../../integrations/temporal/grant-service';
 import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS } from '../../sandbox/demo-world';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox-system';
-import { type GrantState } from '../../workflows/grant-types';
-import { grantWorkflowId } from '../../workflows/grant-workflow-id';
+import { type GrantState } from '../../workflows/grant/grant-types';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { testWorkflowBundle } from '../support/temporal';
 import { launchChromium, SandboxPageDriver } from '../../sandbox/page-driver';
 

@@ -8,7 +8,7 @@ import { createSlackClient } from '../../integrations/slack/slack-client';
 import { createGrantService, type GrantService } from '../../integrations/temporal/grant-service';
 import { startJumpCloudStandIn, type JumpCloudStandIn } from '../../stand-ins/jumpcloud/jumpcloud-stand-in';
 import { startSlackStandIn, type SlackStandIn } from '../../stand-ins/slack/slack-stand-in';
-import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant-types';
+import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
 import { createGrantWorker } from '../../worker/create-worker';
 import { eventually } from './eventually';
 import { randomObjectId, type TestTemporal, testTemporal, testWorkflowBundle, uniqueName } from './temporal';

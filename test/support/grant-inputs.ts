@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { pendingGrantState } from '../../workflows/grant-rules';
-import { type GrantInput, type GrantPolicy, type GrantState } from '../../workflows/grant-types';
+import { pendingGrantState } from '../../workflows/grant/grant-rules';
+import { type GrantInput, type GrantPolicy, type GrantState } from '../../workflows/grant/grant-types';
 
 /**
  * Plain grant inputs and states for tests without stand-ins (rules, activities, the workflow with mock

@@ -8,8 +8,8 @@ import {
   inputProblem,
   revokeRefusal,
   unreviewedAlertDue,
-} from '../../workflows/grant-rules';
-import { type DecisionKind, type GrantStatus } from '../../workflows/grant-types';
+} from '../../workflows/grant/grant-rules';
+import { type DecisionKind, type GrantStatus } from '../../workflows/grant/grant-types';
 import { grantStateFor, group, people, plainGrantInput } from '../support/grant-inputs';
 
 const CLOSED_FOR_DECISIONS: GrantStatus[] = [

@@ -5,7 +5,7 @@ import {
   grantWorkflowId,
   parseGrantRef,
   parseGrantWorkflowId,
-} from '../../workflows/grant-workflow-id';
+} from '../../workflows/grant/grant-workflow-id';
 
 const USER = '64f0c0ffee00000000000001';
 const GROUP = '64f0c0ffee0000000000a001';

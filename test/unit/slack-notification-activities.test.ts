@@ -7,7 +7,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { failureOf } from '../support/activity-failures';
 import { createSlackNotificationActivities } from '../../activities/slack-notifications';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
-import { formatGrantRef, grantWorkflowId, parseGrantRef } from '../../workflows/grant-workflow-id';
+import { formatGrantRef, grantWorkflowId, parseGrantRef } from '../../workflows/grant/grant-workflow-id';
 import { APPROVAL_CHANNEL, grantStateFor, people, plainGrantInput } from '../support/grant-inputs';
 
 interface SentMessage {

@@ -4,7 +4,7 @@ import { createAuditSinks } from '../../integrations/audit/audit-sinks';
 import { startJiraStandIn, type JiraStandIn } from '../../stand-ins/jira/jira-stand-in';
 import { startServiceNowStandIn, type ServiceNowStandIn } from '../../stand-ins/servicenow/servicenow-stand-in';
 import { startWebhookReceiver, type WebhookReceiver } from '../../stand-ins/webhook/webhook-receiver';
-import { type GrantInput, type GrantState } from '../../workflows/grant-types';
+import { type GrantInput, type GrantState } from '../../workflows/grant/grant-types';
 import { eventually } from '../support/eventually';
 import { createGrantHarness, type GrantHarness } from '../support/grant-harness';
 import { startSweep } from '../support/reconciler-sweep';

@@ -10,9 +10,9 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { activityInfo } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
-import { accessGrantWorkflow } from '../../workflows/access-grant';
-import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant-types';
-import { decideUpdate, grantStateQuery, requestExtensionUpdate, revokeUpdate } from '../../workflows/grant-updates';
+import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
+import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
+import { decideUpdate, grantStateQuery, requestExtensionUpdate, revokeUpdate } from '../../workflows/grant/grant-updates';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL, type GrantInputOverrides, people, plainGrantInput } from '../support/grant-inputs';
 import {

@@ -22,16 +22,16 @@ import { eventually } from '../support/eventually';
 import { group, people, plainGrantInput } from '../support/grant-inputs';
 import { type GrantActivities, mockWorkerActivities, recordingActivities } from '../support/mock-activities';
 import { createGrantWorker, workflowsPath } from '../../worker/create-worker';
-import { type GrantInput, type GrantPolicy, type GrantState, type GrantStatus } from '../../workflows/grant-types';
-import { grantStateQuery } from '../../workflows/grant-updates';
-import { type ReconcilerConfig } from '../../workflows/reconciler-types';
+import { type GrantInput, type GrantPolicy, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
+import { grantStateQuery } from '../../workflows/grant/grant-updates';
+import { type ReconcilerConfig } from '../../workflows/reconciler/reconciler-types';
 
 const root = join(__dirname, '..', '..');
 const historiesDir = join(root, 'test', 'workflows', 'histories');
 const NAMESPACE = 'default';
-/** The patch id in workflows/access-grant.ts whose marker the newer grant fixtures must carry. */
+/** The patch id in workflows/grant/access-grant.ts whose marker the newer grant fixtures must carry. */
 const FINAL_NOTICES_PATCH = 'final-notices-survive-cancel';
-/** The patch id in workflows/access-grant.ts and reconciler.ts behind which the audit trail runs. */
+/** The patch id in workflows/grant/access-grant.ts and reconciler.ts behind which the audit trail runs. */
 const AUDIT_TRAIL_PATCH = 'audit-trail';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */

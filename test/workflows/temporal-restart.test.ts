@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { freePort, startTemporalDevServer } from '../../stand-ins/temporal/temporal-dev-server';
-import { type GrantState } from '../../workflows/grant-types';
+import { type GrantState } from '../../workflows/grant/grant-types';
 import { createGrantHarness } from '../support/grant-harness';
 
 // This test needs a server of its own to kill: the suite's shared one must stay up for the other files.

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../../config/durations';
-import { formatGrantRef, grantWorkflowId } from '../../../workflows/grant-workflow-id';
-import { type GrantState } from '../../../workflows/grant-types';
+import { formatGrantRef, grantWorkflowId } from '../../../workflows/grant/grant-workflow-id';
+import { type GrantState } from '../../../workflows/grant/grant-types';
 import { auditRecordsLine } from './grant-messages';
 import { ActionIds } from './ids';
 import { type Block, context, escapeMrkdwn, mention, plain, section, type SlackMessage, slackDate } from './elements';

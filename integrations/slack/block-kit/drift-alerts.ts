@@ -1,4 +1,4 @@
-import { type DriftAlert } from '../../../workflows/reconciler-types';
+import { type DriftAlert } from '../../../workflows/reconciler/reconciler-types';
 import { context, escapeMrkdwn, section, type SlackMessage, slackDate } from './elements';
 
 /** The reconciler's message to the security channel: who, which group, since when, and what was done. */

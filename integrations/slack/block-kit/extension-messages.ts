@@ -1,6 +1,6 @@
 import { formatDuration } from '../../../config/durations';
-import { formatExtensionRef, grantWorkflowId } from '../../../workflows/grant-workflow-id';
-import { type Extension, type GrantState } from '../../../workflows/grant-types';
+import { formatExtensionRef, grantWorkflowId } from '../../../workflows/grant/grant-workflow-id';
+import { type Extension, type GrantState } from '../../../workflows/grant/grant-types';
 import { type Block, context, escapeMrkdwn, mention, plain, section, type SlackMessage, slackDate } from './elements';
 import { ActionIds } from './ids';
 

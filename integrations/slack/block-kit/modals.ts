@@ -1,6 +1,6 @@
 import { formatDuration } from '../../../config/durations';
 import { policyGroupLabel, type PolicyGroup } from '../../../config/policy';
-import { BREAK_GLASS_JUSTIFICATION_MIN_LENGTH } from '../../../workflows/grant-rules';
+import { BREAK_GLASS_JUSTIFICATION_MIN_LENGTH } from '../../../workflows/grant/grant-rules';
 import { type Block, context, escapeMrkdwn, plain, type PlainText, section } from './elements';
 import { BREAK_GLASS_OPTION, CallbackIds, ExtendFormInputs, RejectReasonInput, RequestFormInputs } from './ids';
 

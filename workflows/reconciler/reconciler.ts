@@ -1,8 +1,8 @@
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { createAuditTrail } from './audit-trail';
+import type { Activities } from '../../activities';
+import { createAuditTrail } from '../audit/audit-trail';
 import { compareDrift, driftKey, reconcilerConfigProblem } from './drift-rules';
-import { countNotificationGivenUp, recordReconcileRun } from './grant-metrics';
+import { countNotificationGivenUp, recordReconcileRun } from '../grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
 import {
   type DriftAlert,

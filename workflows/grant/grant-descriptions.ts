@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/durations';
+import { formatDuration } from '../../config/durations';
 import { type GrantInput, type GrantState } from './grant-types';
 
 /**

@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import { type AuditEvent, type AuditRecordRef, type AuditRecords, type AuditSinkName } from './audit-types';
-import { countAuditRecordGivenUp } from './grant-metrics';
+import { countAuditRecordGivenUp } from '../grant-metrics';
 
 const DEFAULT_AUDIT_BUDGET_SECONDS = 24 * 3600;
 

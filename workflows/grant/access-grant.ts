@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   acknowledgeBreakGlassUpdate,
   decideExtensionUpdate,
@@ -20,11 +20,11 @@ import {
   unreviewedAlertDue,
 } from './grant-rules';
 import { type GrantInput, type GrantState, type GrantStatus, type SlackMessageRef } from './grant-types';
-import { countNotificationGivenUp, recordGrantTransition } from './grant-metrics';
-import { createAuditTrail } from './audit-trail';
-import { type GrantAuditKind } from './audit-types';
+import { countNotificationGivenUp, recordGrantTransition } from '../grant-metrics';
+import { createAuditTrail } from '../audit/audit-trail';
+import { type GrantAuditKind } from '../audit/audit-types';
 import { grantCurrentDetails } from './grant-descriptions';
-import { grantSearchAttributes as sa } from './search-attributes';
+import { grantSearchAttributes as sa } from '../search-attributes';
 
 interface ExtensionEvent {
   kind: 'requested' | 'partly-approved' | 'decided';

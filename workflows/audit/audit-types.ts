@@ -1,6 +1,6 @@
 /** Types of the audit trail: what a grant and the reconciler tell the audit sinks. Pure data: no I/O. */
-import { type GrantState } from './grant-types';
-import { type DriftAlert } from './reconciler-types';
+import { type GrantState } from '../grant/grant-types';
+import { type DriftAlert } from '../reconciler/reconciler-types';
 
 /** The systems of record a worker can write to; each is optional and configured on the worker. */
 export type AuditSinkName = 'servicenow' | 'jira' | 'webhook';

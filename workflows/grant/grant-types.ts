@@ -1,5 +1,5 @@
 /** Types shared by the grant workflow, its activities, the gateway and the tests. Pure data: no I/O. */
-import { type AuditRecords } from './audit-types';
+import { type AuditRecords } from '../audit/audit-types';
 
 export type GrantStatus =
   | 'PENDING_APPROVAL'
