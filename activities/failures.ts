@@ -1,8 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { WebhookError } from '../integrations/audit/webhook-client';
-import { JiraError } from '../integrations/jira/jira-error';
+import { HttpServiceError } from '../integrations/http-service-error';
 import { JumpCloudError } from '../integrations/jumpcloud/jumpcloud-error';
-import { ServiceNowError } from '../integrations/servicenow/servicenow-error';
 import { classifySlackError } from '../integrations/slack/slack-error';
 
 /**
@@ -32,9 +30,7 @@ export function slackFailure(err: unknown): ApplicationFailure {
 
 /** A ServiceNow, Jira or webhook error as the failure Temporal retries (within the audit budget) or not. */
 export function auditSinkFailure(err: unknown): ApplicationFailure {
-  if (!(err instanceof ServiceNowError || err instanceof JiraError || err instanceof WebhookError)) {
-    return ApplicationFailure.fromError(err);
-  }
+  if (!(err instanceof HttpServiceError)) return ApplicationFailure.fromError(err);
   return ApplicationFailure.create({
     message: err.message,
     type: err.name,

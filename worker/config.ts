@@ -42,6 +42,13 @@ const workerEnvSchema = z
     /** Where drift alerts go; the approval channel when unset. */
     SLACK_SECURITY_CHANNEL: slackChannelId('the channel ID for drift alerts').optional(),
     SLACK_APPROVAL_CHANNEL: slackChannelId('the channel ID where approval requests go').optional(),
+    /**
+     * How many grants the worker keeps in memory between their steps. Grants sleep for hours: one evicted is replayed
+     * from its history when its timer fires, which costs milliseconds, while every cached one holds about half a MiB.
+     * The SDK's own default is derived from the V8 heap and grows the process past a gigabyte with thousands of
+     * grants alive.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(300),
     /** Where the worker serves Prometheus metrics; unset = no endpoint. */
     WORKER_METRICS_ADDRESS: socketAddress('where the worker serves Prometheus metrics').optional(),
   })

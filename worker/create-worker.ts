@@ -9,6 +9,8 @@ export interface GrantWorkerOptions {
   taskQueue: string;
   activities: Activities;
   shutdownGraceSeconds?: number;
+  /** Sticky cache size (WORKER_MAX_CACHED_WORKFLOWS); omitted = the SDK's default. */
+  maxCachedWorkflows?: number;
   /** A prebuilt bundle (tests bundle once per run); otherwise the build's bundle, or workflows bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -41,5 +43,6 @@ export function createGrantWorker(options: GrantWorkerOptions): Promise<Worker> 
     ...workflowCode(options.workflowBundle),
     // In-flight membership changes finish before the process exits.
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
+    ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
   });
 }

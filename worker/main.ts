@@ -38,6 +38,7 @@ async function run(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       activities,
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     });
     // Idempotent: the first worker starts the sweep, every later one (restarts, replicas) hands it the current policy.
     await createReconcilerService(client, config.TEMPORAL_TASK_QUEUE).ensureRunning(

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { parseRetryAfter } from '../jumpcloud/jumpcloud-error';
+import { HttpServiceError, parseRetryAfter } from '../http-service-error';
 
 /** The headers a receiver checks (docs/audit-trail.md shows how). */
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-jit-timestamp';
@@ -15,16 +15,8 @@ export function webhookSignature(secret: string, timestamp: string, body: string
 }
 
 /** A webhook delivery that failed, classified so Temporal knows whether to try again. */
-export class WebhookError extends Error {
+export class WebhookError extends HttpServiceError {
   override readonly name = 'WebhookError';
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    readonly retryable: boolean,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 export interface WebhookClientOptions {

@@ -1,17 +1,8 @@
-import { parseRetryAfter } from '../jumpcloud/jumpcloud-error';
+import { HttpServiceError, parseRetryAfter } from '../http-service-error';
 
 /** A failed Jira call, classified so callers know whether trying again can help. */
-export class JiraError extends Error {
+export class JiraError extends HttpServiceError {
   override readonly name = 'JiraError';
-  constructor(
-    message: string,
-    /** undefined when no HTTP answer came (network failure, timeout) or the answer was unusable */
-    readonly status: number | undefined,
-    readonly retryable: boolean,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 // 409: Jira answers a transition that races another one on the same issue with Conflict and asks callers to retry.

@@ -30,6 +30,7 @@ const systemUser = z.object({
 const systemUserList = z.object({ totalCount: z.number(), results: z.array(systemUser) });
 const graphObject = z.object({ id: z.string(), type: z.string() });
 const graphConnection = z.object({ to: graphObject });
+const graphObjectWithPaths = graphObject.extend({ paths: z.array(z.array(graphConnection)).nullish() });
 
 /** A small typed client for the parts of the JumpCloud Directory API this product uses (there is no official Node SDK). */
 export class JumpCloudClient {
@@ -79,14 +80,18 @@ export class JumpCloudClient {
     return members.filter((m) => m.to.type === 'user').map((m) => m.to.id);
   }
 
-  /** Direct membership of the user in the group. */
+  /**
+   * Direct membership of the user in the group, read from the user's side: a user is in a handful of groups, while a
+   * JIT group may have thousands of members (100 a page), and this runs before and after every change.
+   */
   async isMember(groupId: string, userId: string): Promise<boolean> {
-    const members = await this.getAllPages(
-      `/v2/usergroups/${encodeURIComponent(groupId)}/members`,
-      {},
-      graphConnection,
+    const groups = await this.getAllPages(
+      `/v2/users/${encodeURIComponent(userId)}/memberof`,
+      { filter: 'type:eq:user_group' },
+      graphObjectWithPaths,
     );
-    return members.some((m) => m.to.type === 'user' && m.to.id === userId);
+    // A path of one hop is the user's own membership; longer ones come through nested groups, which we never change.
+    return groups.some((g) => g.id === groupId && (g.paths ?? [[]]).some((path) => path.length <= 1));
   }
 
   /** Adds the user; `changed: false` when JumpCloud says the user was already a member (409). */

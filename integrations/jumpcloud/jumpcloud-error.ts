@@ -1,14 +1,8 @@
+import { HttpServiceError, parseRetryAfter } from '../http-service-error';
+
 /** A failed JumpCloud call, classified so callers know whether trying again can help. */
-export class JumpCloudError extends Error {
+export class JumpCloudError extends HttpServiceError {
   override readonly name = 'JumpCloudError';
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    readonly retryable: boolean,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -49,13 +43,4 @@ function errorDetail(body: string): string {
     // not JSON: fall through to the raw text
   }
   return body.slice(0, 200);
-}
-
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

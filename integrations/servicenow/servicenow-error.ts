@@ -1,16 +1,8 @@
-import { parseRetryAfter } from '../jumpcloud/jumpcloud-error';
+import { HttpServiceError, parseRetryAfter } from '../http-service-error';
 
 /** A failed ServiceNow call, classified so callers know whether trying again can help. */
-export class ServiceNowError extends Error {
+export class ServiceNowError extends HttpServiceError {
   override readonly name = 'ServiceNowError';
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    readonly retryable: boolean,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 const RETRYABLE_CLIENT_STATUSES = new Set([408, 425, 429]);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { JumpCloudError, jumpCloudHttpError, parseRetryAfter } from '../../integrations/jumpcloud/jumpcloud-error';
+import { parseRetryAfter } from '../../integrations/http-service-error';
+import { JumpCloudError, jumpCloudHttpError } from '../../integrations/jumpcloud/jumpcloud-error';
 
 const PATH = '/v2/usergroups/64f0c0ffee0000000000a001/members';
 const httpError = (status: number, body = '', retryAfter: string | null = null) =>

@@ -83,6 +83,16 @@ const whenPosted = (grant: StartedGrant) =>
 const whenExtensionPosted = (grant: StartedGrant) =>
   grant.waitUntil('the extension request to be posted', (state) => state.extensions[0]?.approvalMessage !== undefined);
 
+/** Approved, then 2 s more asked for and approved while active. */
+const approveThenExtend = async (grant: StartedGrant) => {
+  await whenPosted(grant);
+  await approve(grant);
+  await grant.waitFor('ACTIVE');
+  await requestExtension(grant, 2);
+  await whenExtensionPosted(grant);
+  await decideExtension(grant, 'approve', people.approver);
+};
+
 /** The two-person rule: two distinct approvers, one after the other (the first leaves the request pending). */
 const approveByTwo = async (grant: StartedGrant) => {
   await whenPosted(grant);
@@ -319,14 +329,7 @@ const scenarios: Scenario[] = [
   }),
   grantScenario('grant-extension-approved', {
     input: withPolicy({ maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
-    drive: async (grant) => {
-      await whenPosted(grant);
-      await approve(grant);
-      await grant.waitFor('ACTIVE');
-      await requestExtension(grant, 2);
-      await whenExtensionPosted(grant);
-      await decideExtension(grant, 'approve', people.approver);
-    },
+    drive: approveThenExtend,
     status: 'EXPIRED',
     check: (final, history) => {
       const extension = final.extensions[0];
@@ -520,14 +523,7 @@ const scenarios: Scenario[] = [
   grantScenario('grant-audited-extended-then-expired', {
     activities: auditedActivities,
     input: withPolicy({ maxExtensions: 1, maxTotalDurationSeconds: 10 }, 3),
-    drive: async (grant) => {
-      await whenPosted(grant);
-      await approve(grant);
-      await grant.waitFor('ACTIVE');
-      await requestExtension(grant, 2);
-      await whenExtensionPosted(grant);
-      await decideExtension(grant, 'approve', people.approver);
-    },
+    drive: approveThenExtend,
     status: 'EXPIRED',
     check: (final, history) =>
       unmet(
