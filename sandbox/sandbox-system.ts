@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { type JitPolicy } from '../config/policy';
 import { buildApp, type GatewayDeps } from '../gateway/app';
@@ -13,7 +13,7 @@ import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
-import { createGrantWorker } from '../worker/create-worker';
+import { createGrantWorker, type GrantWorker } from '../worker/create-worker';
 import {
   DEMO_PEOPLE,
   demoJumpCloudSeed,
@@ -91,7 +91,7 @@ export interface Sandbox {
   webhook: WebhookReceiver;
   client: Client;
   policy: JitPolicy;
-  worker: Worker;
+  worker: GrantWorker;
   /** true when the JumpCloud state (and so Temporal's) came from an earlier run in the same data folder */
   resumed: boolean;
   /** Gateway first (no new requests), then the worker, the stand-ins and the Temporal dev server last. */
@@ -211,6 +211,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       channels,
       port: ports.slack,
       staticDir: PAGE_DIR,
+      rateLimits: true,
       log: trace,
       pageData: {
         config: () =>

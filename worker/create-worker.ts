@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type Activities } from '../activities';
+import { notificationTaskQueue } from '../workflows/task-queues';
 
 export interface GrantWorkerOptions {
   connection: NativeConnection;
@@ -33,16 +34,70 @@ function workflowCode(given: GrantWorkerOptions['workflowBundle']): Partial<Work
   return { workflowsPath };
 }
 
-/** The worker that hosts the grant workflow and its activities. */
-export function createGrantWorker(options: GrantWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities: options.activities,
-    ...workflowCode(options.workflowBundle),
-    // In-flight membership changes finish before the process exits.
-    shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
-    ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
-  });
+/**
+ * The grants' worker: one Worker on the grants' task queue (the workflows, membership changes, the reconciler's reads)
+ * and one on its notification queue (Slack messages and audit records), each with its own slots, run and stopped
+ * together. Both register every activity, so grants started before the split, whose notifications still go to the
+ * grants' queue, are served too.
+ */
+export class GrantWorker {
+  private constructor(
+    private readonly grants: Worker,
+    private readonly notifications: Worker,
+  ) {}
+
+  static async create(options: GrantWorkerOptions): Promise<GrantWorker> {
+    const common = {
+      connection: options.connection,
+      namespace: options.namespace,
+      activities: options.activities,
+      // In-flight membership changes finish before the process exits.
+      shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
+    };
+    const grants = await Worker.create({
+      ...common,
+      taskQueue: options.taskQueue,
+      ...workflowCode(options.workflowBundle),
+      ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
+    });
+    const notifications = await Worker.create({ ...common, taskQueue: notificationTaskQueue(options.taskQueue) });
+    return new GrantWorker(grants, notifications);
+  }
+
+  /** Polls both queues until shutdown (or until either fails, which stops the other). */
+  async run(): Promise<void> {
+    const runs = [this.grants.run(), this.notifications.run()];
+    try {
+      await Promise.race(runs);
+    } finally {
+      this.shutdown();
+      await Promise.allSettled(runs);
+    }
+    await Promise.all(runs);
+  }
+
+  /** Runs both until `fn` settles, then stops them; resolves with its value. */
+  async runUntil<T>(fn: () => Promise<T>): Promise<T> {
+    const running = this.run();
+    try {
+      return await fn();
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  shutdown(): void {
+    for (const worker of [this.grants, this.notifications]) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+  }
+
+  getState(): ReturnType<Worker['getState']> {
+    return this.grants.getState();
+  }
+}
+
+export function createGrantWorker(options: GrantWorkerOptions): Promise<GrantWorker> {
+  return GrantWorker.create(options);
 }

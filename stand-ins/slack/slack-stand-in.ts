@@ -16,6 +16,7 @@ import {
 } from '../http/http-io';
 import { startLoopbackServer } from '../http/loopback-server';
 import { type ActionInput, type GatewayResponse, type SignatureMode, SlackAppRequests } from './slack-app-requests';
+import { SlackRateLimiter, type SlackRateLimits } from './slack-rate-limits';
 import { answerResponseUrlPost, type ResponseUrlPolicy } from './slack-response-url';
 import { callWebApiMethod, parseWebApiRequest, type WebApiSettings } from './slack-web-api';
 import {
@@ -31,6 +32,7 @@ import {
 import { serveStaticFile } from '../http/static-files';
 
 export type { GatewayResponse, SignatureMode } from './slack-app-requests';
+export type { SlackRateLimits } from './slack-rate-limits';
 export type { ResponseUrlPolicy } from './slack-response-url';
 export type {
   OpenedView,
@@ -127,6 +129,11 @@ export interface SlackStandInOptions {
   ackDeadlineMs?: number;
   /** when the stand-in stops waiting for the app at all (default 15000 ms) */
   requestTimeoutMs?: number;
+  /**
+   * Enforce Slack's Web API rate limits (default off): refused calls answer HTTP 429 with Retry-After and
+   * `{"ok":false,"error":"ratelimited"}`, and are recorded in `calls`. `true` = Slack's figures; an object changes some.
+   */
+  rateLimits?: boolean | SlackRateLimits;
 }
 
 const DEFAULT_WAIT_MS = 5000;
@@ -184,7 +191,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
   const faults = new FaultInjector();
   const events = new EventStreamHub();
   ws.changes.on((event) => events.send(event));
-  const webApi: WebApiSettings = { botToken: opts.botToken, scopes: opts.scopes };
+  const webApi: WebApiSettings = {
+    botToken: opts.botToken,
+    scopes: opts.scopes,
+    rateLimiter: opts.rateLimits ? new SlackRateLimiter(opts.rateLimits === true ? {} : opts.rateLimits) : undefined,
+  };
   const responseUrlPolicy: ResponseUrlPolicy = {
     maxUses: opts.responseUrl?.maxUses ?? 5,
     ttlMs: opts.responseUrl?.ttlMs ?? 30 * 60_000,
@@ -237,9 +248,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
     } else {
       const reply = parsed.ok
         ? callWebApiMethod(ws, webApi, method, parsed.args, parsed.token)
-        : { body: { ok: false, error: parsed.error }, headers: {} };
-      sendJson(res, 200, reply.body, reply.headers);
-      call.httpStatus = 200;
+        : { status: 200, body: { ok: false, error: parsed.error }, headers: {} };
+      sendJson(res, reply.status, reply.body, reply.headers);
+      call.httpStatus = reply.status;
       call.ok = reply.body.ok;
       if (reply.body.error !== undefined) call.error = reply.body.error;
     }

@@ -1,8 +1,10 @@
 import { isPlainObject, mediaType, tryParseJson } from '../http/http-io';
+import { type MethodRateLimit, type SlackRateLimiter } from './slack-rate-limits';
 import { type SlackUser, type SlackWorkspace, type StoredMessage } from './slack-workspace';
 
-/** A Web API answer: always HTTP 200; `ok` says whether it worked. */
+/** A Web API answer: HTTP 200 with `ok` saying whether it worked, or 429 when rate-limited. */
 export interface WebApiReply {
+  status: 200 | 429;
   body: Record<string, unknown> & { ok: boolean; error?: string };
   headers: Record<string, string>;
 }
@@ -11,6 +13,8 @@ export interface WebApiSettings {
   botToken: string;
   /** granted bot scopes; undefined = every scope granted and no scope checks */
   scopes: readonly string[] | undefined;
+  /** undefined = no rate limits */
+  rateLimiter?: SlackRateLimiter;
 }
 
 export type ParsedWebApiRequest =
@@ -100,6 +104,8 @@ interface MethodSpec {
   scope?: string;
   /** each entry lists alternatives; one of them must be present */
   required?: string[][];
+  /** the rate-limit tier Slack documents for the method */
+  rateLimit: MethodRateLimit;
   run(ws: SlackWorkspace, args: Record<string, unknown>, settings: WebApiSettings): Reply;
 }
 
@@ -149,6 +155,8 @@ function messageContent(args: Record<string, unknown>): { text?: string; blocks?
 
 const METHODS: Readonly<Record<string, MethodSpec>> = {
   'auth.test': {
+    // Slack lists it as special, more generous than Tier 4; Tier 4 is the cautious reading.
+    rateLimit: 4,
     run: (ws) => ({
       ok: true,
       url: `https://${ws.teamDomain}.slack.com/`,
@@ -162,6 +170,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'chat.postMessage': {
+    rateLimit: 'per-channel',
     scope: 'chat:write',
     required: [['channel']],
     run: (ws, args) => {
@@ -180,6 +189,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'chat.update': {
+    rateLimit: 3,
     scope: 'chat:write',
     required: [['channel'], ['ts']],
     run: (ws, args) => {
@@ -200,6 +210,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'chat.postEphemeral': {
+    rateLimit: 4,
     scope: 'chat:write',
     required: [['channel'], ['user']],
     run: (ws, args) => {
@@ -221,6 +232,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'chat.delete': {
+    rateLimit: 3,
     scope: 'chat:write',
     required: [['channel'], ['ts']],
     run: (ws, args) => {
@@ -232,6 +244,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'conversations.open': {
+    rateLimit: 3,
     scope: 'im:write',
     run: (ws, args) => {
       const channelId = stringArg(args, 'channel');
@@ -259,6 +272,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'users.info': {
+    rateLimit: 4,
     scope: 'users:read',
     required: [['user']],
     run: (ws, args, settings) => {
@@ -268,6 +282,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'users.lookupByEmail': {
+    rateLimit: 3,
     scope: 'users:read.email',
     required: [['email']],
     run: (ws, args, settings) => {
@@ -277,6 +292,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'views.open': {
+    rateLimit: 4,
     required: [['trigger_id', 'interactivity_pointer'], ['view']],
     run: (ws, args) => {
       const view = args.view;
@@ -297,6 +313,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'views.update': {
+    rateLimit: 4,
     required: [['view_id', 'external_id'], ['view']],
     run: (ws, args) => {
       const view = args.view;
@@ -314,6 +331,7 @@ const METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 
   'views.push': {
+    rateLimit: 4,
     required: [['trigger_id', 'interactivity_pointer'], ['view']],
     run: (ws, args) => {
       const view = args.view;
@@ -334,7 +352,7 @@ function invalidView(): Reply {
   return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] `view` must be a modal view object'] } });
 }
 
-/** One Web API call, answered the way Slack answers it (auth, scopes, required arguments, method errors). */
+/** One Web API call, answered the way Slack answers it (auth, rate limits, scopes, required arguments, method errors). */
 export function callWebApiMethod(
   ws: SlackWorkspace,
   settings: WebApiSettings,
@@ -343,23 +361,34 @@ export function callWebApiMethod(
   token: string | undefined,
 ): WebApiReply {
   const headers: Record<string, string> = {};
+  const answer = (body: Reply): WebApiReply => ({ status: 200, body, headers });
   if (settings.scopes !== undefined) headers['x-oauth-scopes'] = settings.scopes.join(',');
   const spec = METHODS[method];
-  if (!spec) return { body: fail('unknown_method'), headers };
-  if (token === undefined) return { body: fail('not_authed'), headers };
-  if (token !== settings.botToken) return { body: fail('invalid_auth'), headers };
+  if (!spec) return answer(fail('unknown_method'));
+  if (token === undefined) return answer(fail('not_authed'));
+  if (token !== settings.botToken) return answer(fail('invalid_auth'));
+  // Limits apply per app and workspace, so only once the token says whose call it is.
+  if (settings.rateLimiter) {
+    const target = stringArg(args, 'channel') ?? '';
+    // One allowance per channel however it is named: a user ID names the bot's DM with that user.
+    const channel = spec.rateLimit === 'per-channel' ? (ws.resolveChannel(target)?.id ?? target) : '';
+    const retryAfter = settings.rateLimiter.admit(method, spec.rateLimit, channel);
+    if (retryAfter !== undefined) {
+      return { status: 429, body: fail('ratelimited'), headers: { ...headers, 'retry-after': String(retryAfter) } };
+    }
+  }
   if (spec.scope !== undefined) {
     headers['x-accepted-oauth-scopes'] = spec.scope;
     if (settings.scopes !== undefined && !settings.scopes.includes(spec.scope)) {
-      return { body: fail('missing_scope', { needed: spec.scope, provided: settings.scopes.join(',') }), headers };
+      return answer(fail('missing_scope', { needed: spec.scope, provided: settings.scopes.join(',') }));
     }
   }
   for (const alternatives of spec.required ?? []) {
     const present = alternatives.some((name) => args[name] !== undefined && args[name] !== '');
     if (!present) {
       const messages = [`[ERROR] missing required field: ${alternatives.join(' or ')}`];
-      return { body: fail('invalid_arguments', { response_metadata: { messages } }), headers };
+      return answer(fail('invalid_arguments', { response_metadata: { messages } }));
     }
   }
-  return { body: spec.run(ws, args, settings), headers };
+  return answer(spec.run(ws, args, settings));
 }

@@ -1,15 +1,14 @@
 import { type TestContext } from 'node:test';
 import { type Client } from '@temporalio/client';
-import { type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { type AuditSink } from '../../integrations/audit/audit-sinks';
 import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { createGrantService, type GrantService } from '../../integrations/temporal/grant-service';
 import { startJumpCloudStandIn, type JumpCloudStandIn } from '../../stand-ins/jumpcloud/jumpcloud-stand-in';
-import { startSlackStandIn, type SlackStandIn } from '../../stand-ins/slack/slack-stand-in';
+import { type SlackRateLimits, startSlackStandIn, type SlackStandIn } from '../../stand-ins/slack/slack-stand-in';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
-import { createGrantWorker } from '../../worker/create-worker';
+import { createGrantWorker, type GrantWorker } from '../../worker/create-worker';
 import { eventually } from './eventually';
 import { randomObjectId, type TestTemporal, testTemporal, testWorkflowBundle, uniqueName } from './temporal';
 
@@ -26,7 +25,7 @@ export interface Person {
 }
 
 export interface RunningWorker {
-  worker: Worker;
+  worker: GrantWorker;
   stop(): Promise<void>;
 }
 
@@ -55,7 +54,13 @@ export interface GrantHarness {
  */
 export async function createGrantHarness(
   t: TestContext,
-  options: { worker?: boolean; temporal?: TestTemporal; auditSinks?: readonly AuditSink[] } = {},
+  options: {
+    worker?: boolean;
+    temporal?: TestTemporal;
+    auditSinks?: readonly AuditSink[];
+    /** the Slack stand-in's rate limits (default off) */
+    slackRateLimits?: boolean | SlackRateLimits;
+  } = {},
 ): Promise<GrantHarness> {
   const temporal = options.temporal ?? (await testTemporal());
   // Torn down last-in first-out: workers stop before the stand-ins they talk to go away.
@@ -85,6 +90,7 @@ export async function createGrantHarness(
     botToken: SLACK_BOT_TOKEN,
     signingSecret: SLACK_SIGNING_SECRET,
     users: people.map((p) => ({ id: p.slackUserId, name: p.name, email: p.email })),
+    rateLimits: options.slackRateLimits,
   });
   cleanups.push(() => slack.close());
 

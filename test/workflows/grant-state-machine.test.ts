@@ -11,6 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { activityInfo } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
+import { notificationTaskQueue } from '../../workflows/task-queues';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
 import { decideUpdate, grantStateQuery, requestExtensionUpdate, revokeUpdate } from '../../workflows/grant/grant-updates';
 import { eventually } from '../support/eventually';
@@ -41,7 +42,20 @@ before(async () => {
     workflowBundle: await testWorkflowBundle(),
     activities: dispatchingActivities(),
   });
-  worker = { shutdown: () => created.shutdown(), running: created.run() };
+  // Slack and audit activities run on the notification queue, as in production (worker/create-worker.ts).
+  const notifications = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: notificationTaskQueue(taskQueue),
+    activities: dispatchingActivities(),
+  });
+  worker = {
+    shutdown: () => {
+      created.shutdown();
+      notifications.shutdown();
+    },
+    running: Promise.all([created.run(), notifications.run()]).then(() => undefined),
+  };
 });
 
 after(async () => {

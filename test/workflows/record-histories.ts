@@ -22,7 +22,12 @@ import { eventually } from '../support/eventually';
 import { group, people, plainGrantInput } from '../support/grant-inputs';
 import { type GrantActivities, mockWorkerActivities, recordingActivities } from '../support/mock-activities';
 import { createGrantWorker, workflowsPath } from '../../worker/create-worker';
-import { type GrantInput, type GrantPolicy, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
+import {
+  type GrantInput,
+  type GrantPolicy,
+  type GrantState,
+  type GrantStatus,
+} from '../../workflows/grant/grant-types';
 import { grantStateQuery } from '../../workflows/grant/grant-updates';
 import { type ReconcilerConfig } from '../../workflows/reconciler/reconciler-types';
 
@@ -33,6 +38,8 @@ const NAMESPACE = 'default';
 const FINAL_NOTICES_PATCH = 'final-notices-survive-cancel';
 /** The patch id in workflows/grant/access-grant.ts and reconciler.ts behind which the audit trail runs. */
 const AUDIT_TRAIL_PATCH = 'audit-trail';
+/** The patch id behind which Slack and audit activities run on the notification task queue. */
+const NOTIFICATION_QUEUE_PATCH = 'notification-task-queue';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */
 const auditedActivities: Partial<GrantActivities> = {
@@ -135,6 +142,17 @@ function scheduledActivities(history: History): string[] {
     const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
     return name ? [name] : [];
   });
+}
+
+/** The task queues each activity type was scheduled on. */
+function activityQueues(history: History): Map<string, string[]> {
+  const queues = new Map<string, string[]>();
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    const name = scheduled?.activityType?.name;
+    if (name) queues.set(name, [...(queues.get(name) ?? []), scheduled?.taskQueue?.name ?? '']);
+  }
+  return queues;
 }
 
 /** How many timers the workflow started: each wait that a partial approval or an extension event woke is one more. */
@@ -552,6 +570,23 @@ const scenarios: Scenario[] = [
         [final.auditFailures === 2 * 4, `auditFailures ${final.auditFailures ?? '-'}`],
         [final.auditRecords === undefined, `records ${JSON.stringify(final.auditRecords)}`],
       ),
+  }),
+  grantScenario('grant-notifications-on-their-own-queue', {
+    activities: auditedActivities,
+    drive: approve,
+    status: 'EXPIRED',
+    check: (_final, history) => {
+      const queues = activityQueues(history);
+      const own = (name: string) => (queues.get(name) ?? []).every((q) => q.endsWith('-notifications'));
+      return unmet(
+        [hasPatchMarker(history, NOTIFICATION_QUEUE_PATCH), 'no notification-task-queue patch marker'],
+        [
+          ['postApprovalRequest', 'notifyRequester', 'recordAuditEvent'].every(own),
+          `queues ${JSON.stringify([...queues])}`,
+        ],
+        [!(queues.get('addMembership') ?? ['-notifications']).some((q) => q.endsWith('-notifications')), 'add moved'],
+      );
+    },
   }),
   reconcilerScenario('reconciler-drift-found-then-ended'),
   reconcilerScenario('reconciler-drift-audited', auditedActivities),

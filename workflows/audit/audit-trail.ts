@@ -7,6 +7,8 @@ const DEFAULT_AUDIT_BUDGET_SECONDS = 24 * 3600;
 
 export interface AuditTrailOptions {
   budgetSeconds?: number;
+  /** Where the audit activities run; omitted = the workflow's own task queue (grants started before the split). */
+  taskQueue?: string;
   /** The records created so far, read when each event is sent (a later event updates the record an earlier one made). */
   records: () => AuditRecords;
   /** A sink created its record for this subject. */
@@ -29,6 +31,7 @@ export interface AuditTrail {
 export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   const budget = options.budgetSeconds ?? DEFAULT_AUDIT_BUDGET_SECONDS;
   const activities = wf.proxyActivities<Activities>({
+    ...(options.taskQueue && { taskQueue: options.taskQueue }),
     startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: `${budget} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },

@@ -24,6 +24,7 @@ import { countNotificationGivenUp, recordGrantTransition } from '../grant-metric
 import { createAuditTrail } from '../audit/audit-trail';
 import { type GrantAuditKind } from '../audit/audit-types';
 import { grantCurrentDetails } from './grant-descriptions';
+import { notificationTaskQueue } from '../task-queues';
 import { grantSearchAttributes as sa } from '../search-attributes';
 
 interface ExtensionEvent {
@@ -41,6 +42,8 @@ const FINAL_NOTICES_SURVIVE_CANCEL = 'final-notices-survive-cancel';
  * the Web UI and sets JitGroupName. Grants started before it run on without any of that.
  */
 const AUDIT_TRAIL = 'audit-trail';
+/** Patch: Slack and audit activities go to the notification task queue (workflows/task-queues.ts). */
+const NOTIFICATION_QUEUE = 'notification-task-queue';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -52,6 +55,9 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
 
   // Asked once, before any handler or command, so every step of this run (Update handlers included) agrees on it.
   const auditing = wf.patched(AUDIT_TRAIL);
+  const notificationQueue = wf.patched(NOTIFICATION_QUEUE)
+    ? notificationTaskQueue(wf.workflowInfo().taskQueue)
+    : undefined;
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
@@ -156,6 +162,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
 
   const trail = createAuditTrail({
     budgetSeconds: input.timing?.auditBudgetSeconds,
+    taskQueue: notificationQueue,
     records: () => state.auditRecords ?? {},
     onRecord: (sink, ref) => {
       state.auditRecords = { ...state.auditRecords, [sink]: ref };
@@ -188,7 +195,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   audit(input.breakGlass ? 'break_glass_used' : 'requested');
 
   const membership = membershipActivities(input, auditing);
-  const slack = slackActivities(input);
+  const slack = slackActivities(input, notificationQueue);
   const member = { groupId: input.group.id, userId: input.requester.jumpcloudUserId };
 
   // Notifications run one after another in the background: they never delay or undo a membership change,
@@ -467,9 +474,10 @@ function membershipActivities(input: GrantInput, named: boolean) {
   };
 }
 
-function slackActivities(input: GrantInput) {
+function slackActivities(input: GrantInput, taskQueue: string | undefined) {
   const budget = input.timing?.notificationBudgetSeconds ?? DEFAULT_NOTIFICATION_BUDGET_SECONDS;
   return wf.proxyActivities<Activities>({
+    ...(taskQueue && { taskQueue }),
     startToCloseTimeout: '15 seconds',
     scheduleToCloseTimeout: `${budget} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },

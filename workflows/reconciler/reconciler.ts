@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { createAuditTrail } from '../audit/audit-trail';
+import { notificationTaskQueue } from '../task-queues';
 import { compareDrift, driftKey, reconcilerConfigProblem } from './drift-rules';
 import { countNotificationGivenUp, recordReconcileRun } from '../grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
@@ -17,6 +18,8 @@ import {
 const RUNS_PER_EXECUTION = 100;
 const RECENT_RUNS_KEPT = 10;
 const AUDIT_TRAIL = 'audit-trail';
+/** Patch: drift alerts and audit records go to the notification task queue (workflows/task-queues.ts). */
+const NOTIFICATION_QUEUE = 'notification-task-queue';
 
 export interface ReconcilerInput {
   config: ReconcilerConfig;
@@ -33,6 +36,9 @@ export interface ReconcilerInput {
 export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never> {
   // Patch: drift also goes to the audit sinks. A sweep started before it runs on without until it continues as new.
   const auditing = wf.patched(AUDIT_TRAIL);
+  const notificationQueue = wf.patched(NOTIFICATION_QUEUE)
+    ? notificationTaskQueue(wf.workflowInfo().taskQueue)
+    : undefined;
   const state: ReconcilerState = {
     config: input.config,
     runs: input.carried?.runs ?? 0,
@@ -54,6 +60,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   // Every drift event has its own record in each sink, found again by the drift's key: nothing to keep here.
   const trail = createAuditTrail({
     budgetSeconds: state.config.timing?.auditBudgetSeconds,
+    taskQueue: notificationQueue,
     records: () => ({}),
     onRecord: () => undefined,
     onGivenUp: (sink, event, error) => {
@@ -75,7 +82,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
         groupName: message.groupName,
       });
     }
-    const slack = slackActivities(state.config);
+    const slack = slackActivities(state.config, notificationQueue);
     const channel = state.config.securityChannel;
     alerts = alerts
       .then(() => slack.postDriftAlert(channel, message))
@@ -187,9 +194,10 @@ function removalActivities(config: ReconcilerConfig) {
   });
 }
 
-function slackActivities(config: ReconcilerConfig) {
+function slackActivities(config: ReconcilerConfig, taskQueue: string | undefined) {
   const budget = config.timing?.notificationBudgetSeconds ?? 3600;
   return wf.proxyActivities<Activities>({
+    ...(taskQueue && { taskQueue }),
     startToCloseTimeout: '15 seconds',
     scheduleToCloseTimeout: `${budget} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
