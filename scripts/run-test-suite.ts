@@ -18,6 +18,7 @@ const root = join(__dirname, '..');
  * meanwhile instead of leaving one long file running alone at the end.
  */
 const SLOW_FIRST = [
+  'test/workflows/chaos',
   'test/deploy/postgres-temporal',
   'test/workflows/',
   'test/sandbox/',
