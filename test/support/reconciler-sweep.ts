@@ -6,7 +6,11 @@ import {
   reconcilerWorkflowId,
   type ReconcilerService,
 } from '../../integrations/temporal/reconciler-service';
-import { type DriftAction, type ReconcilerConfig, type ReconcilerState } from '../../workflows/reconciler/reconciler-types';
+import {
+  type DriftAction,
+  type ReconcilerConfig,
+  type ReconcilerState,
+} from '../../workflows/reconciler/reconciler-types';
 import { eventually } from './eventually';
 import { type GrantHarness } from './grant-harness';
 

@@ -13,7 +13,12 @@ import { Worker } from '@temporalio/worker';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
 import { notificationTaskQueue } from '../../workflows/task-queues';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
-import { decideUpdate, grantStateQuery, requestExtensionUpdate, revokeUpdate } from '../../workflows/grant/grant-updates';
+import {
+  decideUpdate,
+  grantStateQuery,
+  requestExtensionUpdate,
+  revokeUpdate,
+} from '../../workflows/grant/grant-updates';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL, type GrantInputOverrides, people, plainGrantInput } from '../support/grant-inputs';
 import {
