@@ -91,7 +91,11 @@ function script(file: string, options: Options): Promise<void> {
 }
 
 function loads(text: string | undefined, fallback: number[]): number[] {
-  return text === undefined ? fallback : text.split(',').map((part) => positiveInteger('--n', part.trim()));
+  if (text === undefined) return fallback;
+  const values = text.split(',').map((part) => positiveInteger('--n', part.trim()));
+  // Each load names its users and group after N, so the same N twice would collide in the stand-in.
+  if (new Set(values).size !== values.length) throw new UsageError(`--n lists a load twice (got "${text}")`);
+  return values;
 }
 
 function positiveInteger(option: string, text: string): number {
