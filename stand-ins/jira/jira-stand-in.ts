@@ -1,20 +1,17 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { serveFaultControl } from '../http/fault-control-routes';
 import { FaultInjector } from '../http/fault-injector';
-import { applyFaults } from '../http/fault-response';
 import {
   CORS_HEADERS,
   headerValue,
   isPlainObject,
   mediaType,
-  readRawBody,
   sendEmpty,
   sendJson,
-  sendText,
   tryParseJson,
 } from '../http/http-io';
 import { startLoopbackServer } from '../http/loopback-server';
-import { type RecordedCall } from '../jumpcloud/jumpcloud-stand-in';
+import { type RecordedCall, serveRecordedCall, type StandInReply } from '../http/recorded-call';
 import { adfProblem } from './jira-adf';
 import {
   DEFAULT_WORKFLOW,
@@ -29,7 +26,7 @@ import {
   parseLabelQuery,
 } from './jira-site';
 
-export type { RecordedCall } from '../jumpcloud/jumpcloud-stand-in';
+export type { RecordedCall } from '../http/recorded-call';
 export type { AppliedTransition, JiraChange, JiraComment, JiraIssue, JiraWorkflowTransition } from './jira-site';
 
 export interface JiraStandIn {
@@ -70,13 +67,7 @@ interface ApiRequest {
   origin: string;
 }
 
-interface ApiReply {
-  status: number;
-  /** undefined = no body; a string is sent as text/plain */
-  body?: unknown;
-  /** why the stand-in refused the request, for the log only (Jira's answer does not say) */
-  note?: string;
-}
+type ApiReply = StandInReply;
 
 const SUMMARY_MAX = 255;
 const LABEL_MAX = 255;
@@ -94,12 +85,6 @@ const ISSUE_NOT_FOUND = errorCollection(404, ['Issue does not exist or you do no
 // Jira Cloud answers bad or missing credentials with this plain-text body rather than an ErrorCollection.
 const UNAUTHENTICATED: ApiReply = { status: 401, body: 'Client must be authenticated to access this resource.' };
 
-function recordedBody(rawBody: string): unknown {
-  if (rawBody === '') return undefined;
-  const json = tryParseJson(rawBody);
-  return json.ok ? json.value : rawBody;
-}
-
 /** A Jira Cloud REST v3 stand-in on loopback: create issue, get issue, comments, transitions and JQL search by label, with Basic `email:apiToken` auth, ADF-only rich text and Jira's ErrorCollection bodies. */
 export async function startJiraStandIn(opts: JiraStandInOptions): Promise<JiraStandIn> {
   const log = opts.log;
@@ -115,53 +100,33 @@ export async function startJiraStandIn(opts: JiraStandInOptions): Promise<JiraSt
     return match?.[1] === expectedCredentials;
   }
 
-  async function handleApi(
+  function handleApi(
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
     origin: string,
     closing: AbortSignal,
   ): Promise<void> {
-    const rawBody = await readRawBody(req);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const call: RecordedCall = {
-      method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      body: recordedBody(rawBody),
-      status: 0,
-      at: Date.now(),
-    };
-    const effect = await applyFaults(faults, { method, path: url.pathname }, res, {
-      defaultBody: (status) => ({ errorMessages: [STATUS_CODES[status] ?? 'Error'], errors: {} }),
-      signal: closing,
+    return serveRecordedCall(req, res, url, {
+      service: 'Jira',
+      faults,
+      calls,
+      closing,
+      log,
+      faultBody: (status) => ({ errorMessages: [STATUS_CODES[status] ?? 'Error'], errors: {} }),
+      answer: ({ method, rawBody }) =>
+        authenticated(req)
+          ? routeJiraApi(site, {
+              method,
+              path: url.pathname,
+              query: url.searchParams,
+              rawBody,
+              contentType: headerValue(req, 'content-type'),
+              account: opts.email,
+              origin,
+            })
+          : UNAUTHENTICATED,
     });
-    if (effect.fault) call.fault = effect.fault;
-    let note: string | undefined;
-    if (effect.terminalStatus === undefined) {
-      const reply = authenticated(req)
-        ? routeJiraApi(site, {
-            method,
-            path: url.pathname,
-            query: url.searchParams,
-            rawBody,
-            contentType: headerValue(req, 'content-type'),
-            account: opts.email,
-            origin,
-          })
-        : UNAUTHENTICATED;
-      if (reply.body === undefined) sendEmpty(res, reply.status);
-      else if (typeof reply.body === 'string') sendText(res, reply.status, reply.body);
-      else sendJson(res, reply.status, reply.body);
-      call.status = reply.status;
-      note = reply.note;
-    } else {
-      call.status = effect.terminalStatus;
-    }
-    calls.push(call);
-    log?.(
-      `Jira ${method} ${url.pathname}${url.search} → ${call.status === 0 ? 'dropped' : call.status}${call.fault ? ` (fault: ${call.fault})` : ''}${note ? ` (${note})` : ''}`,
-    );
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

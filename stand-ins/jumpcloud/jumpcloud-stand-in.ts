@@ -2,8 +2,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { z } from 'zod';
 import { EventStreamHub } from '../http/event-stream';
 import { serveFaultControl } from '../http/fault-control-routes';
-import { FaultInjector, type FaultKind } from '../http/fault-injector';
-import { applyFaults } from '../http/fault-response';
+import { FaultInjector } from '../http/fault-injector';
 import { CORS_HEADERS, headerValue, readRawBody, sendEmpty, sendJson, tryParseJson } from '../http/http-io';
 import {
   type DirectorySnapshot,
@@ -16,22 +15,11 @@ import {
   type NewJcUser,
 } from './jumpcloud-directory';
 import { type JumpCloudApiReply, type JumpCloudBehaviour, routeJumpCloudApi } from './jumpcloud-routes';
+import { type RecordedCall, serveRecordedCall } from '../http/recorded-call';
 import { startLoopbackServer } from '../http/loopback-server';
 
 export type { JcGroup, JcUser, JumpCloudSeed, MembershipChange } from './jumpcloud-directory';
-
-export interface RecordedCall {
-  method: string;
-  path: string;
-  /** query parameters; a repeated key keeps its last value */
-  query: Record<string, string>;
-  /** parsed JSON body, the raw text if it was not JSON, or undefined when empty */
-  body: unknown;
-  /** 0 when a 'drop' fault closed the connection without a response */
-  status: number;
-  at: number;
-  fault?: FaultKind;
-}
+export type { RecordedCall } from '../http/recorded-call';
 
 export interface JumpCloudStandIn {
   /** e.g. 'http://127.0.0.1:12345/api' — the value JUMPCLOUD_API_URL is set to */
@@ -71,12 +59,6 @@ const DEFAULT_ORGANIZATION_ID = '5f0000000000000000000001';
 
 const membershipControlSchema = z.object({ groupId: z.string(), userId: z.string(), member: z.boolean() });
 
-function recordedBody(rawBody: string): unknown {
-  if (rawBody === '') return undefined;
-  const json = tryParseJson(rawBody);
-  return json.ok ? json.value : rawBody;
-}
-
 /** A JumpCloud Directory API stand-in on loopback, following JumpCloud's documented API: v1 systemusers (filter, paging), v2 user groups, members and memberof, x-api-key/x-org-id auth and its error bodies. */
 export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Promise<JumpCloudStandIn> {
   const log = opts.log;
@@ -104,36 +86,18 @@ export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Prom
     return undefined;
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, closing: AbortSignal): Promise<void> {
-    const rawBody = await readRawBody(req);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const call: RecordedCall = {
-      method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      body: recordedBody(rawBody),
-      status: 0,
-      at: Date.now(),
-    };
-    const effect = await applyFaults(faults, { method, path: url.pathname }, res, {
-      defaultBody: (status) => ({ message: STATUS_CODES[status] ?? 'Error' }),
-      signal: closing,
-    });
-    if (effect.fault) call.fault = effect.fault;
-    if (effect.terminalStatus === undefined) {
-      const reply =
+  function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, closing: AbortSignal): Promise<void> {
+    return serveRecordedCall(req, res, url, {
+      service: 'JumpCloud',
+      faults,
+      calls,
+      closing,
+      log,
+      faultBody: (status) => ({ message: STATUS_CODES[status] ?? 'Error' }),
+      answer: ({ method, rawBody }) =>
         authorize(req) ??
-        routeJumpCloudApi(directory, { method, path: url.pathname, query: url.searchParams, rawBody }, behaviour);
-      if (reply.body === undefined) sendEmpty(res, reply.status, reply.headers);
-      else sendJson(res, reply.status, reply.body, reply.headers);
-      call.status = reply.status;
-    } else {
-      call.status = effect.terminalStatus;
-    }
-    calls.push(call);
-    log?.(
-      `JumpCloud ${method} ${url.pathname}${url.search} → ${call.status === 0 ? 'dropped' : call.status}${call.fault ? ` (fault: ${call.fault})` : ''}`,
-    );
+        routeJumpCloudApi(directory, { method, path: url.pathname, query: url.searchParams, rawBody }, behaviour),
+    });
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

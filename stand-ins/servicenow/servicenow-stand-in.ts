@@ -1,27 +1,17 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { serveFaultControl } from '../http/fault-control-routes';
-import { FaultInjector, type FaultKind } from '../http/fault-injector';
-import { applyFaults } from '../http/fault-response';
-import { CORS_HEADERS, headerValue, readRawBody, sendEmpty, sendJson, tryParseJson } from '../http/http-io';
+import { FaultInjector } from '../http/fault-injector';
+import { CORS_HEADERS, headerValue, sendEmpty, sendJson } from '../http/http-io';
 import { startLoopbackServer } from '../http/loopback-server';
-import { failureReply, routeTableApi, type TableApiReply } from './servicenow-routes';
+import { type RecordedCall as BaseRecordedCall, serveRecordedCall } from '../http/recorded-call';
+import { failureReply, routeTableApi } from './servicenow-routes';
 import { type RecordChange, type ServiceNowRecord, ServiceNowTables } from './servicenow-tables';
 
 export type { RecordChange, RecordUpdate, ServiceNowRecord } from './servicenow-tables';
 
-export interface RecordedCall {
-  method: string;
-  path: string;
-  /** query parameters; a repeated key keeps its last value */
-  query: Record<string, string>;
-  /** parsed JSON body, the raw text if it was not JSON, or undefined when empty */
-  body: unknown;
-  /** 0 when a 'drop' fault closed the connection without a response */
-  status: number;
+export interface RecordedCall extends BaseRecordedCall {
   /** the scheme that authenticated the call; undefined when it was refused or never checked (a fault answered) */
   auth?: 'basic' | 'bearer';
-  at: number;
-  fault?: FaultKind;
 }
 
 export interface ServiceNowStandIn {
@@ -50,12 +40,6 @@ export interface ServiceNowStandInOptions {
 }
 
 const NOT_AUTHENTICATED = failureReply(401, 'User Not Authenticated', 'Required to provide Auth information');
-
-function recordedBody(rawBody: string): unknown {
-  if (rawBody === '') return undefined;
-  const json = tryParseJson(rawBody);
-  return json.ok ? json.value : rawBody;
-}
 
 /**
  * A ServiceNow instance's Table API on loopback, following ServiceNow's documented API: insert (with Location,
@@ -86,28 +70,19 @@ export async function startServiceNowStandIn(opts: ServiceNowStandInOptions): Pr
     return undefined;
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, closing: AbortSignal): Promise<void> {
-    const rawBody = await readRawBody(req);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const call: RecordedCall = {
-      method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      body: recordedBody(rawBody),
-      status: 0,
-      at: Date.now(),
-    };
-    const effect = await applyFaults(faults, { method, path: url.pathname }, res, {
-      defaultBody: (status) => failureReply(status, STATUS_CODES[status] ?? 'Error', null).body,
-      signal: closing,
-    });
-    if (effect.fault) call.fault = effect.fault;
-    if (effect.terminalStatus === undefined) {
-      const auth = authenticate(req);
-      let reply: TableApiReply = NOT_AUTHENTICATED;
-      if (auth) {
+  function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, closing: AbortSignal): Promise<void> {
+    return serveRecordedCall(req, res, url, {
+      service: 'ServiceNow',
+      faults,
+      calls,
+      closing,
+      log,
+      faultBody: (status) => failureReply(status, STATUS_CODES[status] ?? 'Error', null).body,
+      answer: ({ method, rawBody }, call) => {
+        const auth = authenticate(req);
+        if (!auth) return NOT_AUTHENTICATED;
         call.auth = auth;
-        reply = routeTableApi(tables, {
+        return routeTableApi(tables, {
           method,
           path: url.pathname,
           query: url.searchParams,
@@ -116,17 +91,8 @@ export async function startServiceNowStandIn(opts: ServiceNowStandInOptions): Pr
           user: opts.username,
           origin,
         });
-      }
-      if (reply.body === undefined) sendEmpty(res, reply.status, reply.headers);
-      else sendJson(res, reply.status, reply.body, reply.headers);
-      call.status = reply.status;
-    } else {
-      call.status = effect.terminalStatus;
-    }
-    calls.push(call);
-    log?.(
-      `ServiceNow ${method} ${url.pathname}${url.search} → ${call.status === 0 ? 'dropped' : call.status}${call.fault ? ` (fault: ${call.fault})` : ''}`,
-    );
+      },
+    });
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
