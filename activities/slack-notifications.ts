@@ -1,4 +1,5 @@
 import { activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { type WebClient } from '@slack/web-api';
 import {
   breakGlassAlertMessage,
@@ -42,6 +43,29 @@ export function createSlackNotificationActivities(slack: WebClient) {
     /** A direct message to the requester describing the grant's current state. */
     async notifyRequester(state: GrantState): Promise<void> {
       await post(state.requester.slackUserId, requesterNotice(state, callingRunId()));
+    },
+
+    /**
+     * What follows a change of status, in one activity: the approval message and the break-glass alert (whichever the
+     * grant has) brought up to date, then the requester's DM. The updates are idempotent, so a retry after a failed DM
+     * repeats them harmlessly; an update Slack refuses for good (a deleted message) does not keep the DM from going.
+     */
+    async announceGrant(state: GrantState): Promise<void> {
+      const runId = callingRunId();
+      let refused: unknown;
+      const updateUnlessGone = async (ref: SlackMessageRef | undefined, message: () => SlackMessage) => {
+        if (!ref) return;
+        try {
+          await update(ref, message());
+        } catch (err) {
+          if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+          refused = err;
+        }
+      };
+      await updateUnlessGone(state.approvalMessage, () => approvalMessage(state, runId));
+      await updateUnlessGone(state.breakGlassAlert, () => breakGlassAlertMessage(state, runId));
+      await post(state.requester.slackUserId, requesterNotice(state, runId));
+      if (refused) throw refused;
     },
 
     /** A drift alert in the security channel. */

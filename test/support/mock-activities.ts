@@ -9,6 +9,7 @@ export type GrantActivities = Pick<
   | 'postApprovalRequest'
   | 'updateApprovalMessage'
   | 'notifyRequester'
+  | 'announceGrant'
   | 'postExtensionRequest'
   | 'updateExtensionRequest'
   | 'notifyExtension'
@@ -57,6 +58,13 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
     postApprovalRequest: async (state) => ({ channel: state.approvalChannel, ts: `1700000000.${String(nextTs++)}` }),
     updateApprovalMessage: async () => undefined,
     notifyRequester: async () => undefined,
+    // Like the real one (activities/slack-notifications.ts): the updates, then the DM, as one activity. Made of the
+    // test's choices for those three, so a test that breaks one breaks the announcement too.
+    announceGrant: async (state) => {
+      if (state.approvalMessage) await chosen.updateApprovalMessage(state.approvalMessage, state);
+      if (state.breakGlassAlert) await chosen.updateBreakGlassAlert(state.breakGlassAlert, state);
+      await chosen.notifyRequester(state);
+    },
     postExtensionRequest: async (state) => ({
       channel: state.approvalChannel,
       ts: `1700000000.${String(nextTs++)}`,

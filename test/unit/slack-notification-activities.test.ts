@@ -19,12 +19,13 @@ interface SentMessage {
 }
 
 /** Only what the activities use of a WebClient: chat.postMessage and chat.update, recorded. */
-function fakeSlack(options: { failWith?: Error } = {}) {
+function fakeSlack(options: { failWith?: Error; failUpdatesWith?: Error } = {}) {
   const sent: SentMessage[] = [];
   let ts = 0;
   const answer = (message: SentMessage) => {
     sent.push(message);
     if (options.failWith) throw options.failWith;
+    if (message.method === 'update' && options.failUpdatesWith) throw options.failUpdatesWith;
     return { ok: true, channel: message.channel, ts: message.ts ?? `1700000000.00000${++ts}` };
   };
   const client = {
@@ -100,6 +101,45 @@ describe('Slack notification activities', () => {
     assert.equal(slack.sent[0]?.channel, ref.channel);
     assert.equal(slack.sent[0]?.ts, ref.ts);
     assert.deepEqual(buttons(slack.sent[0]?.blocks), []);
+  });
+
+  test('an announcement updates the approval message and the break-glass alert in place, then DMs the requester', async () => {
+    const slack = fakeSlack();
+    const activities = createSlackNotificationActivities(slack.client);
+    const approvalMessage = { channel: APPROVAL_CHANNEL, ts: '1700000000.000042' };
+    const breakGlassAlert = { channel: 'C0ALERTS', ts: '1700000000.000043' };
+    const ended = grantStateFor(input, { status: 'EXPIRED', approvalMessage, breakGlassAlert });
+    await calledFromRun(randomUUID()).run(activities.announceGrant, ended);
+    assert.deepEqual(
+      slack.sent.map((m) => [m.method, m.channel, m.ts]),
+      [
+        ['update', approvalMessage.channel, approvalMessage.ts],
+        ['update', breakGlassAlert.channel, breakGlassAlert.ts],
+        ['postMessage', people.requester.slackUserId, undefined],
+      ],
+    );
+  });
+
+  test('an announcement whose message Slack no longer has still DMs the requester, then fails for good; a rate-limited update fails retryably before any DM', async () => {
+    const env = calledFromRun(randomUUID());
+    const approvalMessage = { channel: APPROVAL_CHANNEL, ts: '1700000000.000042' };
+    const state = grantStateFor(input, { status: 'EXPIRED', approvalMessage });
+
+    const gone = fakeSlack({ failUpdatesWith: new WebAPIPlatformError({ ok: false, error: 'message_not_found' }) });
+    const permanent = await failureOf(env.run(createSlackNotificationActivities(gone.client).announceGrant, state));
+    assert.equal(permanent.nonRetryable, true);
+    assert.deepEqual(
+      gone.sent.map((m) => m.method),
+      ['update', 'postMessage'],
+    );
+
+    const limited = fakeSlack({ failUpdatesWith: new WebAPIRateLimitedError(2) });
+    const transient = await failureOf(env.run(createSlackNotificationActivities(limited.client).announceGrant, state));
+    assert.equal(transient.nonRetryable, false);
+    assert.deepEqual(
+      limited.sent.map((m) => m.method),
+      ['update'],
+    );
   });
 
   test("the requester's notice goes to their DM, and an active grant's has Extend and Revoke now buttons for the calling run", async () => {

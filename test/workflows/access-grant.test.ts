@@ -182,6 +182,24 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.equal(((await h.client.workflow.getHandle(workflowId).result()) as GrantState).status, 'CANCELLED');
   });
 
+  test('an acknowledgement sent to an ordinary (not break-glass) grant is refused with the reason and changes nothing', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput());
+    await assert.rejects(
+      h.grants.acknowledgeBreakGlass(workflowId, { bySlackUserId: h.approver.slackUserId }, 'ack1'),
+      (err: Error) => err instanceof GrantRefusedError && /not a break-glass grant/.test(err.message),
+    );
+    const state = await h.grants.state(workflowId);
+    assert.equal(state.status, 'PENDING_APPROVAL');
+    assert.equal(state.acknowledgedBy, undefined);
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    assert.ok(
+      !(history.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
+      'a refused Update is not in the history',
+    );
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
+
   test('the requester cannot approve their own request, even when listed as an approver', async (t) => {
     const h = await createGrantHarness(t);
     const input = h.grantInput();

@@ -90,6 +90,7 @@ const SLACK_ACTIVITIES: ActivityName[] = [
   'postApprovalRequest',
   'updateApprovalMessage',
   'notifyRequester',
+  'announceGrant',
   'postExtensionRequest',
   'updateExtensionRequest',
   'notifyExtension',

@@ -40,6 +40,8 @@ const FINAL_NOTICES_PATCH = 'final-notices-survive-cancel';
 const AUDIT_TRAIL_PATCH = 'audit-trail';
 /** The patch id behind which Slack and audit activities run on the notification task queue. */
 const NOTIFICATION_QUEUE_PATCH = 'notification-task-queue';
+/** The patch id behind which the pre-check is a local activity and the messages after a change are one activity. */
+const FEWER_TASKS_PATCH = 'fewer-workflow-tasks';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */
 const auditedActivities: Partial<GrantActivities> = {
@@ -585,6 +587,28 @@ const scenarios: Scenario[] = [
           `queues ${JSON.stringify([...queues])}`,
         ],
         [!(queues.get('addMembership') ?? ['-notifications']).some((q) => q.endsWith('-notifications')), 'add moved'],
+      );
+    },
+  }),
+  grantScenario('grant-fewer-workflow-tasks', {
+    activities: auditedActivities,
+    drive: approve,
+    status: 'EXPIRED',
+    check: (_final, history) => {
+      const events = history.events ?? [];
+      const firstAdd = events.findIndex(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'addMembership',
+      );
+      const preCheck = events.findIndex((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      const scheduled = scheduledActivities(history);
+      return unmet(
+        [hasPatchMarker(history, FEWER_TASKS_PATCH), 'no fewer-workflow-tasks patch marker'],
+        [preCheck >= 0 && preCheck < firstAdd, `local pre-check at ${preCheck}, first add at ${firstAdd}`],
+        [!scheduled.includes('isGroupMember'), `isGroupMember scheduled as an activity: ${scheduled.join()}`],
+        [
+          scheduled.filter((a) => a === 'announceGrant').length === 2 && !scheduled.includes('notifyRequester'),
+          `activities ${scheduled.join()}`,
+        ],
       );
     },
   }),

@@ -44,6 +44,13 @@ const FINAL_NOTICES_SURVIVE_CANCEL = 'final-notices-survive-cancel';
 const AUDIT_TRAIL = 'audit-trail';
 /** Patch: Slack and audit activities go to the notification task queue (workflows/task-queues.ts). */
 const NOTIFICATION_QUEUE = 'notification-task-queue';
+/**
+ * Patch: fewer workflow tasks between a decision or an expiry and JumpCloud. The membership pre-check runs as a local
+ * activity inside the approval's own workflow task (its answer is recorded before the add is scheduled, so a retried
+ * add still knows the user was not a member), and the messages that follow a change (approval message, break-glass
+ * alert, the requester's DM) go as one activity instead of one each.
+ */
+const FEWER_TASKS = 'fewer-workflow-tasks';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -58,6 +65,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const notificationQueue = wf.patched(NOTIFICATION_QUEUE)
     ? notificationTaskQueue(wf.workflowInfo().taskQueue)
     : undefined;
+  const fewerTasks = wf.patched(FEWER_TASKS);
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
@@ -98,18 +106,17 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     { validator: (revoke) => refuseWith(revokeRefusal(state, input.policy, revoke)) },
   );
 
-  if (input.breakGlass) {
-    // Registered for break-glass grants only, so an ordinary grant's history is exactly what it was.
-    wf.setHandler(
-      acknowledgeBreakGlassUpdate,
-      (ack) => {
-        state.acknowledgedBy = ack.bySlackUserId;
-        state.acknowledgedAt = new Date().toISOString();
-        return { ...state };
-      },
-      { validator: (ack) => refuseWith(acknowledgeRefusal(state, input.policy, ack)) },
-    );
-  }
+  // Registered for every grant so that an acknowledgement sent to an ordinary one is refused with the validator's
+  // reason rather than the SDK's "no handler"; a refused Update writes nothing, so no history changes.
+  wf.setHandler(
+    acknowledgeBreakGlassUpdate,
+    (ack) => {
+      state.acknowledgedBy = ack.bySlackUserId;
+      state.acknowledgedAt = new Date().toISOString();
+      return { ...state };
+    },
+    { validator: (ack) => refuseWith(acknowledgeRefusal(state, input.policy, ack)) },
+  );
 
   wf.setHandler(
     requestExtensionUpdate,
@@ -194,7 +201,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   setStatus(state.status);
   audit(input.breakGlass ? 'break_glass_used' : 'requested');
 
-  const membership = membershipActivities(input, auditing);
+  const membership = membershipActivities(input, auditing, fewerTasks);
   const slack = slackActivities(input, notificationQueue);
   const member = { groupId: input.group.id, userId: input.requester.jumpcloudUserId };
 
@@ -222,6 +229,24 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const tellRequester = () => {
     const snapshot = { ...state };
     notify('message requester', () => slack.notifyRequester(snapshot));
+  };
+  /** After a change of status: the approvers' message (or alert) brought up to date, and the requester told. */
+  const announce = () => {
+    if (!fewerTasks) {
+      refreshApprovalMessage();
+      tellRequester();
+      return;
+    }
+    const snapshot = { ...state };
+    // The message references as they are when the announcement's turn comes (the approval request may still be
+    // ahead of it in the chain when it is queued).
+    notify('update the messages and tell the requester', () =>
+      slack.announceGrant({
+        ...snapshot,
+        approvalMessage: state.approvalMessage,
+        breakGlassAlert: state.breakGlassAlert,
+      }),
+    );
   };
 
   if (input.breakGlass) {
@@ -271,8 +296,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   if (state.status === 'APPROVED') {
     await grantAndRevoke();
   } else {
-    refreshApprovalMessage();
-    tellRequester();
+    announce();
   }
 
   await notifications;
@@ -288,8 +312,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       state.endedAt = new Date().toISOString();
       setStatus('ALREADY_MEMBER');
       audit('ended');
-      refreshApprovalMessage();
-      tellRequester();
+      announce();
       return;
     }
     try {
@@ -301,8 +324,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       state.endedAt = new Date().toISOString();
       setStatus('FAILED');
       audit('ended');
-      refreshApprovalMessage();
-      tellRequester();
+      announce();
       return;
     }
 
@@ -313,8 +335,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     state.expiresAt = new Date(expiresAt).toISOString();
     setStatus('ACTIVE');
     audit('granted');
-    refreshApprovalMessage();
-    tellRequester();
+    announce();
 
     let cancelled = false;
     try {
@@ -369,16 +390,14 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
         // learn that access ended, so they are sent (and, when cancelled, awaited) outside it.
         await wf.CancellationScope.nonCancellable(async () => {
           audit('ended');
-          refreshApprovalMessage();
-          tellRequester();
+          announce();
           if (cancelled) {
             await notifications;
             await trail.settled();
           }
         });
       } else {
-        refreshApprovalMessage();
-        tellRequester();
+        announce();
       }
     }
   }
@@ -449,18 +468,23 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   }
 }
 
-/** The membership calls, named in the Web UI's event history once the grant has the audit-trail patch. */
-function membershipActivities(input: GrantInput, named: boolean) {
+/**
+ * The membership calls, named in the Web UI's event history once the grant has the audit-trail patch. With
+ * `localPreCheck` the pre-check runs as a local activity, with the same retries.
+ */
+function membershipActivities(input: GrantInput, named: boolean, localPreCheck: boolean) {
   const maxInterval = input.timing?.membershipRetryMaxIntervalSeconds ?? DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS;
   // No maximumAttempts and no scheduleToClose: a grant's membership change retries until it happens.
-  const activities = wf.proxyActivities<Activities>({
+  const options = {
     startToCloseTimeout: '30 seconds',
     retry: {
       initialInterval: `${Math.min(1, maxInterval)} seconds`,
       backoffCoefficient: 2,
       maximumInterval: `${maxInterval} seconds`,
     },
-  });
+  } as const;
+  const activities = wf.proxyActivities<Activities>(options);
+  const local = wf.proxyLocalActivities<Activities>(options);
   const who = `${input.requester.email} (${input.requester.jumpcloudUserId})`;
   const group = `${input.group.name} (${input.group.id})`;
   const labelled =
@@ -468,7 +492,10 @@ function membershipActivities(input: GrantInput, named: boolean) {
     (...args: A): Promise<R> =>
       named ? fn.executeWithOptions({ summary }, args) : fn(...args);
   return {
-    isGroupMember: labelled(activities.isGroupMember, `is ${who} already in ${group}?`),
+    isGroupMember: localPreCheck
+      ? (m: Parameters<Activities['isGroupMember']>[0]) =>
+          local.isGroupMember.executeWithOptions({ summary: `is ${who} already in ${group}?` }, [m])
+      : labelled(activities.isGroupMember, `is ${who} already in ${group}?`),
     addMembership: labelled(activities.addMembership, `add ${who} to ${group}`),
     revokeMembership: labelled(activities.revokeMembership, `remove ${who} from ${group}`),
   };
