@@ -1,10 +1,11 @@
 /**
- * The world the burst benchmarks (expiry-burst, approval-burst) run in: a Temporal dev server of their own on a
- * SQLite file, the JumpCloud and Slack stand-ins in this process, the real worker (worker/main.ts) and the baseline
- * worker (bench/baseline-worker.ts) each as its own process, and a Temporal client with the real GrantService.
+ * The world the grant benchmarks (expiry-burst, approval-burst, live-grants) run in: a Temporal dev server of their own
+ * on a SQLite file, the JumpCloud and Slack stand-ins in this process, the real worker as built for production
+ * (`npm run build`, then `node dist/worker/main.js`) and the baseline worker (bench/baseline-worker.ts) each as its own
+ * process, and a Temporal client with the real GrantService.
  * Everything is stopped, and the scratch folder deleted, however the run ends.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,8 @@ export interface BurstWorld {
   slack: SlackStandIn;
   projectQueue: string;
   baselineQueue: string;
+  /** The processes whose memory the benchmarks sample (/proc/PID/status). */
+  pids: { projectWorker: number; baselineWorker: number; temporalServer: number };
   /** `n` new people, in JumpCloud and in Slack. */
   addPeople(label: string, n: number): Person[];
   /** A new JumpCloud group, with `members` in it from the start. */
@@ -68,7 +71,15 @@ export function temporalCliPath(): string {
   return path;
 }
 
-export async function withBurstWorld(run: (world: BurstWorld) => Promise<void>): Promise<void> {
+export interface BurstWorldOptions {
+  /** Added to the project worker's environment, e.g. WORKER_MAX_CACHED_WORKFLOWS; default none. */
+  projectWorkerEnv?: Record<string, string>;
+}
+
+export async function withBurstWorld(
+  run: (world: BurstWorld) => Promise<void>,
+  options: BurstWorldOptions = {},
+): Promise<void> {
   const cleanups: Array<{ what: string; run: () => Promise<unknown> }> = [];
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
@@ -127,9 +138,13 @@ export async function withBurstWorld(run: (world: BurstWorld) => Promise<void>):
       TEMPORAL_ADDRESS: temporal.address,
     };
     const jumpcloudEnv = { JUMPCLOUD_API_KEY: JUMPCLOUD_KEY, JUMPCLOUD_API_URL: jumpcloud.baseUrl };
-    log('starting the project worker (worker/main.ts) and the baseline worker (bench/baseline-worker.ts)');
+    // The worker as production runs it (the Dockerfile's CMD): compiled, with the workflow bundle made at build time,
+    // so its memory is the product's, not tsx's and webpack's.
+    log('building the worker (npm run build)');
+    buildProduct();
+    log('starting the project worker (dist/worker/main.js) and the baseline worker (bench/baseline-worker.ts)');
     const starting = [
-      startWorkerProcess('the project worker', 'worker/main.ts', {
+      startWorkerProcess('the project worker', [join(root, 'dist', 'worker', 'main.js')], {
         ...common,
         ...jumpcloudEnv,
         TEMPORAL_TASK_QUEUE: PROJECT_QUEUE,
@@ -139,8 +154,9 @@ export async function withBurstWorld(run: (world: BurstWorld) => Promise<void>):
         JIT_POLICY_FILE: policyFile,
         WORKER_SHUTDOWN_GRACE_SECONDS: '5',
         RECONCILE_INTERVAL: '1h',
+        ...options.projectWorkerEnv,
       }),
-      startWorkerProcess('the baseline worker', 'bench/baseline-worker.ts', {
+      startWorkerProcess('the baseline worker', ['--import', 'tsx', 'bench/baseline-worker.ts'], {
         ...common,
         ...jumpcloudEnv,
         TEMPORAL_TASK_QUEUE: BASELINE_QUEUE,
@@ -155,6 +171,7 @@ export async function withBurstWorld(run: (world: BurstWorld) => Promise<void>):
       }
     }
     for (const result of started) if (result.status === 'rejected') throw result.reason;
+    const [projectWorker, baselineWorker] = workers as [WorkerProcess, WorkerProcess];
 
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push({ what: 'closing the Temporal client', run: () => connection.close() });
@@ -168,6 +185,11 @@ export async function withBurstWorld(run: (world: BurstWorld) => Promise<void>):
       slack,
       projectQueue: PROJECT_QUEUE,
       baselineQueue: BASELINE_QUEUE,
+      pids: {
+        projectWorker: projectWorker.pid,
+        baselineWorker: baselineWorker.pid,
+        temporalServer: temporal.process.pid ?? NaN,
+      },
       addPeople(label, n) {
         return Array.from({ length: n }, () => {
           people += 1;
@@ -198,13 +220,20 @@ export async function withBurstWorld(run: (world: BurstWorld) => Promise<void>):
 
 interface WorkerProcess {
   name: string;
+  pid: number;
   check(): void;
   stop(): Promise<void>;
 }
 
-/** A TypeScript entry point as its own Node process, ready once the SDK logs that its worker is RUNNING. */
-async function startWorkerProcess(name: string, entry: string, env: Record<string, string>): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+/** `npm run build`, failing with its output: a benchmark of a stale build would measure old code. */
+function buildProduct(): void {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+}
+
+/** `node <args>` as its own process, ready once the SDK logs that its worker is RUNNING. */
+async function startWorkerProcess(name: string, args: string[], env: Record<string, string>): Promise<WorkerProcess> {
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -245,6 +274,7 @@ async function startWorkerProcess(name: string, entry: string, env: Record<strin
   log(`${name} is running (pid ${child.pid})`);
   return {
     name,
+    pid: child.pid ?? NaN,
     check() {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`${name} exited (${child.signalCode ?? child.exitCode}):\n${output}`);

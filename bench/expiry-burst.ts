@@ -36,6 +36,7 @@ import {
   withLoopDelay,
 } from './burst-world';
 import { cdfChartSvg, type CdfSeries } from './cdf-chart';
+import { fetchLagParts, type LagParts } from './lag-breakdown';
 
 export interface ExpiryBurstOptions {
   loads: number[];
@@ -61,6 +62,8 @@ interface LoadResult {
   /** The last add landed after the first expiry, so adds and removals overlapped. */
   overlapped: boolean;
   loopDelay: { project: { p99Ms: number; maxMs: number }; baseline: { p99Ms: number; maxMs: number } };
+  /** The project's lag split by its histories (bench/lag-breakdown.ts). */
+  parts: LagParts[];
 }
 
 /**
@@ -132,6 +135,7 @@ async function oneLoad(world: BurstWorld, n: number, durationSeconds: number): P
   const adds = membershipCalls(world.jumpcloud, group.id, 'add');
   const removes = membershipCalls(world.jumpcloud, group.id, 'remove');
   const project: number[] = [];
+  const removedGrants: Array<{ workflowId: string; grantedAt: number; removedAt: number }> = [];
   const schedule: Array<{ person: Person; expiresAt: number }> = [];
   let notGranted = 0;
   let neverRemoved = 0;
@@ -146,8 +150,16 @@ async function oneLoad(world: BurstWorld, n: number, durationSeconds: number): P
     schedule.push({ person, expiresAt });
     const removed = removes.get(userId)?.[0];
     if (removed === undefined || world.jumpcloud.isMember(group.id, userId)) neverRemoved += 1;
-    else project.push(removed.at - expiresAt);
+    else {
+      project.push(removed.at - expiresAt);
+      removedGrants.push({
+        workflowId: ids[i] as string,
+        grantedAt: Date.parse(state.grantedAt ?? ''),
+        removedAt: removed.at,
+      });
+    }
   });
+  const parts = await fetchLagParts(world.client, removedGrants);
   const doubleAdds = countOver(adds, 1);
   const doubleRemoves = countOver(removes, 1);
   const expiries = schedule.map((s) => s.expiresAt);
@@ -170,6 +182,7 @@ async function oneLoad(world: BurstWorld, n: number, durationSeconds: number): P
     expiryWindowMs: Math.max(...expiries) - firstExpiry,
     overlapped,
     loopDelay: { project: projectDelay, baseline: baseline.loopDelay },
+    parts,
   };
 }
 
@@ -307,6 +320,25 @@ function printTables(results: LoadResult[]): void {
       String(r.doubleRemoves),
       String(r.baselineNeverRemoved),
       `${ms(r.loopDelay.project.p99Ms)}/${ms(r.loopDelay.project.maxMs)}, ${ms(r.loopDelay.baseline.p99Ms)}/${ms(r.loopDelay.baseline.maxMs)}`,
+    ]),
+  ))
+    console.log(line);
+  console.log('');
+  console.log(
+    "Where the project's lag goes, from each grant's history: the expiry timer starts when the task that granted access completes, fires, and the removal follows (ms, p50/p99).",
+  );
+  const part = (values: number[]) => {
+    const s = summarize(values);
+    return `${ms(s.p50)} / ${ms(s.p99)}`;
+  };
+  for (const line of markdownTable(
+    ['load', 'grants read', 'timer started after grantedAt', 'timer fired after due', 'fired → remove received'],
+    results.map((r) => [
+      `${r.n} grants`,
+      String(r.parts.length),
+      part(r.parts.map((p) => p.timerStartMs)),
+      part(r.parts.map((p) => p.timerFireMs)),
+      part(r.parts.map((p) => p.afterFireMs)),
     ]),
   ))
     console.log(line);

@@ -10,11 +10,13 @@ import { parseArgs } from 'node:util';
 import { approvalBurst } from './approval-burst';
 import { MissingToolError } from './burst-world';
 import { defaultDurationSeconds, expiryBurst } from './expiry-burst';
+import { defaultDurationSeconds as liveDurationSeconds, liveGrants } from './live-grants';
 
 interface Options {
   n?: string;
   duration?: string;
   svg?: string;
+  cache?: string;
 }
 
 interface Scenario {
@@ -51,6 +53,16 @@ const scenarios: Record<string, Scenario> = {
     about: 'Approve → JumpCloud add when N approvals arrive together, against bare workflows',
     run: (options) => approvalBurst({ loads: loads(options.n, [200]) }),
   },
+  'live-grants': {
+    usage: 'live-grants [--n 10000] [--duration S] [--cache N]',
+    about: `N grants live at once: start and approval rates, worker and dev server memory (RSS) over time, revocation lag, against bare sleeping workflows; duration defaults to ${liveDurationSeconds(10000)} s at N=10000; --cache sets the worker's WORKER_MAX_CACHED_WORKFLOWS (default: the product's)`,
+    run: (options) =>
+      liveGrants({
+        n: options.n === undefined ? 10000 : positiveInteger('--n', options.n),
+        durationSeconds: options.duration === undefined ? undefined : positiveInteger('--duration', options.duration),
+        cache: options.cache === undefined ? undefined : nonNegativeInteger('--cache', options.cache),
+      }),
+  },
 };
 
 async function main(): Promise<void> {
@@ -60,6 +72,7 @@ async function main(): Promise<void> {
       n: { type: 'string' },
       duration: { type: 'string' },
       svg: { type: 'string' },
+      cache: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,6 +115,13 @@ function positiveInteger(option: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
     throw new UsageError(`${option} must be a positive integer (got "${text}")`);
+  return value;
+}
+
+function nonNegativeInteger(option: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0)
+    throw new UsageError(`${option} must be a whole number, 0 or more (got "${text}")`);
   return value;
 }
 

@@ -1,0 +1,61 @@
+/**
+ * Where a grant's revocation lag goes, read from its history: the expiry timer starts when the workflow task that
+ * set `expiresAt` completes, fires (late or not) on the server, and the removal follows. Splitting the lag this way
+ * tells a slow server (late timers) from a slow worker (late tasks) and from the grant's own steps.
+ */
+import { type Client } from '@temporalio/client';
+import { type History } from '@temporalio/common/lib/proto-utils';
+import { mapLimit } from './burst-world';
+
+export interface LagParts {
+  /** The timer started this long after `grantedAt`: the task that granted access took this long to complete. */
+  timerStartMs: number;
+  /** The timer fired this long after its due time. */
+  timerFireMs: number;
+  /** From the timer firing to the JumpCloud stand-in's receipt of the remove. */
+  afterFireMs: number;
+}
+
+type HistoryEvent = NonNullable<History['events']>[number];
+
+/** One grant's parts; undefined when its history has no expiry timer before the removal (revoked early). */
+export function lagParts(events: readonly HistoryEvent[], grantedAt: number, removedAt: number): LagParts | undefined {
+  const revokeIndex = events.findIndex(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'revokeMembership',
+  );
+  if (revokeIndex < 0) return undefined;
+  const fired = events
+    .slice(0, revokeIndex)
+    .reverse()
+    .find((e) => e.timerFiredEventAttributes);
+  const timerId = fired?.timerFiredEventAttributes?.timerId;
+  const started = events.find((e) => e.timerStartedEventAttributes?.timerId === timerId);
+  if (!fired || !started) return undefined;
+  const startedAt = eventMillis(started);
+  const dueAt = startedAt + durationMillis(started.timerStartedEventAttributes?.startToFireTimeout);
+  const firedAt = eventMillis(fired);
+  return { timerStartMs: startedAt - grantedAt, timerFireMs: firedAt - dueAt, afterFireMs: removedAt - firedAt };
+}
+
+export async function fetchLagParts(
+  client: Client,
+  grants: ReadonlyArray<{ workflowId: string; grantedAt: number; removedAt: number }>,
+): Promise<LagParts[]> {
+  const parts = await mapLimit([...grants], 20, async (g) => {
+    const history = await client.workflow.getHandle(g.workflowId).fetchHistory();
+    return lagParts(history.events ?? [], g.grantedAt, g.removedAt);
+  });
+  return parts.filter((p): p is LagParts => p !== undefined);
+}
+
+function eventMillis(e: HistoryEvent): number {
+  return timestampMillis(e.eventTime);
+}
+
+function timestampMillis(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+}
+
+function durationMillis(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return timestampMillis(d);
+}
