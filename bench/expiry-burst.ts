@@ -332,13 +332,27 @@ function printTables(results: LoadResult[]): void {
     return `${ms(s.p50)} / ${ms(s.p99)}`;
   };
   for (const line of markdownTable(
-    ['load', 'grants read', 'timer started after grantedAt', 'timer fired after due', 'fired → remove received'],
+    [
+      'load',
+      'grants read',
+      'timer started after grantedAt',
+      'timer fired after due',
+      'fired → remove received',
+      'of which: task queued',
+      'task run',
+      'activity queued',
+      'activity run',
+    ],
     results.map((r) => [
       `${r.n} grants`,
       String(r.parts.length),
       part(r.parts.map((p) => p.timerStartMs)),
       part(r.parts.map((p) => p.timerFireMs)),
       part(r.parts.map((p) => p.afterFireMs)),
+      part(r.parts.map((p) => p.taskWaitMs)),
+      part(r.parts.map((p) => p.taskRunMs)),
+      part(r.parts.map((p) => p.activityWaitMs)),
+      part(r.parts.map((p) => p.activityRunMs)),
     ]),
   ))
     console.log(line);

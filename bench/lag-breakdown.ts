@@ -12,8 +12,16 @@ export interface LagParts {
   timerStartMs: number;
   /** The timer fired this long after its due time. */
   timerFireMs: number;
-  /** From the timer firing to the JumpCloud stand-in's receipt of the remove. */
+  /** From the timer firing to the JumpCloud stand-in's receipt of the remove: the four parts below. */
   afterFireMs: number;
+  /** Fired → the worker picked up the workflow task: the wait in the task queue. */
+  taskWaitMs: number;
+  /** The workflow task, picked up → completed (the removal scheduled): the worker's time on it. */
+  taskRunMs: number;
+  /** Removal scheduled → its activity picked up. */
+  activityWaitMs: number;
+  /** Activity picked up → the remove received by the stand-in. */
+  activityRunMs: number;
 }
 
 type HistoryEvent = NonNullable<History['events']>[number];
@@ -34,7 +42,28 @@ export function lagParts(events: readonly HistoryEvent[], grantedAt: number, rem
   const startedAt = eventMillis(started);
   const dueAt = startedAt + durationMillis(started.timerStartedEventAttributes?.startToFireTimeout);
   const firedAt = eventMillis(fired);
-  return { timerStartMs: startedAt - grantedAt, timerFireMs: firedAt - dueAt, afterFireMs: removedAt - firedAt };
+  const firedIndex = events.indexOf(fired);
+  const after = events.slice(firedIndex, revokeIndex);
+  // The last task before the removal was scheduled is the one that scheduled it (an earlier one may have failed).
+  const taskStarted = after.filter((e) => e.workflowTaskStartedEventAttributes).at(-1);
+  const taskCompleted = after.filter((e) => e.workflowTaskCompletedEventAttributes).at(-1);
+  const revokeId = events[revokeIndex]?.eventId;
+  const activityStarted = events.find(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(revokeId),
+  );
+  if (!taskStarted || !taskCompleted || !activityStarted) return undefined;
+  const scheduledAt = eventMillis(taskCompleted);
+  return {
+    timerStartMs: startedAt - grantedAt,
+    timerFireMs: firedAt - dueAt,
+    afterFireMs: removedAt - firedAt,
+    taskWaitMs: eventMillis(taskStarted) - firedAt,
+    taskRunMs: scheduledAt - eventMillis(taskStarted),
+    activityWaitMs: eventMillis(activityStarted) - scheduledAt,
+    activityRunMs: removedAt - eventMillis(activityStarted),
+  };
 }
 
 export async function fetchLagParts(
