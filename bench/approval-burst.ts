@@ -11,11 +11,11 @@
  * Prints two tables. Not a test: nothing here asserts.
  */
 import { cpus } from 'node:os';
-import { type GrantInput } from '../workflows/grant/grant-types';
 import { awaitUpdateThenAddWorkflow, proceedUpdate } from './baseline-workflows';
 import {
-  APPROVAL_CHANNEL,
   APPROVER,
+  benchGrantInput,
+  startBenchGrants,
   type BurstWorld,
   type Group,
   log,
@@ -73,11 +73,16 @@ async function projectPhase(world: BurstWorld, n: number): Promise<Side> {
   const people = world.addPeople(label, n);
   const group = world.addGroup(label);
   log(`${n} grants: starting them`);
-  const ids = await mapLimit(people, 50, async (person, i) => {
-    const started = await world.grants.start(grantInput(person, group, `${label}-${i}`));
-    if (started.outcome !== 'started') throw new Error(`grant ${i} was not started: ${started.outcome}`);
-    return started.workflowId;
-  });
+  const ids = await startBenchGrants(world, people, (person, i) =>
+    benchGrantInput({
+      person,
+      group,
+      // An hour long, so nothing expires during the run.
+      durationSeconds: 3600,
+      requestId: `${label}-${i}`,
+      justification: 'approval burst benchmark',
+    }),
+  );
   await waitIdle(world, `${n} grants to await approval`, ids, 120_000 + n * 300);
   await waitQuiet(world);
 
@@ -160,24 +165,6 @@ async function burst(
     neverAdded,
     doubleAdds: [...adds.values()].filter((calls) => calls.length > 1).length,
     loopDelay: { p99Ms: delay.p99Ms, maxMs: delay.maxMs },
-  };
-}
-
-function grantInput(person: Person, group: Group, requestId: string): GrantInput {
-  // An hour long, so nothing expires during the run; production pacing (no `timing`).
-  return {
-    requestId: `bench-${requestId}`,
-    requester: person,
-    group,
-    durationSeconds: 3600,
-    justification: 'approval burst benchmark',
-    policy: {
-      approvers: [APPROVER],
-      maxDurationSeconds: 8 * 3600,
-      approvalTimeoutSeconds: 3600,
-      allowSelfApproval: false,
-      approvalChannel: APPROVAL_CHANNEL,
-    },
   };
 }
 

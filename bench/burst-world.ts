@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { createGrantService, type GrantService } from '../integrations/temporal/grant-service';
+import { type GrantInput } from '../workflows/grant/grant-types';
 import {
   type JumpCloudStandIn,
   type RecordedCall,
@@ -282,6 +283,52 @@ async function startWorkerProcess(name: string, args: string[], env: Record<stri
     },
     stop,
   };
+}
+
+/**
+ * A grant request as the gateway starts one, one approver, production pacing (no `timing`): the benchmarks measure
+ * the grant as it runs for real.
+ */
+export function benchGrantInput(grant: {
+  person: Person;
+  group: Group;
+  durationSeconds: number;
+  requestId: string;
+  justification: string;
+  approvalTimeoutSeconds?: number;
+}): GrantInput {
+  return {
+    requestId: `bench-${grant.requestId}`,
+    requester: grant.person,
+    group: grant.group,
+    durationSeconds: grant.durationSeconds,
+    justification: grant.justification,
+    policy: {
+      approvers: [APPROVER],
+      maxDurationSeconds: 8 * 3600,
+      approvalTimeoutSeconds: grant.approvalTimeoutSeconds ?? 3600,
+      allowSelfApproval: false,
+      approvalChannel: APPROVAL_CHANNEL,
+    },
+  };
+}
+
+/** Starts one grant per person through the real GrantService, 50 at a time; their workflow IDs, in order. */
+export async function startBenchGrants(
+  world: BurstWorld,
+  people: Person[],
+  grant: (person: Person, index: number) => GrantInput,
+): Promise<string[]> {
+  return mapLimit(people, 50, async (person, i) => {
+    const started = await world.grants.start(grant(person, i));
+    if (started.outcome !== 'started') throw new Error(`grant ${i} was not started: ${started.outcome}`);
+    return started.workflowId;
+  });
+}
+
+/** How many users had more than `limit` calls (e.g. adds) in `calls` (from `membershipCalls`). */
+export function countOver(calls: Map<string, unknown[]>, limit: number): number {
+  return [...calls.values()].filter((c) => c.length > limit).length;
 }
 
 /** Per JumpCloud user, the `op` calls for `groupId` that reached the stand-in (injected faults excluded), in order. */

@@ -14,13 +14,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { type GrantInput, type GrantState } from '../workflows/grant/grant-types';
+import { type GrantState } from '../workflows/grant/grant-types';
 import { sleepThenRemoveWorkflow } from './baseline-workflows';
 import {
-  APPROVAL_CHANNEL,
   APPROVER,
+  benchGrantInput,
+  startBenchGrants,
   type BurstWorld,
-  type Group,
+  countOver,
   log,
   mapLimit,
   markdownTable,
@@ -93,11 +94,15 @@ async function oneLoad(world: BurstWorld, n: number, durationSeconds: number): P
   const group = world.addGroup(label);
 
   log(`${n} grants of ${durationSeconds} s: starting them`);
-  const ids = await mapLimit(people, 50, async (person, i) => {
-    const started = await world.grants.start(grantInput(person, group, durationSeconds, `${label}-${i}`));
-    if (started.outcome !== 'started') throw new Error(`grant ${i} was not started: ${started.outcome}`);
-    return started.workflowId;
-  });
+  const ids = await startBenchGrants(world, people, (person, i) =>
+    benchGrantInput({
+      person,
+      group,
+      durationSeconds,
+      requestId: `${label}-${i}`,
+      justification: 'expiry burst benchmark',
+    }),
+  );
   await waitIdle(world, `${n} grants to await approval`, ids, 120_000 + n * 300);
   await waitQuiet(world);
 
@@ -234,28 +239,6 @@ async function baselinePhase(
     else lags.push(removed.at - plan.wakeAt);
   }
   return { lags, neverRemoved, loopDelay: { p99Ms: loopDelay.p99Ms, maxMs: loopDelay.maxMs } };
-}
-
-function grantInput(person: Person, group: Group, durationSeconds: number, requestId: string): GrantInput {
-  // Production pacing (no `timing`): the benchmark measures the grant as it runs for real.
-  return {
-    requestId: `bench-${requestId}`,
-    requester: person,
-    group,
-    durationSeconds,
-    justification: 'expiry burst benchmark',
-    policy: {
-      approvers: [APPROVER],
-      maxDurationSeconds: 8 * 3600,
-      approvalTimeoutSeconds: 3600,
-      allowSelfApproval: false,
-      approvalChannel: APPROVAL_CHANNEL,
-    },
-  };
-}
-
-function countOver(calls: Map<string, unknown[]>, limit: number): number {
-  return [...calls.values()].filter((c) => c.length > limit).length;
 }
 
 function printTables(results: LoadResult[]): void {

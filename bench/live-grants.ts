@@ -18,14 +18,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { type GrantInput, type GrantState } from '../workflows/grant/grant-types';
+import { type GrantState } from '../workflows/grant/grant-types';
 import { grantSearchAttributes as sa } from '../workflows/search-attributes';
 import { sleepThenRemoveWorkflow } from './baseline-workflows';
 import {
   APPROVAL_CHANNEL,
   APPROVER,
+  benchGrantInput,
+  startBenchGrants,
   type BurstWorld,
-  type Group,
+  countOver,
   log,
   mapLimit,
   markdownTable,
@@ -135,11 +137,17 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
   log(`${n} grants of ${durationSeconds} s: starting them, 50 at a time`);
   sampler.phase(`starting ${n} grants`, project.live);
   const startsFrom = Date.now();
-  const ids = await mapLimit(people, 50, async (person, i) => {
-    const started = await world.grants.start(grantInput(person, group, durationSeconds, `${label}-${i}`));
-    if (started.outcome !== 'started') throw new Error(`grant ${i} was not started: ${started.outcome}`);
-    return started.workflowId;
-  });
+  const ids = await startBenchGrants(world, people, (person, i) =>
+    benchGrantInput({
+      person,
+      group,
+      durationSeconds,
+      requestId: `${label}-${i}`,
+      justification: 'live grants benchmark',
+      // Starting and approving 10,000 can take a while on a small machine; none may time out before its approval.
+      approvalTimeoutSeconds: 8 * 3600,
+    }),
+  );
   const startRate = perSecond(n, Date.now() - startsFrom);
   log(`${n} grants started (${startRate.toFixed(1)}/s); waiting until all await approval`);
   sampler.phase('until all await approval');
@@ -429,31 +437,8 @@ function rssMiB(pid: number): number {
   }
 }
 
-function grantInput(person: Person, group: Group, durationSeconds: number, requestId: string): GrantInput {
-  // Production pacing (no `timing`): the benchmark measures the grant as it runs for real.
-  return {
-    requestId: `bench-${requestId}`,
-    requester: person,
-    group,
-    durationSeconds,
-    justification: 'live grants benchmark',
-    policy: {
-      approvers: [APPROVER],
-      maxDurationSeconds: 8 * 3600,
-      // Starting and approving 10,000 can take a while on a small machine; none may time out before its approval.
-      approvalTimeoutSeconds: 8 * 3600,
-      allowSelfApproval: false,
-      approvalChannel: APPROVAL_CHANNEL,
-    },
-  };
-}
-
 function perSecond(count: number, millis: number): number {
   return millis > 0 ? (count * 1000) / millis : NaN;
-}
-
-function countOver(calls: Map<string, unknown[]>, limit: number): number {
-  return [...calls.values()].filter((c) => c.length > limit).length;
 }
 
 const mib = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '–');
