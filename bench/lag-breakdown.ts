@@ -40,7 +40,7 @@ export function lagParts(events: readonly HistoryEvent[], grantedAt: number, rem
   const started = events.find((e) => e.timerStartedEventAttributes?.timerId === timerId);
   if (!fired || !started) return undefined;
   const startedAt = eventMillis(started);
-  const dueAt = startedAt + durationMillis(started.timerStartedEventAttributes?.startToFireTimeout);
+  const dueAt = startedAt + protoMillis(started.timerStartedEventAttributes?.startToFireTimeout);
   const firedAt = eventMillis(fired);
   const firedIndex = events.indexOf(fired);
   const after = events.slice(firedIndex, revokeIndex);
@@ -78,13 +78,10 @@ export async function fetchLagParts(
 }
 
 function eventMillis(e: HistoryEvent): number {
-  return timestampMillis(e.eventTime);
+  return protoMillis(e.eventTime);
 }
 
-function timestampMillis(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+/** A protobuf Timestamp or Duration (the same seconds + nanos shape) in milliseconds. */
+function protoMillis(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
   return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
-}
-
-function durationMillis(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return timestampMillis(d);
 }
