@@ -50,7 +50,7 @@ export interface LiveGrantsOptions {
   cache?: number;
 }
 
-/** The target: 10,000 live grants with the worker under this. */
+/** What the worker must stay under with 10,000 grants live (the bounded-memory goal in README, Benchmarks). */
 const TARGET_WORKER_MIB = 400;
 const SAMPLE_EVERY_MS = 5000;
 
