@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type AdfDoc } from './adf';
 import { JiraError, jiraHttpError } from './jira-error';
+import { requestJson, safeJson } from '../json-request';
 
 export interface JiraClientOptions {
   /** the site, e.g. https://example.atlassian.net */
@@ -133,22 +134,11 @@ export class JiraClient {
   ): Promise<{ status: number; text: string }> {
     const url = new URL(this.#baseUrl + path);
     for (const [name, value] of Object.entries(init.query ?? {})) url.searchParams.set(name, value);
-    const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 15_000),
-      });
-      text = await response.text();
-    } catch (err) {
-      // Network failures, resets and timeouts are transient by nature.
-      throw new JiraError(this.#redact(`Jira ${method} ${path} failed: ${describeFailure(err)}`), undefined, true);
-    }
+    const { response, text } = await requestJson(
+      url,
+      { method, authorization: this.#authorization, body: init.body, timeoutMs: this.#options.timeoutMs ?? 15_000 },
+      (problem) => new JiraError(this.#redact(`Jira ${method} ${path} failed: ${problem}`), undefined, true),
+    );
     if (!response.ok) {
       const error = jiraHttpError(method, path, response.status, text, response.headers.get('retry-after'));
       throw new JiraError(this.#redact(error.message), error.status, error.retryable, error.retryAfterMs);
@@ -165,17 +155,4 @@ export class JiraClient {
 /** A JQL string literal: quoted, with quotes and backslashes escaped. */
 function jqlString(value: string): string {
   return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-}
-
-function describeFailure(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  return err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

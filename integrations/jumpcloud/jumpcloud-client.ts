@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JumpCloudError, jumpCloudHttpError } from './jumpcloud-error';
+import { safeJson } from '../json-request';
 
 export interface JumpCloudClientOptions {
   /** e.g. https://console.jumpcloud.com/api */
@@ -165,12 +166,4 @@ function toUser(user: z.infer<typeof systemUser>): JumpCloudUser {
     displayName: user.displayname ?? undefined,
     state: user.state ?? undefined,
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

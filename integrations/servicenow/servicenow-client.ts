@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ServiceNowError, serviceNowHttpError } from './servicenow-error';
+import { requestJson, safeJson } from '../json-request';
 
 export type ServiceNowAuth = { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };
 
@@ -115,23 +116,11 @@ export class ServiceNowClient {
   ): Promise<T> {
     const url = new URL(this.#instanceUrl + path);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      // Inside the try: the connection can still fail or time out while the body streams in.
-      text = await response.text();
-    } catch (err) {
-      // Network failures, resets and timeouts are transient by nature.
-      throw new ServiceNowError(`ServiceNow ${method} ${path} failed: ${this.#networkProblem(err)}`, undefined, true);
-    }
+    const { response, text } = await requestJson(
+      url,
+      { method, authorization: this.#authorization, body, timeoutMs: this.#timeoutMs },
+      (problem) => new ServiceNowError(`ServiceNow ${method} ${path} failed: ${problem}`, undefined, true),
+    );
     if (!response.ok) {
       throw serviceNowHttpError(method, path, response.status, text, response.headers.get('retry-after'));
     }
@@ -145,23 +134,8 @@ export class ServiceNowClient {
     }
     return parsed.data;
   }
-
-  #networkProblem(err: unknown): string {
-    if (!(err instanceof Error)) return String(err);
-    if (err.name === 'TimeoutError') return `no answer within ${this.#timeoutMs} ms`;
-    // fetch reports every network failure as 'fetch failed'; the cause says which (reset, refused, closed).
-    return err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message;
-  }
 }
 
 function toRef(record: z.infer<typeof recordRef>): ServiceNowRecordRef {
   return { sysId: record.sys_id, number: record.number ?? '' };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

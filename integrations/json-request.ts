@@ -1,0 +1,40 @@
+/**
+ * One JSON request to a service this product calls (ServiceNow, Jira), read whole. When no answer comes (refused,
+ * reset, timed out, even while the body streams in), `noAnswer` turns the reason into the service's own error, which
+ * is transient by nature.
+ */
+export async function requestJson(
+  url: URL,
+  request: { method: string; authorization: string; body?: unknown; timeoutMs: number },
+  noAnswer: (problem: string) => Error,
+): Promise<{ response: Response; text: string }> {
+  const headers: Record<string, string> = { authorization: request.authorization, accept: 'application/json' };
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    const response = await fetch(url, {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+    return { response, text: await response.text() };
+  } catch (err) {
+    throw noAnswer(describeNoAnswer(err, request.timeoutMs));
+  }
+}
+
+function describeNoAnswer(err: unknown, timeoutMs: number): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  // fetch reports every network failure as 'fetch failed'; the cause says which (reset, refused, closed).
+  return err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message;
+}
+
+/** The body as JSON, or as the text it is when it is not JSON (an error page), for the schema to reject. */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
