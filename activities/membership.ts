@@ -8,6 +8,8 @@ export type MembershipDirectory = Pick<JumpCloudClient, 'isMember' | 'addMember'
 export interface Membership {
   groupId: string;
   userId: string;
+  /** Attempts made before this activity's own: 1 when the workflow's quick local attempt failed first. */
+  attemptsBefore?: number;
 }
 
 /** JumpCloud membership changes, each checked afterwards: a 2xx alone is not proof the change landed. */
@@ -34,8 +36,8 @@ export function createMembershipActivities(directory: MembershipDirectory) {
       return { alreadyMember: !changed };
     },
 
-    async revokeMembership({ groupId, userId }: Membership): Promise<{ wasMember: boolean }> {
-      countRetry();
+    async revokeMembership({ groupId, userId, attemptsBefore }: Membership): Promise<{ wasMember: boolean }> {
+      countRetry(attemptsBefore);
       let changed: boolean;
       try {
         ({ changed } = await directory.removeMember(groupId, userId));
@@ -53,8 +55,8 @@ export function createMembershipActivities(directory: MembershipDirectory) {
  * Membership changes retry without limit, so a climbing count of retries (by `activityType`) is how a stuck add or
  * removal shows up before anyone notices the access. The exporter appends `_total`.
  */
-function countRetry(): void {
-  if (activityInfo().attempt > 1) {
+function countRetry(attemptsBefore = 0): void {
+  if (activityInfo().attempt + attemptsBefore > 1) {
     metricMeter
       .createCounter('jit_membership_operation_retries', undefined, 'Membership change attempts after the first')
       .add(1);

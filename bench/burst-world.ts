@@ -6,7 +6,7 @@
  * Everything is stopped, and the scratch folder deleted, however the run ends.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -155,6 +155,7 @@ export async function withBurstWorld(
         JIT_POLICY_FILE: policyFile,
         WORKER_SHUTDOWN_GRACE_SECONDS: '5',
         RECONCILE_INTERVAL: '1h',
+        NODE_OPTIONS: productionNodeOptions(),
         ...options.projectWorkerEnv,
       }),
       startWorkerProcess('the baseline worker', ['--import', 'tsx', 'bench/baseline-worker.ts'], {
@@ -224,6 +225,14 @@ interface WorkerProcess {
   pid: number;
   check(): void;
   stop(): Promise<void>;
+}
+
+/** NODE_OPTIONS as the production image sets them (the Dockerfile's heap limit): the worker's memory is the product's. */
+function productionNodeOptions(): string {
+  const options = /^ENV NODE_OPTIONS=(\S+)$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  if (options === undefined)
+    throw new Error('the Dockerfile sets no ENV NODE_OPTIONS=...: the benchmarks run the worker with it');
+  return options;
 }
 
 /** `npm run build`, failing with its output: a benchmark of a stale build would measure old code. */

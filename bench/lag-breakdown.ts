@@ -18,19 +18,25 @@ export interface LagParts {
   taskWaitMs: number;
   /** The workflow task, picked up → completed (the removal scheduled): the worker's time on it. */
   taskRunMs: number;
-  /** Removal scheduled → its activity picked up. */
+  /** Removal scheduled → its activity picked up; 0 for a removal run as a local activity inside the task. */
   activityWaitMs: number;
-  /** Activity picked up → the remove received by the stand-in. */
+  /** Activity picked up (or the local activity scheduled) → the remove received by the stand-in. */
   activityRunMs: number;
 }
 
 type HistoryEvent = NonNullable<History['events']>[number];
 
-/** One grant's parts; undefined when its history has no expiry timer before the removal (revoked early). */
+/**
+ * One grant's parts; undefined when its history has no expiry timer before the removal (revoked early). The removal is
+ * the `revokeMembership` activity or, if none was scheduled, the local activity of that name (the fewer-server-writes
+ * patch), whose marker is recorded with the task that ran it.
+ */
 export function lagParts(events: readonly HistoryEvent[], grantedAt: number, removedAt: number): LagParts | undefined {
-  const revokeIndex = events.findIndex(
+  const scheduledIndex = events.findIndex(
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'revokeMembership',
   );
+  const local = scheduledIndex < 0 ? localRemoval(events) : undefined;
+  const revokeIndex = local?.index ?? scheduledIndex;
   if (revokeIndex < 0) return undefined;
   const fired = events
     .slice(0, revokeIndex)
@@ -47,6 +53,17 @@ export function lagParts(events: readonly HistoryEvent[], grantedAt: number, rem
   // The last task before the removal was scheduled is the one that scheduled it (an earlier one may have failed).
   const taskStarted = after.filter((e) => e.workflowTaskStartedEventAttributes).at(-1);
   const taskCompleted = after.filter((e) => e.workflowTaskCompletedEventAttributes).at(-1);
+  if (local && taskStarted) {
+    return {
+      timerStartMs: startedAt - grantedAt,
+      timerFireMs: firedAt - dueAt,
+      afterFireMs: removedAt - firedAt,
+      taskWaitMs: eventMillis(taskStarted) - firedAt,
+      taskRunMs: local.scheduledAt - eventMillis(taskStarted),
+      activityWaitMs: 0,
+      activityRunMs: removedAt - local.scheduledAt,
+    };
+  }
   const revokeId = events[revokeIndex]?.eventId;
   const activityStarted = events.find(
     (e) =>
@@ -64,6 +81,24 @@ export function lagParts(events: readonly HistoryEvent[], grantedAt: number, rem
     activityWaitMs: eventMillis(activityStarted) - scheduledAt,
     activityRunMs: removedAt - eventMillis(activityStarted),
   };
+}
+
+/** The marker of a `revokeMembership` local activity: its index and when the worker scheduled it. */
+function localRemoval(events: readonly HistoryEvent[]): { index: number; scheduledAt: number } | undefined {
+  for (const [index, e] of events.entries()) {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') continue;
+    const data = marker.details?.data?.payloads?.[0]?.data;
+    if (!data) continue;
+    const recorded = JSON.parse(Buffer.from(data).toString('utf8')) as {
+      activity_type?: string;
+      original_schedule_time?: { seconds?: number; nanos?: number };
+    };
+    if (recorded.activity_type === 'revokeMembership') {
+      return { index, scheduledAt: protoMillis(recorded.original_schedule_time) };
+    }
+  }
+  return undefined;
 }
 
 export async function fetchLagParts(

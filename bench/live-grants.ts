@@ -58,7 +58,7 @@ const SAMPLE_EVERY_MS = 5000;
  * Long enough that the last grant is added before the first one expires, so all N are live at once: each grant's
  * clock starts at its own add, so the duration must cover the whole approval phase. On this 2-core machine, busy,
  * 200 grants went from the first approval to the last add at 12/s with all of them in the worker's cache, and at 8/s
- * with a cache of 20 (most approvals replay an evicted grant, as at N = 10,000 with the default cache of 300). This
+ * with a cache of 20 (most approvals replay an evicted grant, as at N = 10,000 with the default cache of 100). This
  * allows 4/s, half the slower, after two minutes of slack: 2,620 s at N = 10,000. It sets the run's length (the
  * baseline sleeps as long), so a faster machine may pass a shorter --duration; the tables say if the adds overlapped
  * the first expiry.

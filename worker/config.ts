@@ -46,9 +46,9 @@ const workerEnvSchema = z
      * How many grants the worker keeps in memory between their steps. Grants sleep for hours: one evicted is replayed
      * from its history when its timer fires, which costs milliseconds, while every cached one holds about half a MiB.
      * The SDK's own default is derived from the V8 heap and grows the process past a gigabyte with thousands of
-     * grants alive.
+     * grants alive. 100 keeps the worker under 400 MiB with the image's heap limit (README, Benchmarks).
      */
-    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(300),
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
     /** Where the worker serves Prometheus metrics; unset = no endpoint. */
     WORKER_METRICS_ADDRESS: socketAddress('where the worker serves Prometheus metrics').optional(),
   })

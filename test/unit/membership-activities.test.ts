@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { type MetricCounter, type MetricMeter, noopMetricMeter } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { failureOf } from '../support/activity-failures';
@@ -10,6 +11,23 @@ import { group, people } from '../support/grant-inputs';
 
 const member = { groupId: group.id, userId: people.requester.jumpcloudUserId };
 const path = `/v2/usergroups/${group.id}/members`;
+
+const RETRIES = 'jit_membership_operation_retries';
+
+/** A meter whose counters add into `counts` by name; everything else is the SDK's no-op meter. */
+function countingMeter(counts: Map<string, number>): MetricMeter {
+  const meter: MetricMeter = new Proxy(noopMetricMeter, {
+    get(target, property, receiver) {
+      if (property === 'withTags') return () => meter;
+      if (property !== 'createCounter') return Reflect.get(target, property, receiver) as unknown;
+      return (name: string) =>
+        Object.assign(Object.create(target.createCounter(name)) as MetricCounter, {
+          add: (value: number) => counts.set(name, (counts.get(name) ?? 0) + value),
+        });
+    },
+  });
+  return meter;
+}
 
 function setUp(initialMembers: Array<typeof member> = []) {
   const directory = new FakeDirectory(initialMembers);
@@ -62,6 +80,20 @@ describe('membership activities', () => {
     assert.deepEqual(await env.run(activities.revokeMembership, member), { wasMember: true });
     assert.equal(directory.has(member.groupId, member.userId), false);
     assert.deepEqual(await env.run(activities.revokeMembership, member), { wasMember: false }, 'idempotent');
+  });
+
+  test("a removal after the workflow's failed local attempt counts as a retry; a first attempt does not", async () => {
+    const retries = new Map<string, number>();
+    const directory = new FakeDirectory([member]);
+    const env = new MockActivityEnvironment(undefined, {
+      logger: new DefaultLogger('ERROR'),
+      metricMeter: countingMeter(retries),
+    });
+    const activities = createMembershipActivities(directory);
+    await env.run(activities.revokeMembership, member);
+    assert.equal(retries.get(RETRIES) ?? 0, 0, 'a first attempt');
+    await env.run(activities.revokeMembership, { ...member, attemptsBefore: 1 });
+    assert.equal(retries.get(RETRIES), 1, 'the activity after a failed local attempt');
   });
 
   test('JumpCloud answering 503 fails every membership activity retryably as JumpCloudError', async () => {

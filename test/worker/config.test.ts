@@ -21,7 +21,7 @@ test('worker config applies the documented defaults', () => {
   assert.equal(config.JUMPCLOUD_API_URL, 'https://console.jumpcloud.com/api');
   assert.equal(config.JUMPCLOUD_ORG_ID, undefined);
   assert.equal(config.RECONCILE_INTERVAL, 300);
-  assert.equal(config.WORKER_MAX_CACHED_WORKFLOWS, 300, 'a bounded cache of sleeping grants');
+  assert.equal(config.WORKER_MAX_CACHED_WORKFLOWS, 100, 'a bounded cache of sleeping grants');
   assert.equal(config.SLACK_SECURITY_CHANNEL, 'C0APPROVALS', 'drift alerts go to the approval channel by default');
 });
 

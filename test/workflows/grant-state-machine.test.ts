@@ -400,7 +400,12 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
     const removalHeld = new Promise<void>((resolve) => {
       releaseRemoval = resolve;
     });
+    // JumpCloud refuses the quick local attempt, so the removal goes on as an activity, held here: only between
+    // workflow tasks can an Update reach the grant while it is ending.
+    let removals = 0;
     const revokeMembership = async () => {
+      removals += 1;
+      if (removals === 1) throw ApplicationFailure.retryable('JumpCloud answered 503', 'JumpCloudError');
       await removalHeld;
       return { wasMember: true };
     };

@@ -42,6 +42,8 @@ const AUDIT_TRAIL_PATCH = 'audit-trail';
 const NOTIFICATION_QUEUE_PATCH = 'notification-task-queue';
 /** The patch id behind which the pre-check is a local activity and the messages after a change are one activity. */
 const FEWER_TASKS_PATCH = 'fewer-workflow-tasks';
+/** The patch id behind which the removal, the pre-check and the sinks question try a local activity first. */
+const FEWER_WRITES_PATCH = 'fewer-server-writes';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */
 const auditedActivities: Partial<GrantActivities> = {
@@ -156,6 +158,11 @@ function activityQueues(history: History): Map<string, string[]> {
   }
   return queues;
 }
+
+/** How many local activities the history records (one marker each). */
+const localActivityMarkers = (history: History): number =>
+  (history.events ?? []).filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .length;
 
 /** How many timers the workflow started: each wait that a partial approval or an extension event woke is one more. */
 const timersStarted = (history: History): number =>
@@ -609,6 +616,47 @@ const scenarios: Scenario[] = [
           scheduled.filter((a) => a === 'announceGrant').length === 2 && !scheduled.includes('notifyRequester'),
           `activities ${scheduled.join()}`,
         ],
+      );
+    },
+  }),
+  grantScenario('grant-fewer-server-writes', {
+    activities: auditedActivities,
+    drive: approve,
+    status: 'EXPIRED',
+    check: (_final, history) => {
+      const scheduled = scheduledActivities(history);
+      const beforeAdd = scheduled.slice(0, scheduled.indexOf('addMembership'));
+      const localRuns = localActivityMarkers(history);
+      return unmet(
+        [hasPatchMarker(history, FEWER_WRITES_PATCH), 'no fewer-server-writes patch marker'],
+        [
+          ['isGroupMember', 'revokeMembership', 'auditSinks'].every((name) => !scheduled.includes(name)),
+          `activities ${scheduled.join()}`,
+        ],
+        // The audit records' numbers still update it later; nothing before the add does.
+        [!beforeAdd.includes('updateApprovalMessage'), `before the add: ${beforeAdd.join()}`],
+        [localRuns === 3, `${localRuns} local activity markers (sinks, pre-check, removal)`],
+      );
+    },
+  }),
+  grantScenario('grant-local-removal-failed-then-activity', {
+    activities: (() => {
+      let removals = 0;
+      return {
+        revokeMembership: async () => {
+          removals += 1;
+          if (removals === 1) throw ApplicationFailure.retryable('JumpCloud answered 503', 'JumpCloudError');
+          return { wasMember: true };
+        },
+      };
+    })(),
+    drive: approve,
+    status: 'EXPIRED',
+    check: (_final, history) => {
+      const removals = scheduledActivities(history).filter((name) => name === 'revokeMembership').length;
+      return unmet(
+        [hasPatchMarker(history, FEWER_WRITES_PATCH), 'no fewer-server-writes patch marker'],
+        [removals === 1, `revokeMembership scheduled ${removals} times after the failed local attempt`],
       );
     },
   }),

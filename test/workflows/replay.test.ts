@@ -38,6 +38,14 @@ const REQUIRED_SCENARIOS = [
   'grant-reminded-before-expiry',
   // Recorded from the version with break-glass access.
   'grant-break-glass-unreviewed-then-acknowledged',
+  // Recorded from the versions with the audit trail, the notification queue and the fewer-* patches.
+  'grant-audited-extended-then-expired',
+  'grant-audit-sinks-failing',
+  'reconciler-drift-audited',
+  'grant-notifications-on-their-own-queue',
+  'grant-fewer-workflow-tasks',
+  'grant-fewer-server-writes',
+  'grant-local-removal-failed-then-activity',
 ];
 
 const fixtures = readdirSync(historiesDir)

@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { type AuditEvent, type AuditRecordRef, type AuditRecords, type AuditSinkName } from './audit-types';
 import { countAuditRecordGivenUp } from '../grant-metrics';
+import { localFirst, QUICK_LOCAL_ATTEMPT } from '../local-first';
 
 const DEFAULT_AUDIT_BUDGET_SECONDS = 24 * 3600;
 
@@ -9,6 +10,8 @@ export interface AuditTrailOptions {
   budgetSeconds?: number;
   /** Where the audit activities run; omitted = the workflow's own task queue (grants started before the split). */
   taskQueue?: string;
+  /** Which sinks are configured: asked as a local activity first (workflows/local-first.ts); else as an activity. */
+  askSinksLocallyFirst?: boolean;
   /** The records created so far, read when each event is sent (a later event updates the record an earlier one made). */
   records: () => AuditRecords;
   /** A sink created its record for this subject. */
@@ -36,18 +39,23 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
     scheduleToCloseTimeout: `${budget} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
   });
+  const local = wf.proxyLocalActivities<Activities>(QUICK_LOCAL_ATTEMPT);
+  const asking = { summary: 'which audit sinks are configured' };
+  const askSinks = (): Promise<AuditSinkName[]> => {
+    const remote = () => activities.auditSinks.executeWithOptions(asking, []);
+    if (!options.askSinksLocallyFirst) return remote();
+    return localFirst(() => local.auditSinks.executeWithOptions(asking, []), remote);
+  };
   let sinks: Promise<AuditSinkName[]> | undefined;
   // Every `then` on `sinks` runs in the order it was registered, so each sink's chain receives events in order.
   let appended: Promise<void> = Promise.resolve();
   const chains = new Map<AuditSinkName, Promise<void>>();
 
   function record(event: AuditEvent): void {
-    sinks ??= activities.auditSinks
-      .executeWithOptions({ summary: 'which audit sinks are configured' }, [])
-      .catch((err: unknown) => {
-        options.onGivenUp('any', event, errorMessage(err));
-        return [];
-      });
+    sinks ??= askSinks().catch((err: unknown) => {
+      options.onGivenUp('any', event, errorMessage(err));
+      return [];
+    });
     appended = sinks.then((names) => {
       for (const sink of names) {
         const previous = chains.get(sink) ?? Promise.resolve();

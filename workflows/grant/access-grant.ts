@@ -25,6 +25,7 @@ import { createAuditTrail } from '../audit/audit-trail';
 import { type GrantAuditKind } from '../audit/audit-types';
 import { grantCurrentDetails } from './grant-descriptions';
 import { notificationTaskQueue } from '../task-queues';
+import { localFirst, QUICK_LOCAL_ATTEMPT } from '../local-first';
 import { grantSearchAttributes as sa } from '../search-attributes';
 
 interface ExtensionEvent {
@@ -51,6 +52,13 @@ const NOTIFICATION_QUEUE = 'notification-task-queue';
  * alert, the requester's DM) go as one activity instead of one each.
  */
 const FEWER_TASKS = 'fewer-workflow-tasks';
+/**
+ * Patch: fewer server writes per grant. The removal runs first as a local activity inside the workflow task that saw
+ * the expiry or the revocation, and the pre-check and the audit trail's question of which sinks are configured run
+ * the same way: one quick local attempt, then the ordinary activity if it fails (workflows/local-first.ts). The
+ * approval message is no longer updated before the add: the announcement after it does that.
+ */
+const FEWER_WRITES = 'fewer-server-writes';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -66,6 +74,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     ? notificationTaskQueue(wf.workflowInfo().taskQueue)
     : undefined;
   const fewerTasks = wf.patched(FEWER_TASKS);
+  const fewerWrites = wf.patched(FEWER_WRITES);
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
@@ -170,6 +179,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const trail = createAuditTrail({
     budgetSeconds: input.timing?.auditBudgetSeconds,
     taskQueue: notificationQueue,
+    askSinksLocallyFirst: fewerWrites,
     records: () => state.auditRecords ?? {},
     onRecord: (sink, ref) => {
       state.auditRecords = { ...state.auditRecords, [sink]: ref };
@@ -201,7 +211,11 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   setStatus(state.status);
   audit(input.breakGlass ? 'break_glass_used' : 'requested');
 
-  const membership = membershipActivities(input, auditing, fewerTasks);
+  const membership = membershipActivities(
+    input,
+    auditing,
+    fewerWrites ? 'local-first' : fewerTasks ? 'local' : 'remote',
+  );
   const slack = slackActivities(input, notificationQueue);
   const member = { groupId: input.group.id, userId: input.requester.jumpcloudUserId };
 
@@ -305,7 +319,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   return state;
 
   async function grantAndRevoke(): Promise<void> {
-    refreshApprovalMessage();
+    if (!fewerWrites) refreshApprovalMessage();
     if (await membership.isGroupMember(member)) {
       // Standing access is never ours to remove.
       state.standingAccess = true;
@@ -469,10 +483,12 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
 }
 
 /**
- * The membership calls, named in the Web UI's event history once the grant has the audit-trail patch. With
- * `localPreCheck` the pre-check runs as a local activity, with the same retries.
+ * The membership calls, named in the Web UI's event history once the grant has the audit-trail patch. `local`: the
+ * pre-check runs as a local activity, with the same retries (the fewer-workflow-tasks patch). `local-first`: the
+ * pre-check and the removal each try once as a local activity, then as the ordinary activity (fewer-server-writes).
+ * The add is always an ordinary activity: the pre-check's answer must be in the history before it runs.
  */
-function membershipActivities(input: GrantInput, named: boolean, localPreCheck: boolean) {
+function membershipActivities(input: GrantInput, named: boolean, mode: 'remote' | 'local' | 'local-first') {
   const maxInterval = input.timing?.membershipRetryMaxIntervalSeconds ?? DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS;
   // No maximumAttempts and no scheduleToClose: a grant's membership change retries until it happens.
   const options = {
@@ -485,19 +501,38 @@ function membershipActivities(input: GrantInput, named: boolean, localPreCheck: 
   } as const;
   const activities = wf.proxyActivities<Activities>(options);
   const local = wf.proxyLocalActivities<Activities>(options);
+  const quick = wf.proxyLocalActivities<Activities>(QUICK_LOCAL_ATTEMPT);
   const who = `${input.requester.email} (${input.requester.jumpcloudUserId})`;
   const group = `${input.group.name} (${input.group.id})`;
   const labelled =
     <A extends unknown[], R>(fn: wf.ActivityFunctionWithOptions<(...args: A) => Promise<R>>, summary: string) =>
     (...args: A): Promise<R> =>
       named ? fn.executeWithOptions({ summary }, args) : fn(...args);
+  type Member = Parameters<Activities['isGroupMember']>[0];
+  const isMemberSummary = `is ${who} already in ${group}?`;
+  const removeSummary = `remove ${who} from ${group}`;
+  const isGroupMember = labelled(activities.isGroupMember, isMemberSummary);
+  const revokeMembership = labelled(activities.revokeMembership, removeSummary);
   return {
-    isGroupMember: localPreCheck
-      ? (m: Parameters<Activities['isGroupMember']>[0]) =>
-          local.isGroupMember.executeWithOptions({ summary: `is ${who} already in ${group}?` }, [m])
-      : labelled(activities.isGroupMember, `is ${who} already in ${group}?`),
+    isGroupMember:
+      mode === 'local-first'
+        ? (m: Member) =>
+            localFirst(
+              () => quick.isGroupMember.executeWithOptions({ summary: isMemberSummary }, [m]),
+              () => isGroupMember(m),
+            )
+        : mode === 'local'
+          ? (m: Member) => local.isGroupMember.executeWithOptions({ summary: isMemberSummary }, [m])
+          : isGroupMember,
     addMembership: labelled(activities.addMembership, `add ${who} to ${group}`),
-    revokeMembership: labelled(activities.revokeMembership, `remove ${who} from ${group}`),
+    revokeMembership:
+      mode === 'local-first'
+        ? (m: Member) =>
+            localFirst(
+              () => quick.revokeMembership.executeWithOptions({ summary: removeSummary }, [m]),
+              () => revokeMembership({ ...m, attemptsBefore: 1 }),
+            )
+        : revokeMembership,
   };
 }
 
