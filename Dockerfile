@@ -29,9 +29,9 @@ RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
-# V8's default heap limit on a large host is gigabytes, and V8 collects lazily up to it: a worker holding 300 cached
-# grants would grow far past what it keeps alive. This bounds each isolate (main and workflow threads); measured in
-# README, Benchmarks (live grants). The benchmarks read this line to run the worker the same way.
+# V8's default heap limit on a large host is gigabytes, and V8 collects lazily up to it: a worker replaying grants in
+# and out of its cache would grow far past what it keeps alive. This bounds each isolate (main and workflow threads);
+# measured in README, Benchmarks (live grants). The benchmarks read this line to run the worker the same way.
 ENV NODE_OPTIONS=--max-old-space-size=256
 # Owned by root, so read-only to the unprivileged user the processes run as.
 COPY --from=prod-deps /app/node_modules ./node_modules
