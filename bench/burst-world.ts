@@ -77,6 +77,11 @@ export interface BurstWorldOptions {
   projectWorkerEnv?: Record<string, string>;
 }
 
+/** The project worker with WORKER_MAX_CACHED_WORKFLOWS = `cache` (a `--cache` option); undefined = the product's. */
+export function withWorkerCache(cache: number | undefined): BurstWorldOptions {
+  return cache === undefined ? {} : { projectWorkerEnv: { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } };
+}
+
 export async function withBurstWorld(
   run: (world: BurstWorld) => Promise<void>,
   options: BurstWorldOptions = {},

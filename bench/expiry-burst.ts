@@ -1,11 +1,11 @@
 /**
  * Revocation lag when many grants expire together.
  *
- *   npm run bench -- expiry-burst [--n 200,1000] [--duration SECONDS] [--svg FILE]
+ *   npm run bench -- expiry-burst [--n 200,1000] [--duration SECONDS] [--svg FILE] [--cache N]
  *
- * For each load N, on one Temporal dev server of its own (SQLite) with the real worker in its own process: N grants
- * are started with the real GrantService, all with the same duration, and approved together through `decide`, so
- * their timers fire together. Revocation lag = when the JumpCloud stand-in received the grant's remove − the
+ * For each load N, on one Temporal dev server of its own (SQLite) with the real worker in its own process
+ * (WORKER_MAX_CACHED_WORKFLOWS = --cache, else unset: the product's default): N grants are started with the real
+ * GrantService, all with the same duration, and approved together through `decide`, so their timers fire together. Revocation lag = when the JumpCloud stand-in received the grant's remove − the
  * grant's `expiresAt`. Baseline, same run and server, after the project's grants are done: N bare workflows
  * (bench/baseline-workflows.ts) on their own worker process, started together, each sleeping until its planned wake
  * time and then sending one remove; lag = the remove's receipt − the planned wake time. The planned wake times copy
@@ -35,6 +35,7 @@ import {
   waitUntil,
   withBurstWorld,
   withLoopDelay,
+  withWorkerCache,
 } from './burst-world';
 import { cdfChartSvg, type CdfSeries } from './cdf-chart';
 import { fetchLagParts, type LagParts } from './lag-breakdown';
@@ -44,6 +45,8 @@ export interface ExpiryBurstOptions {
   /** Every grant's duration; default `defaultDurationSeconds(n)`. */
   durationSeconds?: number;
   svgFile: string;
+  /** The project worker's WORKER_MAX_CACHED_WORKFLOWS; default: the product's. */
+  cache?: number;
 }
 
 interface LoadResult {
@@ -82,8 +85,8 @@ export async function expiryBurst(options: ExpiryBurstOptions): Promise<void> {
       results.push(await oneLoad(world, n, options.durationSeconds ?? defaultDurationSeconds(n)));
       await waitQuiet(world);
     }
-  });
-  printTables(results);
+  }, withWorkerCache(options.cache));
+  printTables(results, options.cache);
   writeFileSync(options.svgFile, chart(results));
   log(`chart written to ${options.svgFile}`);
 }
@@ -241,7 +244,7 @@ async function baselinePhase(
   return { lags, neverRemoved, loopDelay: { p99Ms: loopDelay.p99Ms, maxMs: loopDelay.maxMs } };
 }
 
-function printTables(results: LoadResult[]): void {
+function printTables(results: LoadResult[], cache: number | undefined): void {
   const lines = results.map((r) => {
     const p = summarize(r.project);
     const b = summarize(r.baseline);
@@ -260,7 +263,7 @@ function printTables(results: LoadResult[]): void {
   });
   console.log('');
   console.log(
-    `Expiry burst: revocation lag in ms (JumpCloud stand-in's receipt of the remove − the grant's expiresAt); baseline: bare workflows sleeping to the same schedule, then one remove. Same run, same dev server (SQLite), loopback, ${cpus().length} CPUs, Node ${process.version}.`,
+    `Expiry burst: revocation lag in ms (JumpCloud stand-in's receipt of the remove − the grant's expiresAt); baseline: bare workflows sleeping to the same schedule, then one remove. Project worker's WORKER_MAX_CACHED_WORKFLOWS: ${cache ?? 'default'}. Same run, same dev server (SQLite), loopback, ${cpus().length} CPUs, Node ${process.version}.`,
   );
   for (const line of markdownTable(
     [

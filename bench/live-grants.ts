@@ -40,6 +40,7 @@ import {
   waitQuiet,
   waitUntil,
   withBurstWorld,
+  withWorkerCache,
 } from './burst-world';
 
 export interface LiveGrantsOptions {
@@ -118,12 +119,9 @@ export async function liveGrants(options: LiveGrantsOptions): Promise<void> {
   let result: Result | undefined;
   const { n } = options;
   const durationSeconds = options.durationSeconds ?? defaultDurationSeconds(n);
-  await withBurstWorld(
-    async (world) => {
-      result = await run(world, n, durationSeconds, options.cache);
-    },
-    options.cache === undefined ? {} : { projectWorkerEnv: { WORKER_MAX_CACHED_WORKFLOWS: String(options.cache) } },
-  );
+  await withBurstWorld(async (world) => {
+    result = await run(world, n, durationSeconds, options.cache);
+  }, withWorkerCache(options.cache));
   if (result) printTables(result);
 }
 

@@ -39,13 +39,14 @@ const scenarios: Record<string, Scenario> = {
     run: (options) => script('worker-start.ts', options),
   },
   'expiry-burst': {
-    usage: 'expiry-burst [--n 200,1000] [--duration S] [--svg FILE]',
-    about: `revocation lag when N grants expire together, against bare workflows; duration defaults to ${defaultDurationSeconds(200)} s at N=200, ${defaultDurationSeconds(1000)} s at N=1000; writes docs/bench-expiry-burst.svg`,
+    usage: 'expiry-burst [--n 200,1000] [--duration S] [--svg FILE] [--cache N]',
+    about: `revocation lag when N grants expire together, against bare workflows; duration defaults to ${defaultDurationSeconds(200)} s at N=200, ${defaultDurationSeconds(1000)} s at N=1000; writes docs/bench-expiry-burst.svg; --cache sets the worker's WORKER_MAX_CACHED_WORKFLOWS (default: the product's)`,
     run: (options) =>
       expiryBurst({
         loads: loads(options.n, [200, 1000]),
         durationSeconds: options.duration === undefined ? undefined : positiveInteger('--duration', options.duration),
         svgFile: options.svg ?? join(root, 'docs', 'bench-expiry-burst.svg'),
+        cache: options.cache === undefined ? undefined : nonNegativeInteger('--cache', options.cache),
       }),
   },
   'approval-burst': {

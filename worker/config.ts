@@ -44,9 +44,10 @@ const workerEnvSchema = z
     SLACK_APPROVAL_CHANNEL: slackChannelId('the channel ID where approval requests go').optional(),
     /**
      * How many grants the worker keeps in memory between their steps. Grants sleep for hours: one evicted is replayed
-     * from its history when its timer fires, which costs milliseconds, while every cached one holds about half a MiB.
-     * The SDK's own default is derived from the V8 heap and grows the process past a gigabyte with thousands of
-     * grants alive. 100 keeps the worker under 400 MiB with the image's heap limit (README, Benchmarks).
+     * from its history when its timer fires, while every cached one holds about 0.4 MiB. The SDK's own default is
+     * derived from the V8 heap and grows the process past a gigabyte with thousands of grants alive. 100 keeps the
+     * worker under 400 MiB with the image's heap limit; a cache as large as the bursts of expiries expected keeps
+     * replays off the revocation path at the cost of that memory (README, Benchmarks).
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
     /** Where the worker serves Prometheus metrics; unset = no endpoint. */
