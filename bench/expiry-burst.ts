@@ -5,12 +5,13 @@
  *
  * For each load N, on one Temporal dev server of its own (SQLite) with the real worker in its own process
  * (WORKER_MAX_CACHED_WORKFLOWS = --cache, else unset: the product's default): N grants are started with the real
- * GrantService, all with the same duration, and approved together through `decide`, so their timers fire together. Revocation lag = when the JumpCloud stand-in received the grant's remove − the
- * grant's `expiresAt`. Baseline, same run and server, after the project's grants are done: N bare workflows
- * (bench/baseline-workflows.ts) on their own worker process, started together, each sleeping until its planned wake
- * time and then sending one remove; lag = the remove's receipt − the planned wake time. The planned wake times copy
- * the project's expiry schedule (the spread of `expiresAt`, shifted to the future), so both get the same burst.
- * Prints two tables and writes a CDF chart (default docs/bench-expiry-burst.svg). Not a test: nothing here asserts.
+ * GrantService, all with the same duration, and approved together through `decide`, so their timers fire together.
+ * Revocation lag = when the JumpCloud stand-in received the grant's remove − the grant's `expiresAt`. Baseline, same
+ * run and server, after the project's grants are done: N bare workflows (bench/baseline-workflows.ts) on their own
+ * worker process, started together, each sleeping until its planned wake time and then sending one remove; lag = the
+ * remove's receipt − the planned wake time. The planned wake times copy the project's expiry schedule (the spread of
+ * `expiresAt`, shifted to the future), so both get the same burst. Prints three tables (lag, counts, where the lag
+ * goes) and writes a CDF chart (default docs/bench-expiry-burst.svg). Not a test: nothing here asserts.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -46,7 +46,7 @@ const scenarios: Record<string, Scenario> = {
         loads: loads(options.n, [200, 1000]),
         durationSeconds: options.duration === undefined ? undefined : positiveInteger('--duration', options.duration),
         svgFile: options.svg ?? join(root, 'docs', 'bench-expiry-burst.svg'),
-        cache: options.cache === undefined ? undefined : nonNegativeInteger('--cache', options.cache),
+        cache: cacheOption(options),
       }),
   },
   'approval-burst': {
@@ -61,7 +61,7 @@ const scenarios: Record<string, Scenario> = {
       liveGrants({
         n: options.n === undefined ? 10000 : positiveInteger('--n', options.n),
         durationSeconds: options.duration === undefined ? undefined : positiveInteger('--duration', options.duration),
-        cache: options.cache === undefined ? undefined : nonNegativeInteger('--cache', options.cache),
+        cache: cacheOption(options),
       }),
   },
 };
@@ -117,6 +117,11 @@ function positiveInteger(option: string, text: string): number {
   if (!Number.isInteger(value) || value < 1)
     throw new UsageError(`${option} must be a positive integer (got "${text}")`);
   return value;
+}
+
+/** `--cache N`: the project worker's WORKER_MAX_CACHED_WORKFLOWS; undefined = the product's default. */
+function cacheOption(options: Options): number | undefined {
+  return options.cache === undefined ? undefined : nonNegativeInteger('--cache', options.cache);
 }
 
 function nonNegativeInteger(option: string, text: string): number {
