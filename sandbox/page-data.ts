@@ -83,7 +83,7 @@ export interface PageGrant extends Pick<
   startedAt: string;
   expiresAt?: string;
   closedAt?: string;
-  /** This run in the Temporal Web UI. */
+  /** The grant's current (or last) run in the Temporal Web UI, which links back to the run it continued from. */
   temporalUrl: string;
   audit: PageGrantAudit;
 }
@@ -111,7 +111,8 @@ export function pageGrants(
   return {
     grants: grants.map((g) => ({
       workflowId: g.workflowId,
-      runId: g.runId,
+      // The grant's first run names it, as it does to the audit sinks: the same ID before and after the hand-off.
+      runId: g.firstRunId,
       status: g.status,
       requesterSlackUserId: g.requesterSlackUserId,
       jumpcloudUserId: g.jumpcloudUserId,
@@ -133,7 +134,7 @@ export function pageGrants(
 }
 
 /** Matched as the sinks key their records: ServiceNow's `u_subject_id`, the Jira label, the webhook's grant. */
-function grantAudit({ workflowId, runId }: GrantSummary, audit: AuditSnapshot): PageGrantAudit {
+function grantAudit({ workflowId, firstRunId: runId }: GrantSummary, audit: AuditSnapshot): PageGrantAudit {
   const subject = grantSubjectId(workflowId, runId);
   const record = audit.serviceNowRecords.find((r) => r.fields.u_subject_id === subject);
   const label = jiraSubjectLabel(subject);

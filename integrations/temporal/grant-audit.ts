@@ -4,6 +4,7 @@ import { grantStateQuery } from '../../workflows/grant/grant-updates';
 import { type GrantState } from '../../workflows/grant/grant-types';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantRecord, grantRecordFromState } from '../audit/grant-record';
+import { grantFirstRunId } from './grant-service';
 
 export type { GrantRecord } from '../audit/grant-record';
 
@@ -27,6 +28,8 @@ export interface GrantAuditOptions {
 export function grantAuditQuery(filter: GrantAuditFilter): string {
   const clauses = [
     `WorkflowType = ${quote(accessGrantWorkflow.name)}`,
+    // A grant that continued as new (workflows/grant/access-grant.ts) is read from the run that carries it on.
+    `ExecutionStatus != 'ContinuedAsNew'`,
     `StartTime >= ${quote(filter.since.toISOString())}`,
   ];
   if (filter.groupId !== undefined) clauses.push(`${sa.group.name} = ${quote(filter.groupId)}`);
@@ -58,7 +61,8 @@ export async function listGrantRecords(
   const flush = async () => {
     const read = await Promise.all(batch.map((execution) => readGrantRecord(client, execution, options)));
     batch = [];
-    for (const record of read) {
+    // A grant that continued as new is listed by its later run's start: the request itself may predate `since`.
+    for (const record of read.filter((r) => !(Date.parse(r.requestedAt) < filter.since.getTime()))) {
       records.push(record);
       options.onProgress?.(records.length);
     }
@@ -78,12 +82,14 @@ async function readGrantRecord(
 ): Promise<GrantRecord> {
   const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
   const status = execution.status.name;
-  if (status === 'COMPLETED') return grantRecordFromState((await handle.result()) as GrantState, execution);
+  // Rows name the grant by its first run, as its audit records do.
+  const grant = { ...execution, runId: grantFirstRunId(execution) };
+  if (status === 'COMPLETED') return grantRecordFromState((await handle.result()) as GrantState, grant);
   if (status === 'RUNNING') {
     const timeoutMs = options.queryTimeoutMs ?? 10_000;
     try {
       const state = await client.withDeadline(Date.now() + timeoutMs, () => handle.query(grantStateQuery));
-      return grantRecordFromState(state, execution);
+      return grantRecordFromState(state, grant);
     } catch {
       // No worker answered in time: the row still lists the grant, with the status visibility last saw.
       return fromVisibility(execution, execution.typedSearchAttributes.get(sa.status) ?? 'RUNNING');
@@ -109,6 +115,6 @@ function fromVisibility(execution: WorkflowExecutionInfo, status: string): Grant
     extensionsApproved: 0,
     extensionSeconds: 0,
     workflowId: execution.workflowId,
-    runId: execution.runId,
+    runId: grantFirstRunId(execution),
   };
 }

@@ -1,7 +1,10 @@
 import {
   type Client,
   type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
   type WorkflowHandle,
+  isGrpcServiceError,
+  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -45,7 +48,13 @@ export type StartGrantResult =
 /** One grant as Temporal's visibility lists it: enough for `/jit status` and the sandbox page, no history read. */
 export interface GrantSummary {
   workflowId: string;
+  /** The grant's current run (the last one, once closed). */
   runId: string;
+  /**
+   * The run the grant began with, which names it to the audit sinks. Differs from `runId` once an active grant has
+   * continued as new (the hand-off in workflows/grant/access-grant.ts, which records it in the memo).
+   */
+  firstRunId: string;
   status: GrantStatus;
   requesterSlackUserId: string;
   jumpcloudUserId: string;
@@ -136,38 +145,37 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
     },
 
     async decide(workflowId, decision, updateId, runId) {
-      const handle = client.workflow.getHandle(workflowId, runId);
-      return refusalsAsErrors(handle, () => handle.executeUpdate(decideUpdate, { args: [decision], updateId }));
+      return updateGrant(client, workflowId, runId, (handle) =>
+        handle.executeUpdate(decideUpdate, { args: [decision], updateId }),
+      );
     },
 
     async revoke(workflowId, revoke, updateId, runId) {
-      const handle = client.workflow.getHandle(workflowId, runId);
-      return refusalsAsErrors(handle, () => handle.executeUpdate(revokeUpdate, { args: [revoke], updateId }));
+      return updateGrant(client, workflowId, runId, (handle) =>
+        handle.executeUpdate(revokeUpdate, { args: [revoke], updateId }),
+      );
     },
 
     async requestExtension(workflowId, request, updateId, runId) {
-      const handle = client.workflow.getHandle(workflowId, runId);
-      return refusalsAsErrors(handle, () =>
+      return updateGrant(client, workflowId, runId, (handle) =>
         handle.executeUpdate(requestExtensionUpdate, { args: [request], updateId }),
       );
     },
 
     async decideExtension(workflowId, decision, updateId, runId) {
-      const handle = client.workflow.getHandle(workflowId, runId);
-      return refusalsAsErrors(handle, () =>
+      return updateGrant(client, workflowId, runId, (handle) =>
         handle.executeUpdate(decideExtensionUpdate, { args: [decision], updateId }),
       );
     },
 
     async acknowledgeBreakGlass(workflowId, ack, updateId, runId) {
-      const handle = client.workflow.getHandle(workflowId, runId);
-      return refusalsAsErrors(handle, () =>
+      return updateGrant(client, workflowId, runId, (handle) =>
         handle.executeUpdate(acknowledgeBreakGlassUpdate, { args: [ack], updateId }),
       );
     },
 
     async state(workflowId, runId) {
-      const handle = client.workflow.getHandle(workflowId, runId);
+      const handle = await currentRunOf(client, workflowId, runId);
       const description = await handle.describe();
       if (description.status.name === 'RUNNING') return handle.query(grantStateQuery);
       return (await handle.result()) as GrantState;
@@ -183,7 +191,8 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
     },
 
     async list(filter = {}) {
-      const clauses = [`WorkflowType = '${accessGrantWorkflow.name}'`];
+      // A run that handed its grant off is listed by the run that carries it on.
+      const clauses = [`WorkflowType = '${accessGrantWorkflow.name}'`, `ExecutionStatus != 'ContinuedAsNew'`];
       if (filter.requesterSlackUserId !== undefined) {
         clauses.push(`${sa.requester.name} = '${filter.requesterSlackUserId.replace(/'/g, '')}'`);
       }
@@ -193,13 +202,19 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
       if (filter.openOnly) clauses.push(`ExecutionStatus = 'Running'`);
       const limit = filter.limit ?? 100;
       const summaries: GrantSummary[] = [];
+      // Newest first: while visibility catches up with a hand-off, the run that carries the grant on is listed before
+      // the one it continued from, which is then skipped.
+      const seen = new Set<string>();
       for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
         const ids = parseGrantWorkflowId(execution.workflowId);
-        if (!ids) continue;
+        const grant = `${execution.workflowId}/${grantFirstRunId(execution)}`;
+        if (!ids || seen.has(grant)) continue;
+        seen.add(grant);
         const attrs = execution.typedSearchAttributes;
         summaries.push({
           workflowId: execution.workflowId,
           runId: execution.runId,
+          firstRunId: grantFirstRunId(execution),
           status: (attrs.get(sa.status) as GrantStatus | undefined) ?? 'PENDING_APPROVAL',
           requesterSlackUserId: attrs.get(sa.requester) ?? '',
           jumpcloudUserId: ids.jumpcloudUserId,
@@ -216,28 +231,89 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
   };
 }
 
+/** The run a listed grant began with: the memo's, once the grant has continued as new; else the run itself. */
+export function grantFirstRunId(execution: Pick<WorkflowExecutionInfo, 'runId' | 'memo'>): string {
+  const first = execution.memo?.firstRunId;
+  return typeof first === 'string' ? first : execution.runId;
+}
+
 /**
- * Temporal's answers to an Update that changed nothing, as the reason the clicker reads: the validator's refusal,
- * or, for a run that has closed (the server answers NOT_FOUND, surfaced as WorkflowNotFoundError), what became of it.
+ * Sends a click's Update and turns Temporal's answers that changed nothing into the reason the clicker reads: the
+ * validator's refusal, or, for a grant that has ended (the server answers NOT_FOUND), what became of it.
+ *
+ * A button names the run that posted it, and an active grant continues as a new run once its messages are out
+ * (workflows/grant/access-grant.ts). So the Update is addressed to the chain of runs the button's run belongs to (by
+ * its first run): it reaches whichever run holds the grant now, and one sent while a run is handing off is moved to the
+ * next run by Temporal itself. A button of an earlier grant with the same workflow ID names another chain, and is
+ * refused as ended.
  */
-async function refusalsAsErrors(handle: WorkflowHandle, call: () => Promise<GrantState>): Promise<GrantState> {
+async function updateGrant(
+  client: Client,
+  workflowId: string,
+  runId: string | undefined,
+  call: (handle: WorkflowHandle) => Promise<GrantState>,
+): Promise<GrantState> {
+  const pinned = runId === undefined ? undefined : client.workflow.getHandle(workflowId, runId);
+  const firstExecutionRunId = pinned && ((await describeIfAny(pinned))?.raw.workflowExecutionInfo?.firstRunId || runId);
+  const handle = client.workflow.getHandle(workflowId, undefined, firstExecutionRunId ? { firstExecutionRunId } : {});
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call(handle);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new GrantRefusedError(err.cause?.message ?? err.message);
+      const delay = BUSY_WORKFLOW_RETRY_DELAYS_MS[attempt];
+      if (isBusyWorkflow(err) && delay !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const closed = pinned ?? handle;
+      throw new GrantRefusedError(await closedReason(closed, await describeIfAny(closed)));
+    }
+  }
+}
+
+/** gRPC's RESOURCE_EXHAUSTED status code, with which Temporal answers "retry later" (busy workflow, rate limits). */
+const GRPC_RESOURCE_EXHAUSTED = 8;
+/** About 3 s in all: long enough for a busy run to finish its workflow task, short enough for a click. */
+const BUSY_WORKFLOW_RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1600];
+
+function isBusyWorkflow(err: unknown): boolean {
+  return err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === GRPC_RESOURCE_EXHAUSTED;
+}
+
+async function describeIfAny(handle: WorkflowHandle): Promise<WorkflowExecutionDescription | undefined> {
   try {
-    return await call();
+    return await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new GrantRefusedError(err.cause?.message ?? err.message);
-    if (err instanceof WorkflowNotFoundError) throw new GrantRefusedError(await closedReason(handle));
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
 }
 
-async function closedReason(handle: WorkflowHandle): Promise<string> {
-  let description: WorkflowExecutionDescription;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'this request no longer exists';
-    throw err;
+/**
+ * The run that holds the grant `runId` names: that run, or, once it has continued as new, the workflow's current run
+ * if it belongs to the same chain. A chain that has since ended is read through the named run (its result follows the
+ * chain to its last run).
+ */
+async function currentRunOf(client: Client, workflowId: string, runId: string | undefined): Promise<WorkflowHandle> {
+  const named = client.workflow.getHandle(workflowId, runId);
+  if (runId === undefined) return named;
+  const description = await named.describe();
+  if (description.status.name !== 'CONTINUED_AS_NEW') return named;
+  const current = client.workflow.getHandle(workflowId);
+  const firstRunOf = (d: WorkflowExecutionDescription | undefined) => d?.raw.workflowExecutionInfo?.firstRunId;
+  return firstRunOf(await describeIfAny(current)) === firstRunOf(description) ? current : named;
+}
+
+async function closedReason(
+  handle: WorkflowHandle,
+  description: WorkflowExecutionDescription | undefined,
+): Promise<string> {
+  if (!description) return 'this request no longer exists';
+  // A run that continued as new has a result at the end of its chain.
+  if (description.status.name === 'COMPLETED' || description.status.name === 'CONTINUED_AS_NEW') {
+    return alreadyClosedReason((await handle.result()) as GrantState);
   }
-  if (description.status.name === 'COMPLETED') return alreadyClosedReason((await handle.result()) as GrantState);
   return `this request has already ended (${description.status.name.toLowerCase()})`;
 }

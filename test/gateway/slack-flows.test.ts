@@ -6,7 +6,7 @@ import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL } from '../support/grant-harness';
-import { closeTestTemporal } from '../support/temporal';
+import { closeTestTemporal, eventsOfAllRuns } from '../support/temporal';
 import { createGatewayHarness, type GatewayHarness } from './gateway-harness';
 
 after(() => closeTestTemporal());
@@ -227,8 +227,9 @@ describe(
       assert.equal(final.status, 'EXPIRED');
       assert.equal(final.decidedBy, h.approver.slackUserId);
       assert.equal(membershipChanges(h, 'add').length, 1);
-      const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-      const accepted = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      const accepted = (await eventsOfAllRuns(h.client, workflowId)).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      );
       assert.equal(accepted.length, 1, 'one accepted decision');
     });
 

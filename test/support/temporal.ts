@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
+import { type History } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { workflowsPath } from '../../worker/create-worker';
 
@@ -85,4 +86,21 @@ export function uniqueName(prefix: string): string {
 /** A JumpCloud-style 24-hex-character object ID, unique per test so workflow IDs never collide across tests. */
 export function randomObjectId(): string {
   return randomUUID().replace(/-/g, '').slice(0, 24);
+}
+
+type HistoryEvent = NonNullable<History['events']>[number];
+
+/**
+ * Every event of the workflow's current run and of the runs it continued from (an active grant continues as new once
+ * its messages are out), oldest run first. Walks the chain through each run's start event, not through visibility.
+ */
+export async function eventsOfAllRuns(client: Client, workflowId: string): Promise<HistoryEvent[]> {
+  const runs: HistoryEvent[][] = [];
+  let runId: string | undefined;
+  do {
+    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    runs.unshift(events);
+    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  } while (runId);
+  return runs.flat();
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { GrantRefusedError } from '../../integrations/temporal/grant-service';
+import { GrantRefusedError, grantFirstRunId } from '../../integrations/temporal/grant-service';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantState } from '../../workflows/grant/grant-types';
@@ -9,7 +9,7 @@ import { parseGrantRef } from '../../workflows/grant/grant-workflow-id';
 import { APPROVAL_CHANNEL, createGrantHarness, type GrantHarness } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { eventually } from '../support/eventually';
-import { closeTestTemporal } from '../support/temporal';
+import { closeTestTemporal, eventsOfAllRuns } from '../support/temporal';
 
 after(() => closeTestTemporal());
 
@@ -247,10 +247,73 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.equal(final.status, 'EXPIRED');
     assert.equal(membershipChanges(h, 'add').length, 1);
     assert.equal(membershipChanges(h, 'remove').length, 1);
-    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-    const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
-    // One approval-timeout timer and one expiry timer; a second decision would have added more.
-    assert.equal(timers.length, 2);
+    const events = await eventsOfAllRuns(h.client, workflowId);
+    const decisions = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    assert.equal(decisions.length, 1, 'one decision accepted');
+    // The approval wait started one timer: a second decision would have woken it and started another.
+    const firstAdd = events.findIndex(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'addMembership',
+    );
+    assert.equal(events.slice(0, firstAdd).filter((e) => e.timerStartedEventAttributes).length, 1);
+  });
+
+  test('an active grant hands off to a new run once its messages are out; that run removes the membership at expiry', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 4 }));
+    const firstRunId = (await h.client.workflow.getHandle(workflowId).describe()).runId;
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await eventually('the first run to continue as new', async () => {
+      const first = await h.client.workflow.getHandle(workflowId, firstRunId).describe();
+      return first.status.name === 'CONTINUED_AS_NEW' ? true : undefined;
+    });
+    assert.equal(h.isMember(), true, 'the membership stays through the hand-off');
+    const carried = await h.client.workflow.getHandle(workflowId).describe();
+    assert.notEqual(carried.runId, firstRunId);
+    assert.equal(carried.memo?.firstRunId, firstRunId, 'the memo names the first run for listings');
+    assert.equal((await h.grants.state(workflowId, firstRunId)).status, 'ACTIVE', 'read through the first run');
+
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'EXPIRED');
+    assert.ok(Date.parse(final.endedAt ?? '') >= Date.parse(final.expiresAt ?? ''), 'removed at the expiry');
+    assert.equal(membershipChanges(h, 'add').length, 1);
+    assert.equal(membershipChanges(h, 'remove').length, 1);
+    assert.equal(h.isMember(), false);
+    const carriedEvents = (await h.client.workflow.getHandle(workflowId, carried.runId).fetchHistory()).events ?? [];
+    const scheduled = carriedEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.ok(!scheduled.includes('addMembership'), `the carried run added nothing: ${scheduled.join()}`);
+    const listed = (await h.grants.list({ groupId: h.group.id })).filter((g) => g.workflowId === workflowId);
+    assert.deepEqual(
+      listed.map((g) => [g.runId, g.firstRunId]),
+      [[carried.runId, firstRunId]],
+    );
+  });
+
+  test('a click naming the first run of a handed-off grant reaches the run that holds it; a finished grant refuses it', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    const firstRunId = (await h.client.workflow.getHandle(workflowId).describe()).runId;
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    await eventually('the first run to continue as new', async () => {
+      const first = await h.client.workflow.getHandle(workflowId, firstRunId).describe();
+      return first.status.name === 'CONTINUED_AS_NEW' ? true : undefined;
+    });
+    await assert.rejects(
+      h.grants.decide(
+        workflowId,
+        { decision: 'approve', deciderSlackUserId: h.secondApprover.slackUserId },
+        'b',
+        firstRunId,
+      ),
+      (err: unknown) => err instanceof GrantRefusedError && /already approved/.test(err.message),
+    );
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'rv', firstRunId);
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'REVOKED');
+    assert.equal(h.isMember(), false);
+    await assert.rejects(
+      h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'again', firstRunId),
+      (err: unknown) => err instanceof GrantRefusedError && /already ended/.test(err.message),
+    );
   });
 
   test('the requester can revoke early: the membership goes at once and the grant records who ended it', async (t) => {
@@ -294,10 +357,11 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     await h.waitForStatus(started.workflowId, 'ACTIVE');
     assert.equal((await h.grants.start(h.grantInput())).outcome, 'conflict', 'a different request while active');
 
-    const runs: string[] = [];
+    // One grant: its runs (an active grant continues as new) all belong to the chain its first run began.
+    const chains = new Set<string>();
     for await (const wf of h.client.workflow.list({ query: `WorkflowId = '${started.workflowId}'` }))
-      runs.push(wf.runId);
-    assert.equal(runs.length, 1);
+      chains.add(grantFirstRunId(wf));
+    assert.equal(chains.size, 1);
     await h.grants.revoke(started.workflowId, { bySlackUserId: h.approver.slackUserId }, 'end');
     await h.client.workflow.getHandle(started.workflowId).result();
     assert.equal(membershipChanges(h, 'add').length, 1);

@@ -44,6 +44,8 @@ const NOTIFICATION_QUEUE_PATCH = 'notification-task-queue';
 const FEWER_TASKS_PATCH = 'fewer-workflow-tasks';
 /** The patch id behind which the removal, the pre-check and the sinks question try a local activity first. */
 const FEWER_WRITES_PATCH = 'fewer-server-writes';
+/** Once active, the grant continues as a new run (`carriedActive`) that holds the access to its end. */
+const HAND_OFF_PATCH = 'hand-off-when-active';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */
 const auditedActivities: Partial<GrantActivities> = {
@@ -204,6 +206,8 @@ function grantScenario(
     drive?: (grant: StartedGrant) => Promise<unknown>;
     status: GrantStatus;
     closedAs?: 'COMPLETED' | 'CANCELLED';
+    /** Which run's history is the fixture, when the grant continued as new: its first or (default) its last. */
+    run?: 'first' | 'last';
     /** What else the final state and the history must show; returns the problems found. */
     check?: (final: GrantState, history: History) => string[];
   },
@@ -249,7 +253,10 @@ function grantScenario(
           `${name}: closed ${description.status.name} as ${final.status}, expected ${closedAs} as ${options.status}`,
         );
       }
-      const history = await handle.fetchHistory();
+      const firstRunId = description.raw.workflowExecutionInfo?.firstRunId ?? description.runId;
+      const history = await (
+        options.run === 'first' ? client.workflow.getHandle(workflowId, firstRunId) : handle
+      ).fetchHistory();
       const problems = options.check?.(final, history) ?? [];
       if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}`);
       return history;
@@ -657,6 +664,42 @@ const scenarios: Scenario[] = [
       return unmet(
         [hasPatchMarker(history, FEWER_WRITES_PATCH), 'no fewer-server-writes patch marker'],
         [removals === 1, `revokeMembership scheduled ${removals} times after the failed local attempt`],
+      );
+    },
+  }),
+  grantScenario('grant-handed-off-when-active', {
+    activities: auditedActivities,
+    // Long enough for the messages and audit records of the grant to go out before it expires.
+    input: (input) => ({ ...input, durationSeconds: 5 }),
+    drive: approve,
+    status: 'EXPIRED',
+    run: 'first',
+    check: (_final, history) => {
+      const events = history.events ?? [];
+      const scheduled = scheduledActivities(history);
+      return unmet(
+        [hasPatchMarker(history, HAND_OFF_PATCH), 'no hand-off-when-active patch marker'],
+        [
+          events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes !== undefined,
+          `the first run closed with ${String(events.at(-1)?.eventType)}`,
+        ],
+        [scheduled.includes('addMembership') && !scheduled.includes('revokeMembership'), scheduled.join()],
+      );
+    },
+  }),
+  grantScenario('grant-carried-then-expired', {
+    activities: auditedActivities,
+    input: (input) => ({ ...input, durationSeconds: 5 }),
+    drive: approve,
+    status: 'EXPIRED',
+    check: (final, history) => {
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const scheduled = scheduledActivities(history);
+      return unmet(
+        [Boolean(started?.continuedExecutionRunId), 'the last run was not continued from the first'],
+        [!scheduled.includes('addMembership'), `the carried run added again: ${scheduled.join()}`],
+        [localActivityMarkers(history) >= 1, 'no removal in the carried run'],
+        [final.grantedAt !== undefined && final.endedAt !== undefined, 'the final state lost its times'],
       );
     },
   }),

@@ -46,6 +46,9 @@ const REQUIRED_SCENARIOS = [
   'grant-fewer-workflow-tasks',
   'grant-fewer-server-writes',
   'grant-local-removal-failed-then-activity',
+  // Recorded from the version that continues an active grant as new (the 'hand-off-when-active' patch).
+  'grant-handed-off-when-active',
+  'grant-carried-then-expired',
 ];
 
 const fixtures = readdirSync(historiesDir)

@@ -25,6 +25,8 @@ export interface AuditTrail {
   record(event: AuditEvent): void;
   /** Resolves once every event recorded so far has reached its sinks or been given up. */
   settled(): Promise<void>;
+  /** True when every event recorded so far has reached its sinks or been given up: `settled` would resolve now. */
+  idle(): boolean;
 }
 
 /**
@@ -50,13 +52,16 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   // Every `then` on `sinks` runs in the order it was registered, so each sink's chain receives events in order.
   let appended: Promise<void> = Promise.resolve();
   const chains = new Map<AuditSinkName, Promise<void>>();
+  let outstanding = 0;
 
   function record(event: AuditEvent): void {
+    outstanding += 1;
     sinks ??= askSinks().catch((err: unknown) => {
       options.onGivenUp('any', event, errorMessage(err));
       return [];
     });
     appended = sinks.then((names) => {
+      const deliveries: Array<Promise<void>> = [];
       for (const sink of names) {
         const previous = chains.get(sink) ?? Promise.resolve();
         const next = previous
@@ -77,7 +82,11 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
             },
           );
         chains.set(sink, next);
+        deliveries.push(next);
       }
+      void Promise.all(deliveries).then(() => {
+        outstanding -= 1;
+      });
     });
   }
 
@@ -86,7 +95,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
     await Promise.all(chains.values());
   }
 
-  return { record, settled };
+  return { record, settled, idle: () => outstanding === 0 };
 }
 
 function describe(event: AuditEvent): string {

@@ -59,6 +59,12 @@ const FEWER_TASKS = 'fewer-workflow-tasks';
  * approval message is no longer updated before the add: the announcement after it does that.
  */
 const FEWER_WRITES = 'fewer-server-writes';
+/**
+ * Patch: once access is granted and every message and audit record of the grant so far is sent, the grant continues
+ * as a new run that starts in the active phase (`GrantInput.carriedActive`). A worker's cache holds only so many
+ * grants; one that is not held is replayed from its history when its expiry fires, and this keeps that history short.
+ */
+const HAND_OFF_WHEN_ACTIVE = 'hand-off-when-active';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -75,16 +81,26 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     : undefined;
   const fewerTasks = wf.patched(FEWER_TASKS);
   const fewerWrites = wf.patched(FEWER_WRITES);
+  const carried = input.carriedActive;
+  // A carried grant never hands off again: its history is already the active phase alone.
+  const mayHandOff = !carried && wf.patched(HAND_OFF_WHEN_ACTIVE);
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
   // Break-glass access is approved from the first instruction: no decision can arrive for it.
   const pending = pendingGrantState(input, requestedAt);
-  const state = input.breakGlass ? breakGlassGrantState(pending, input, requestedAt) : pending;
+  const state = carried
+    ? carried.state
+    : input.breakGlass
+      ? breakGlassGrantState(pending, input, requestedAt)
+      : pending;
 
   let revokeRequested = false;
   // What happened to extension requests, in order; the expiry wait below tells Slack about each one.
   const extensionEvents: ExtensionEvent[] = [];
+  // Read before any handler is registered: an Update that arrives with a carried run's start is handled during its
+  // registration, before the expiry wait begins, and the wait must still tell Slack about it.
+  const carriedAcknowledgedAt = state.acknowledgedAt;
 
   wf.setHandler(grantStateQuery, () => state);
   wf.setHandler(
@@ -192,7 +208,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       wf.log.warn('Audit record given up', { sink, event: `${event.subject}.${event.kind}`, error });
     },
   });
-  let auditSequence = 0;
+  let auditSequence = carried?.auditSequence ?? 0;
   const audit = (kind: GrantAuditKind, extensionId?: number) => {
     if (!auditing) return;
     auditSequence += 1;
@@ -202,14 +218,20 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       sequence: auditSequence,
       at: new Date().toISOString(),
       workflowId: wf.workflowInfo().workflowId,
-      runId: wf.workflowInfo().runId,
+      // The grant's first run: a grant that continued as new is still one subject for the sinks.
+      runId: wf.workflowInfo().firstExecutionRunId,
       grant: JSON.parse(JSON.stringify(state)) as GrantState,
       extensionId,
     });
   };
 
-  setStatus(state.status);
-  audit(input.breakGlass ? 'break_glass_used' : 'requested');
+  if (carried) {
+    // The first run counted, announced and audited everything up to here; visibility carries its search attributes.
+    if (auditing) wf.setCurrentDetails(grantCurrentDetails(state));
+  } else {
+    setStatus(state.status);
+    audit(input.breakGlass ? 'break_glass_used' : 'requested');
+  }
 
   const membership = membershipActivities(
     input,
@@ -222,10 +244,15 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   // Notifications run one after another in the background: they never delay or undo a membership change,
   // and their order in Slack follows the grant's order.
   let notifications: Promise<void> = Promise.resolve();
+  let notificationsPending = 0;
   const notify = (what: string, send: () => Promise<unknown>) => {
+    notificationsPending += 1;
     notifications = notifications.then(send).then(
-      () => undefined,
+      () => {
+        notificationsPending -= 1;
+      },
       (err: unknown) => {
+        notificationsPending -= 1;
         state.notificationFailures += 1;
         countNotificationGivenUp();
         wf.log.warn('Slack notification given up', { what, error: errorMessage(err) });
@@ -262,6 +289,14 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
       }),
     );
   };
+
+  if (carried) {
+    await holdAccess({ extensionEvents: 0, acknowledgedAt: carriedAcknowledgedAt, remindedFor: carried.remindedFor });
+    await notifications;
+    await trail.settled();
+    await wf.condition(wf.allHandlersFinished);
+    return state;
+  }
 
   if (input.breakGlass) {
     // No approval wait: the approvers are alerted instead, and review the grant afterwards.
@@ -350,21 +385,40 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     setStatus('ACTIVE');
     audit('granted');
     announce();
+    await holdAccess({ extensionEvents: extensionEvents.length, acknowledgedAt: state.acknowledgedAt });
+  }
 
+  /**
+   * Until the expiry in force (an approved extension moves it) or a revocation, then the removal; or, once everything
+   * the grant has to say so far is said, on in a new run (the hand-off), which holds the access from there.
+   */
+  async function holdAccess(told: {
+    extensionEvents: number;
+    acknowledgedAt?: string;
+    remindedFor?: string;
+  }): Promise<void> {
     let cancelled = false;
+    let handingOff = false;
+    // What Slack has been told of so far: the extension events before this index, this acknowledgement (break-glass
+    // only; an acknowledgement wakes the wait to update the alert), the reminder for this expiry.
+    let eventsSeen = told.extensionEvents;
+    let acknowledgedSeen = told.acknowledgedAt;
+    let remindedFor = told.remindedFor;
+    // Nothing in flight that the new run would not know of: no message, no audit record, no Update being handled.
+    const readyToHandOff = () =>
+      mayHandOff && notificationsPending === 0 && trail.idle() && wf.allHandlersFinished() && !revokeRequested;
     try {
-      // Until the expiry in force (an approved extension moves it) or a revocation. Extension requests and decisions
-      // wake the wait only to be told to Slack.
-      let remindedFor: string | undefined;
+      // Extension requests and decisions wake the wait only to be told to Slack.
       for (;;) {
-        const eventsSeen = extensionEvents.length;
-        // Break-glass only (always undefined otherwise): an acknowledgement wakes the wait to update the alert.
-        const acknowledgedSeen = state.acknowledgedAt;
-        const deadline = Date.parse(state.expiresAt);
+        const deadline = expiryInForce();
         const remindAt = reminderDue(deadline, remindedFor);
         const unreviewedAt = unreviewedAlertDue(state, input);
         await wf.condition(
-          () => revokeRequested || extensionEvents.length !== eventsSeen || state.acknowledgedAt !== acknowledgedSeen,
+          () =>
+            revokeRequested ||
+            extensionEvents.length !== eventsSeen ||
+            state.acknowledgedAt !== acknowledgedSeen ||
+            readyToHandOff(),
           Math.max(Math.min(remindAt ?? deadline, unreviewedAt ?? deadline, deadline) - Date.now(), 1),
         );
         announceExtensionEvents(eventsSeen);
@@ -373,46 +427,71 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
           audit('break_glass_acknowledged');
           refreshApprovalMessage();
         }
-        if (revokeRequested || Date.now() >= Date.parse(state.expiresAt)) break;
+        if (revokeRequested || Date.now() >= expiryInForce()) break;
         if (unreviewedAt !== undefined && Date.now() >= unreviewedAt && state.acknowledgedAt === undefined) {
           state.unreviewedAlertAt = new Date().toISOString();
           const snapshot = { ...state };
           notify('post the unreviewed break-glass alert', () => slack.postBreakGlassUnreviewed(snapshot));
         }
-        if (remindAt !== undefined && Date.now() >= remindAt && Date.parse(state.expiresAt) === deadline) {
+        if (remindAt !== undefined && Date.now() >= remindAt && expiryInForce() === deadline) {
           remindedFor = state.expiresAt;
           state.remindedAt = new Date().toISOString();
           const snapshot = { ...state };
           notify('remind the requester', () => slack.remindRequester(snapshot));
         }
+        if (readyToHandOff()) {
+          handingOff = true;
+          break;
+        }
+        eventsSeen = extensionEvents.length;
+        acknowledgedSeen = state.acknowledgedAt;
       }
     } catch (err) {
       cancelled = wf.isCancellation(err);
       if (cancelled) state.endReason = 'the grant workflow was cancelled';
       throw err;
     } finally {
-      // From here the grant is ending: no extension or revocation can slip in while the removal runs (it may retry
-      // for as long as JumpCloud refuses).
-      state.endingAt = new Date().toISOString();
-      closeMootExtensions();
-      // Runs even if the workflow is cancelled: a membership we added is always removed.
-      await wf.CancellationScope.nonCancellable(() => membership.revokeMembership(member));
-      state.endedAt = new Date().toISOString();
-      setStatus(revokeRequested || cancelled ? 'REVOKED' : 'EXPIRED');
-      if (wf.patched(FINAL_NOTICES_SURVIVE_CANCEL)) {
-        // In the cancelled scope these would fail before reaching Slack; the approvers and the requester must still
-        // learn that access ended, so they are sent (and, when cancelled, awaited) outside it.
-        await wf.CancellationScope.nonCancellable(async () => {
-          audit('ended');
-          announce();
-          if (cancelled) {
-            await notifications;
-            await trail.settled();
-          }
-        });
-      } else {
+      // Anything but the hand-off ends the grant, a failure or a cancellation included.
+      if (!handingOff) await endAccess(cancelled);
+    }
+    if (handingOff) {
+      const { memo, typedSearchAttributes, firstExecutionRunId } = wf.workflowInfo();
+      // Visibility lists no first run ID: the memo keeps it, so a listing still finds the grant's audit records.
+      const continueAsNew = wf.makeContinueAsNewFunc<typeof accessGrantWorkflow>({
+        memo: { ...memo, firstRunId: firstExecutionRunId },
+        typedSearchAttributes,
+      });
+      await continueAsNew({ ...input, carriedActive: { state, auditSequence, remindedFor } });
+    }
+  }
+
+  /** The expiry in force: set when access is granted (in this run, or in the one that handed the grant off). */
+  function expiryInForce(): number {
+    return Date.parse(state.expiresAt ?? '');
+  }
+
+  async function endAccess(cancelled: boolean): Promise<void> {
+    // From here the grant is ending: no extension or revocation can slip in while the removal runs (it may retry
+    // for as long as JumpCloud refuses).
+    state.endingAt = new Date().toISOString();
+    closeMootExtensions();
+    // Runs even if the workflow is cancelled: a membership we added is always removed.
+    await wf.CancellationScope.nonCancellable(() => membership.revokeMembership(member));
+    state.endedAt = new Date().toISOString();
+    setStatus(revokeRequested || cancelled ? 'REVOKED' : 'EXPIRED');
+    if (wf.patched(FINAL_NOTICES_SURVIVE_CANCEL)) {
+      // In the cancelled scope these would fail before reaching Slack; the approvers and the requester must still
+      // learn that access ended, so they are sent (and, when cancelled, awaited) outside it.
+      await wf.CancellationScope.nonCancellable(async () => {
+        audit('ended');
         announce();
-      }
+        if (cancelled) {
+          await notifications;
+          await trail.settled();
+        }
+      });
+    } else {
+      announce();
     }
   }
 

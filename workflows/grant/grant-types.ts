@@ -71,6 +71,19 @@ export interface GrantInput {
    * `policy.maxDurationSeconds` is then the break-glass cap. Absent = an ordinary request.
    */
   breakGlass?: BreakGlassInput;
+  /** Set only by the grant itself, when it continues as new once access is granted (workflows/grant/access-grant.ts). */
+  carriedActive?: CarriedActiveGrant;
+}
+
+/**
+ * An active grant handed to a new run of its workflow: the state so far, how many audit events it has sent and the
+ * expiry it last reminded the requester of. The new run's history starts at the active phase, so a worker that no
+ * longer holds the grant in its cache replays only that phase when the grant expires.
+ */
+export interface CarriedActiveGrant {
+  state: GrantState;
+  auditSequence: number;
+  remindedFor?: string;
 }
 
 export interface BreakGlassInput {
