@@ -46,8 +46,9 @@ const workerEnvSchema = z
      * How many grants the worker keeps in memory between their steps. Grants sleep for hours: one evicted is replayed
      * from its history when its timer fires, while every cached one holds about 0.4 MiB. The SDK's own default is
      * derived from the V8 heap and grows the process past a gigabyte with thousands of grants alive. 100 keeps the
-     * worker under 400 MiB with the image's heap limit; a cache as large as the bursts of expiries expected keeps
-     * replays off the revocation path at the cost of that memory (README, Benchmarks).
+     * worker under 400 MiB with the image's heap limit. An active grant's history is short (it hands off to a new run
+     * once granted), so replaying one at its expiry is cheap; a larger cache saves even that, at 0.4 MiB a grant
+     * (README, Benchmarks).
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
     /** Where the worker serves Prometheus metrics; unset = no endpoint. */

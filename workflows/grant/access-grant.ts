@@ -226,7 +226,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   };
 
   if (carried) {
-    // The first run counted, announced and audited everything up to here; visibility carries its search attributes.
+    // The first run counted, announced and audited everything up to here, and passed on its search attributes.
     if (auditing) wf.setCurrentDetails(grantCurrentDetails(state));
   } else {
     setStatus(state.status);
