@@ -259,13 +259,7 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
 
   test('an active grant hands off to a new run once its messages are out; that run removes the membership at expiry', async (t) => {
     const h = await createGrantHarness(t);
-    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 4 }));
-    const firstRunId = (await h.client.workflow.getHandle(workflowId).describe()).runId;
-    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
-    await eventually('the first run to continue as new', async () => {
-      const first = await h.client.workflow.getHandle(workflowId, firstRunId).describe();
-      return first.status.name === 'CONTINUED_AS_NEW' ? true : undefined;
-    });
+    const { workflowId, firstRunId } = await approvedAndHandedOff(h, 4);
     assert.equal(h.isMember(), true, 'the membership stays through the hand-off');
     const carried = await h.client.workflow.getHandle(workflowId).describe();
     assert.notEqual(carried.runId, firstRunId);
@@ -290,13 +284,7 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
 
   test('a click naming the first run of a handed-off grant reaches the run that holds it; a finished grant refuses it', async (t) => {
     const h = await createGrantHarness(t);
-    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
-    const firstRunId = (await h.client.workflow.getHandle(workflowId).describe()).runId;
-    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
-    await eventually('the first run to continue as new', async () => {
-      const first = await h.client.workflow.getHandle(workflowId, firstRunId).describe();
-      return first.status.name === 'CONTINUED_AS_NEW' ? true : undefined;
-    });
+    const { workflowId, firstRunId } = await approvedAndHandedOff(h, 600);
     await assert.rejects(
       h.grants.decide(
         workflowId,
@@ -516,3 +504,18 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
   });
 });
+
+/** A grant of `durationSeconds`, approved, once its first run has handed it off (continued as new). */
+async function approvedAndHandedOff(
+  h: GrantHarness,
+  durationSeconds: number,
+): Promise<{ workflowId: string; firstRunId: string }> {
+  const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds }));
+  const firstRunId = (await h.client.workflow.getHandle(workflowId).describe()).runId;
+  await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+  await eventually('the first run to continue as new', async () => {
+    const first = await h.client.workflow.getHandle(workflowId, firstRunId).describe();
+    return first.status.name === 'CONTINUED_AS_NEW' ? true : undefined;
+  });
+  return { workflowId, firstRunId };
+}
