@@ -1,5 +1,5 @@
 /**
- * Where a grant's revocation lag goes, read from its history: the expiry timer starts when the workflow task that
+ * Where a grant's revocation lag goes, read from the history of its current run (the one that removed the access): the expiry timer starts when the workflow task that
  * set `expiresAt` completes, fires (late or not) on the server, and the removal follows. Splitting the lag this way
  * tells a slow server (late timers) from a slow worker (late tasks) and from the grant's own steps.
  */
@@ -8,7 +8,11 @@ import { type History } from '@temporalio/common/lib/proto-utils';
 import { mapLimit } from './burst-world';
 
 export interface LagParts {
-  /** The timer started this long after `grantedAt`: the task that granted access took this long to complete. */
+  /**
+   * The expiry timer that fired started this long after `grantedAt`: the task that granted access took this long to
+   * complete or, for a grant that handed off (the current run continued from the first), until the current run started
+   * its own timer. Both runs wait for the same `expiresAt`, so this part never adds to the lag.
+   */
   timerStartMs: number;
   /** The timer fired this long after its due time. */
   timerFireMs: number;

@@ -12,7 +12,9 @@ export const QUICK_LOCAL_ATTEMPT = { startToCloseTimeout: '5 seconds', retry: { 
  * round trips; an outage's retries stay out of the history, where a local activity retrying for hours would keep
  * adding workflow tasks.
  */
-export async function localFirst<R>(local: () => Promise<R>, remote: () => Promise<R>): Promise<R> {
+export type LocalFirst = <R>(local: () => Promise<R>, remote: () => Promise<R>) => Promise<R>;
+
+export const localFirst: LocalFirst = async (local, remote) => {
   try {
     return await local();
   } catch (err) {
@@ -21,4 +23,19 @@ export async function localFirst<R>(local: () => Promise<R>, remote: () => Promi
     if (!(err instanceof wf.TemporalFailure) || wf.isCancellation(err)) throw err;
     return remote();
   }
+};
+
+/**
+ * `localFirst` whose local attempts run one at a time, each after the one before has finished. Two local activities in
+ * flight together resolve in separate activations when live but in one activation on replay, where the commands that
+ * follow them come in a different order: a nondeterminism error. In turn, each result has an activation of its own
+ * both times. The remote fallback does not hold the turn: its result is an event in the history, ordered by it.
+ */
+export function localFirstInTurn(): LocalFirst {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (local, remote) => {
+    const attempt = previous.then(local);
+    previous = attempt.catch(() => undefined);
+    return localFirst(() => attempt, remote);
+  };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import { createAuditSinks } from '../../integrations/audit/audit-sinks';
 import { startJiraStandIn, type JiraStandIn } from '../../stand-ins/jira/jira-stand-in';
 import { startServiceNowStandIn, type ServiceNowStandIn } from '../../stand-ins/servicenow/servicenow-stand-in';
@@ -8,7 +9,7 @@ import { type GrantInput, type GrantState } from '../../workflows/grant/grant-ty
 import { eventually } from '../support/eventually';
 import { createGrantHarness, type GrantHarness } from '../support/grant-harness';
 import { startSweep } from '../support/reconciler-sweep';
-import { uniqueName } from '../support/temporal';
+import { testWorkflowBundle, uniqueName } from '../support/temporal';
 
 const TABLE = 'u_jit_access_grant';
 const WEBHOOK_SECRET = 'audit-webhook-secret-for-tests';
@@ -202,6 +203,51 @@ describe('audit trail: ServiceNow, Jira and the webhook over a grant’s life', 
     const [record] = grantRecords(world);
     assert.equal(record?.fields.u_break_glass, 'true');
     assert.match(world.jira.issues()[0]?.fields.summary ?? '', /^Break-glass access/);
+  });
+
+  test('break-glass grants with every sink configured replay from their history: the sinks question and the pre-check of the first task take turns', async (t) => {
+    const world = await auditWorld(t);
+    const { h } = world;
+    // One grant per person: each first task asks the sinks and checks the membership (two local activities).
+    const started = await Promise.all(
+      [h.requester, h.approver, h.secondApprover, h.outsider].map((person) =>
+        h.grants.start(
+          fastGrant(h, {
+            requester: {
+              slackUserId: person.slackUserId,
+              email: person.email,
+              jumpcloudUserId: person.jumpcloudUserId,
+            },
+            durationSeconds: 1,
+            breakGlass: { alertChannel: 'C0INCIDENTS', reviewWithinSeconds: 600 },
+          }),
+        ),
+      ),
+    );
+    const histories = await Promise.all(
+      started.map(async ({ workflowId }) => {
+        assert.equal((await finalState(h, workflowId)).status, 'EXPIRED');
+        const description = await h.client.workflow.getHandle(workflowId).describe();
+        const firstRunId = description.raw.workflowExecutionInfo?.firstRunId ?? description.runId;
+        return { workflowId, history: await h.client.workflow.getHandle(workflowId, firstRunId).fetchHistory() };
+      }),
+    );
+    for (const { workflowId, history } of histories) {
+      const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+      assert.ok(
+        scheduled.includes('addMembership') && scheduled.includes('recordAuditEvent'),
+        `${workflowId}'s first run added the membership and sent audit records: ${scheduled.join()}`,
+      );
+    }
+    const failures: string[] = [];
+    const replays = Worker.runReplayHistories(
+      { workflowBundle: await testWorkflowBundle(), replayName: uniqueName('break-glass-replay') },
+      histories,
+    );
+    for await (const result of replays) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    assert.deepEqual(failures, []);
   });
 
   test('every sink failing throughout never holds up the membership: it is added and removed, and each lost event is counted', async (t) => {

@@ -46,6 +46,8 @@ const FEWER_TASKS_PATCH = 'fewer-workflow-tasks';
 const FEWER_WRITES_PATCH = 'fewer-server-writes';
 /** Once active, the grant continues as a new run (`carriedActive`) that holds the access to its end. */
 const HAND_OFF_PATCH = 'hand-off-when-active';
+/** The local activities of a grant (sinks question, pre-check, removal) run one at a time. */
+const LOCAL_TURNS_PATCH = 'local-activities-in-turn';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */
 const auditedActivities: Partial<GrantActivities> = {
@@ -700,6 +702,30 @@ const scenarios: Scenario[] = [
         [!scheduled.includes('addMembership'), `the carried run added again: ${scheduled.join()}`],
         [localActivityMarkers(history) >= 1, 'no removal in the carried run'],
         [final.grantedAt !== undefined && final.endedAt !== undefined, 'the final state lost its times'],
+      );
+    },
+  }),
+  grantScenario('grant-break-glass-audited-local-turns', {
+    activities: auditedActivities,
+    input: (input) => ({
+      ...input,
+      durationSeconds: 5,
+      justification: 'Primary database is down, incident INC-911',
+      breakGlass: { alertChannel: 'C0INCIDENTS', reviewWithinSeconds: 600 },
+    }),
+    status: 'EXPIRED',
+    run: 'first',
+    check: (final, history) => {
+      const scheduled = scheduledActivities(history);
+      return unmet(
+        [hasPatchMarker(history, LOCAL_TURNS_PATCH), 'no local-activities-in-turn patch marker'],
+        [final.breakGlass === true, 'not marked break-glass'],
+        // Its first task asks the sinks and makes the pre-check: two local activities, one after the other.
+        [localActivityMarkers(history) === 2, `${localActivityMarkers(history)} local activity markers`],
+        [
+          scheduled.includes('addMembership') && scheduled.includes('recordAuditEvent'),
+          `activities ${scheduled.join()}`,
+        ],
       );
     },
   }),

@@ -49,6 +49,8 @@ const REQUIRED_SCENARIOS = [
   // Recorded from the version that continues an active grant as new (the 'hand-off-when-active' patch).
   'grant-handed-off-when-active',
   'grant-carried-then-expired',
+  // Recorded from the version whose local activities take turns (the 'local-activities-in-turn' patch).
+  'grant-break-glass-audited-local-turns',
 ];
 
 const fixtures = readdirSync(historiesDir)

@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { type AuditEvent, type AuditRecordRef, type AuditRecords, type AuditSinkName } from './audit-types';
 import { countAuditRecordGivenUp } from '../grant-metrics';
-import { localFirst, QUICK_LOCAL_ATTEMPT } from '../local-first';
+import { type LocalFirst, QUICK_LOCAL_ATTEMPT } from '../local-first';
 
 const DEFAULT_AUDIT_BUDGET_SECONDS = 24 * 3600;
 
@@ -10,8 +10,8 @@ export interface AuditTrailOptions {
   budgetSeconds?: number;
   /** Where the audit activities run; omitted = the workflow's own task queue (grants started before the split). */
   taskQueue?: string;
-  /** Which sinks are configured: asked as a local activity first (workflows/local-first.ts); else as an activity. */
-  askSinksLocallyFirst?: boolean;
+  /** Given: which sinks are configured is asked through it, as a local activity first; else as an activity. */
+  localFirst?: LocalFirst;
   /** The records created so far, read when each event is sent (a later event updates the record an earlier one made). */
   records: () => AuditRecords;
   /** A sink created its record for this subject. */
@@ -45,8 +45,8 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   const asking = { summary: 'which audit sinks are configured' };
   const askSinks = (): Promise<AuditSinkName[]> => {
     const remote = () => activities.auditSinks.executeWithOptions(asking, []);
-    if (!options.askSinksLocallyFirst) return remote();
-    return localFirst(() => local.auditSinks.executeWithOptions(asking, []), remote);
+    if (!options.localFirst) return remote();
+    return options.localFirst(() => local.auditSinks.executeWithOptions(asking, []), remote);
   };
   let sinks: Promise<AuditSinkName[]> | undefined;
   // Every `then` on `sinks` runs in the order it was registered, so each sink's chain receives events in order.

@@ -25,7 +25,7 @@ import { createAuditTrail } from '../audit/audit-trail';
 import { type GrantAuditKind } from '../audit/audit-types';
 import { grantCurrentDetails } from './grant-descriptions';
 import { notificationTaskQueue } from '../task-queues';
-import { localFirst, QUICK_LOCAL_ATTEMPT } from '../local-first';
+import { type LocalFirst, localFirst, localFirstInTurn, QUICK_LOCAL_ATTEMPT } from '../local-first';
 import { grantSearchAttributes as sa } from '../search-attributes';
 
 interface ExtensionEvent {
@@ -65,6 +65,12 @@ const FEWER_WRITES = 'fewer-server-writes';
  * grants; one that is not held is replayed from its history when its expiry fires, and this keeps that history short.
  */
 const HAND_OFF_WHEN_ACTIVE = 'hand-off-when-active';
+/**
+ * Patch: the local activities of a grant run one at a time (`localFirstInTurn`). A break-glass grant asked the sinks
+ * and made the pre-check together in its first task, and its replay could schedule the add and the first audit
+ * records in the other order: a nondeterminism error.
+ */
+const LOCAL_ACTIVITIES_IN_TURN = 'local-activities-in-turn';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -84,6 +90,11 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const carried = input.carriedActive;
   // A carried grant never hands off again: its history is already the active phase alone.
   const mayHandOff = !carried && wf.patched(HAND_OFF_WHEN_ACTIVE);
+  const tryLocalFirst: LocalFirst | undefined = !fewerWrites
+    ? undefined
+    : wf.patched(LOCAL_ACTIVITIES_IN_TURN)
+      ? localFirstInTurn()
+      : localFirst;
   const requestedAt = Date.now();
   // Pending from the first instruction: an Update that arrived with the start is validated as soon as its
   // handler is registered, so the state must already be what the validator expects.
@@ -195,7 +206,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
   const trail = createAuditTrail({
     budgetSeconds: input.timing?.auditBudgetSeconds,
     taskQueue: notificationQueue,
-    askSinksLocallyFirst: fewerWrites,
+    localFirst: tryLocalFirst,
     records: () => state.auditRecords ?? {},
     onRecord: (sink, ref) => {
       state.auditRecords = { ...state.auditRecords, [sink]: ref };
@@ -233,11 +244,7 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     audit(input.breakGlass ? 'break_glass_used' : 'requested');
   }
 
-  const membership = membershipActivities(
-    input,
-    auditing,
-    fewerWrites ? 'local-first' : fewerTasks ? 'local' : 'remote',
-  );
+  const membership = membershipActivities(input, auditing, tryLocalFirst ?? (fewerTasks ? 'local' : 'remote'));
   const slack = slackActivities(input, notificationQueue);
   const member = { groupId: input.group.id, userId: input.requester.jumpcloudUserId };
 
@@ -563,11 +570,11 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
 
 /**
  * The membership calls, named in the Web UI's event history once the grant has the audit-trail patch. `local`: the
- * pre-check runs as a local activity, with the same retries (the fewer-workflow-tasks patch). `local-first`: the
+ * pre-check runs as a local activity, with the same retries (the fewer-workflow-tasks patch). A `LocalFirst`: the
  * pre-check and the removal each try once as a local activity, then as the ordinary activity (fewer-server-writes).
  * The add is always an ordinary activity: the pre-check's answer must be in the history before it runs.
  */
-function membershipActivities(input: GrantInput, named: boolean, mode: 'remote' | 'local' | 'local-first') {
+function membershipActivities(input: GrantInput, named: boolean, mode: 'remote' | 'local' | LocalFirst) {
   const maxInterval = input.timing?.membershipRetryMaxIntervalSeconds ?? DEFAULT_MEMBERSHIP_RETRY_MAX_INTERVAL_SECONDS;
   // No maximumAttempts and no scheduleToClose: a grant's membership change retries until it happens.
   const options = {
@@ -594,9 +601,9 @@ function membershipActivities(input: GrantInput, named: boolean, mode: 'remote' 
   const revokeMembership = labelled(activities.revokeMembership, removeSummary);
   return {
     isGroupMember:
-      mode === 'local-first'
+      typeof mode === 'function'
         ? (m: Member) =>
-            localFirst(
+            mode(
               () => quick.isGroupMember.executeWithOptions({ summary: isMemberSummary }, [m]),
               () => isGroupMember(m),
             )
@@ -605,9 +612,9 @@ function membershipActivities(input: GrantInput, named: boolean, mode: 'remote' 
           : isGroupMember,
     addMembership: labelled(activities.addMembership, `add ${who} to ${group}`),
     revokeMembership:
-      mode === 'local-first'
+      typeof mode === 'function'
         ? (m: Member) =>
-            localFirst(
+            mode(
               () => quick.revokeMembership.executeWithOptions({ summary: removeSummary }, [m]),
               () => revokeMembership({ ...m, attemptsBefore: 1 }),
             )
