@@ -1,7 +1,7 @@
 /**
- * Where a grant's revocation lag goes, read from the history of its current run (the one that removed the access): the expiry timer starts when the workflow task that
- * set `expiresAt` completes, fires (late or not) on the server, and the removal follows. Splitting the lag this way
- * tells a slow server (late timers) from a slow worker (late tasks) and from the grant's own steps.
+ * Where a grant's revocation lag goes, read from the history of the run that removed the access: the expiry timer
+ * starts when a workflow task completes, fires (late or not) on the server, and the removal follows. Splitting the lag
+ * this way tells a slow server (late timers) from a slow worker (late tasks) and from the grant's own steps.
  */
 import { type Client } from '@temporalio/client';
 import { type History } from '@temporalio/common/lib/proto-utils';

@@ -6,14 +6,15 @@ import * as wf from '@temporalio/workflow';
  */
 export const QUICK_LOCAL_ATTEMPT = { startToCloseTimeout: '5 seconds', retry: { maximumAttempts: 1 } } as const;
 
+/** A call tried as a local activity first, then as the ordinary activity: `localFirst` or `localFirstInTurn()`. */
+export type LocalFirst = <R>(local: () => Promise<R>, remote: () => Promise<R>) => Promise<R>;
+
 /**
  * Runs `local` (the call as a local activity, QUICK_LOCAL_ATTEMPT) and, if that attempt fails, `remote` (the same call
  * as an ordinary activity, with its full retries). The usual case costs one server write instead of an activity task's
  * round trips; an outage's retries stay out of the history, where a local activity retrying for hours would keep
  * adding workflow tasks.
  */
-export type LocalFirst = <R>(local: () => Promise<R>, remote: () => Promise<R>) => Promise<R>;
-
 export const localFirst: LocalFirst = async (local, remote) => {
   try {
     return await local();
