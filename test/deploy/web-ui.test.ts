@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { launchChromium } from '../../sandbox/page-driver';
 import { eventually } from '../support/eventually';
 import { createGrantHarness } from '../support/grant-harness';
-import { closeTestTemporal, testTemporalUiUrl, uniqueName } from '../support/temporal';
+import { closeTestTemporal, firstRunIdOf, testTemporalUiUrl, uniqueName } from '../support/temporal';
 
 after(() => closeTestTemporal());
 
@@ -122,7 +122,7 @@ test('the documented audit queries find exactly the grants they describe, and th
   // What the grant's page shows: its summary and details (set at start, on its first execution) and current details
   // (kept by the workflow, on the execution that holds the grant now).
   const handle = h.client.workflow.getHandle(approved.workflowId);
-  const firstRunId = (await handle.describe()).raw.workflowExecutionInfo?.firstRunId ?? '';
+  const firstRunId = await firstRunIdOf(h.client, approved.workflowId);
   const description = await h.client.workflow.getHandle(approved.workflowId, firstRunId).describe();
   const summary = `${h.requester.email} → prod-db-readonly, 10m: Investigating incident INC-42`;
   assert.equal(await description.staticSummary(), summary);

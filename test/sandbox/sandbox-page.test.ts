@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { type BrowserContext } from 'playwright-core';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
@@ -12,14 +11,8 @@ import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS } from '../../sandbox/demo-w
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox-system';
 import { type GrantState } from '../../workflows/grant/grant-types';
 import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
-import { testWorkflowBundle } from '../support/temporal';
+import { firstRunIdOf, testWorkflowBundle } from '../support/temporal';
 import { launchChromium, SandboxPageDriver } from '../../sandbox/page-driver';
-
-/** The run a grant began with, which names it on the page (an active grant goes on in a later run). */
-async function firstRunIdOf(client: Client, workflowId: string): Promise<string> {
-  const description = await client.workflow.getHandle(workflowId).describe();
-  return description.raw.workflowExecutionInfo?.firstRunId || description.runId;
-}
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -88,6 +88,12 @@ export function randomObjectId(): string {
   return randomUUID().replace(/-/g, '').slice(0, 24);
 }
 
+/** The run a grant began with, which names it (an active grant goes on in a later run). */
+export async function firstRunIdOf(client: Client, workflowId: string): Promise<string> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  return description.raw.workflowExecutionInfo?.firstRunId || description.runId;
+}
+
 type HistoryEvent = NonNullable<History['events']>[number];
 
 /**

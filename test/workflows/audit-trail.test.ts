@@ -9,7 +9,7 @@ import { type GrantInput, type GrantState } from '../../workflows/grant/grant-ty
 import { eventually } from '../support/eventually';
 import { createGrantHarness, type GrantHarness } from '../support/grant-harness';
 import { startSweep } from '../support/reconciler-sweep';
-import { testWorkflowBundle, uniqueName } from '../support/temporal';
+import { firstRunIdOf, testWorkflowBundle, uniqueName } from '../support/temporal';
 
 const TABLE = 'u_jit_access_grant';
 const WEBHOOK_SECRET = 'audit-webhook-secret-for-tests';
@@ -227,8 +227,7 @@ describe('audit trail: ServiceNow, Jira and the webhook over a grant’s life', 
     const histories = await Promise.all(
       started.map(async ({ workflowId }) => {
         assert.equal((await finalState(h, workflowId)).status, 'EXPIRED');
-        const description = await h.client.workflow.getHandle(workflowId).describe();
-        const firstRunId = description.raw.workflowExecutionInfo?.firstRunId ?? description.runId;
+        const firstRunId = await firstRunIdOf(h.client, workflowId);
         return { workflowId, history: await h.client.workflow.getHandle(workflowId, firstRunId).fetchHistory() };
       }),
     );
