@@ -13,14 +13,15 @@
  * with the live memberships (JumpCloud adds − removes). Baseline, same run and server, after the project's grants are
  * done: N bare workflows (bench/baseline-workflows.ts) on their own worker process (the SDK's default cache), started
  * 50 at a time, each sleeping to the project's expiry schedule shifted to just after the last start, then sending one
- * remove: what the least a worker can hold for N sleeping workflows costs. Prints four tables. Not a test: nothing
- * here asserts.
+ * remove: what the least a worker can hold for N sleeping workflows costs. Prints five tables, the last splitting the
+ * slowest revocations by their histories (bench/lag-breakdown.ts). Not a test: nothing here asserts.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { type GrantState } from '../workflows/grant/grant-types';
 import { grantSearchAttributes as sa } from '../workflows/search-attributes';
 import { sleepThenRemoveWorkflow } from './baseline-workflows';
+import { fetchLagParts, type LagParts } from './lag-breakdown';
 import {
   APPROVAL_CHANNEL,
   APPROVER,
@@ -100,6 +101,8 @@ interface Result {
   activeByVisibility: number;
   /** Lag per removed grant, ms. */
   project: number[];
+  /** The slowest revocations (1%, at least 10) split by their histories. */
+  slowest: LagParts[];
   baseline: number[];
   /** Approved but never ACTIVE (no `expiresAt`): refused decisions, failed adds. */
   notGranted: number;
@@ -245,6 +248,7 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
 
   const removes = membershipCalls(world.jumpcloud, group.id, 'remove');
   const lags: number[] = [];
+  const removedGrants: Array<{ workflowId: string; grantedAt: number; removedAt: number; lag: number }> = [];
   const schedule: Array<{ person: Person; expiresAt: number }> = [];
   let notGranted = 0;
   let neverRemoved = 0;
@@ -258,8 +262,21 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
     schedule.push({ person, expiresAt });
     const removed = removes.get(person.jumpcloudUserId)?.[0];
     if (removed === undefined || world.jumpcloud.isMember(group.id, person.jumpcloudUserId)) neverRemoved += 1;
-    else lags.push(removed.at - expiresAt);
+    else {
+      lags.push(removed.at - expiresAt);
+      const grantedAt = Date.parse(state.grantedAt ?? '');
+      removedGrants.push({
+        workflowId: ids[i] as string,
+        grantedAt,
+        removedAt: removed.at,
+        lag: removed.at - expiresAt,
+      });
+    }
   });
+  const slowest = await fetchLagParts(
+    world.client,
+    removedGrants.sort((a, b) => b.lag - a.lag).slice(0, Math.max(10, Math.ceil(removedGrants.length / 100))),
+  );
   const addCalls = adds();
   const expiries = schedule.map((s) => s.expiresAt);
   const firstExpiry = Math.min(...expiries);
@@ -283,6 +300,7 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
     peakLive,
     activeByVisibility,
     project: lags,
+    slowest,
     baseline: baseline.lags,
     notGranted,
     neverRemoved,
@@ -531,6 +549,41 @@ function printTables(r: Result): void {
         ms(b.max),
         ratio(p.p99, b.p99),
         String(r.baselineNeverRemoved),
+      ],
+    ],
+  ))
+    console.log(line);
+
+  console.log('');
+  console.log(
+    "Where the slowest revocations' lag went (1%, at least 10), from the history of the run that removed the access, ms (p50 / max): the expiry timer, then the workflow task it wakes (queued, run), then the removal.",
+  );
+  const part = (values: number[]) => {
+    const s = summarize(values);
+    return `${ms(s.p50)} / ${ms(s.max)}`;
+  };
+  const slow = r.slowest;
+  for (const line of markdownTable(
+    [
+      'load',
+      'grants read',
+      'timer fired after due',
+      'fired → remove received',
+      'of which: task queued',
+      'task run',
+      'activity queued',
+      'activity run',
+    ],
+    [
+      [
+        load,
+        String(slow.length),
+        part(slow.map((p) => p.timerFireMs)),
+        part(slow.map((p) => p.afterFireMs)),
+        part(slow.map((p) => p.taskWaitMs)),
+        part(slow.map((p) => p.taskRunMs)),
+        part(slow.map((p) => p.activityWaitMs)),
+        part(slow.map((p) => p.activityRunMs)),
       ],
     ],
   ))

@@ -8,6 +8,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import {
   acknowledgeBreakGlassUpdate,
@@ -110,7 +111,22 @@ export interface GrantService {
   list(filter?: GrantListFilter): Promise<GrantSummary[]>;
 }
 
-export function createGrantService(client: Client, taskQueue: string): GrantService {
+/** How long a click's Update may wait on Temporal, and how often it is sent again after waiting that long. */
+export interface UpdatePatience {
+  /** The gRPC deadline of one attempt (default 30 s). */
+  attemptMs: number;
+  /** Attempts in all, each under the same Update ID (default 4: two minutes, well inside a response_url's life). */
+  attempts: number;
+}
+
+const DEFAULT_UPDATE_PATIENCE: UpdatePatience = { attemptMs: 30_000, attempts: 4 };
+
+export function createGrantService(
+  client: Client,
+  taskQueue: string,
+  options: { updatePatience?: UpdatePatience } = {},
+): GrantService {
+  const patience = options.updatePatience ?? DEFAULT_UPDATE_PATIENCE;
   return {
     async start(input) {
       const workflowId = grantWorkflowId(input.requester.jumpcloudUserId, input.group.id);
@@ -145,31 +161,31 @@ export function createGrantService(client: Client, taskQueue: string): GrantServ
     },
 
     async decide(workflowId, decision, updateId, runId) {
-      return updateGrant(client, workflowId, runId, (handle) =>
+      return updateGrant(client, patience, workflowId, runId, (handle) =>
         handle.executeUpdate(decideUpdate, { args: [decision], updateId }),
       );
     },
 
     async revoke(workflowId, revoke, updateId, runId) {
-      return updateGrant(client, workflowId, runId, (handle) =>
+      return updateGrant(client, patience, workflowId, runId, (handle) =>
         handle.executeUpdate(revokeUpdate, { args: [revoke], updateId }),
       );
     },
 
     async requestExtension(workflowId, request, updateId, runId) {
-      return updateGrant(client, workflowId, runId, (handle) =>
+      return updateGrant(client, patience, workflowId, runId, (handle) =>
         handle.executeUpdate(requestExtensionUpdate, { args: [request], updateId }),
       );
     },
 
     async decideExtension(workflowId, decision, updateId, runId) {
-      return updateGrant(client, workflowId, runId, (handle) =>
+      return updateGrant(client, patience, workflowId, runId, (handle) =>
         handle.executeUpdate(decideExtensionUpdate, { args: [decision], updateId }),
       );
     },
 
     async acknowledgeBreakGlass(workflowId, ack, updateId, runId) {
-      return updateGrant(client, workflowId, runId, (handle) =>
+      return updateGrant(client, patience, workflowId, runId, (handle) =>
         handle.executeUpdate(acknowledgeBreakGlassUpdate, { args: [ack], updateId }),
       );
     },
@@ -246,9 +262,15 @@ export function grantFirstRunId(execution: Pick<WorkflowExecutionInfo, 'runId' |
  * its first run): it reaches whichever run holds the grant now, and one sent while a run is handing off is moved to the
  * next run by Temporal itself. A button of an earlier grant with the same workflow ID names another chain, and is
  * refused as ended.
+ *
+ * A saturated server can let an attempt run out of time (DEADLINE_EXCEEDED) before the workflow has taken the Update.
+ * The Update is then sent again under the same ID: Temporal answers a repeated ID with the first one's outcome, so a
+ * click is recorded once however many attempts it took. (Within one run: a repeat that reaches the next run after a
+ * hand-off is a new Update there, refused by its validator as already done; the click itself was recorded.)
  */
 async function updateGrant(
   client: Client,
+  patience: UpdatePatience,
   workflowId: string,
   runId: string | undefined,
   call: (handle: WorkflowHandle) => Promise<GrantState>,
@@ -256,16 +278,20 @@ async function updateGrant(
   const pinned = runId === undefined ? undefined : client.workflow.getHandle(workflowId, runId);
   const firstExecutionRunId = pinned && ((await describeIfAny(pinned))?.raw.workflowExecutionInfo?.firstRunId || runId);
   const handle = client.workflow.getHandle(workflowId, undefined, firstExecutionRunId ? { firstExecutionRunId } : {});
-  for (let attempt = 0; ; attempt += 1) {
+  let busyAnswers = 0;
+  let timedOut = 0;
+  for (;;) {
     try {
-      return await call(handle);
+      return await client.withDeadline(Date.now() + patience.attemptMs, () => call(handle));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new GrantRefusedError(err.cause?.message ?? err.message);
-      const delay = BUSY_WORKFLOW_RETRY_DELAYS_MS[attempt];
+      const delay = BUSY_WORKFLOW_RETRY_DELAYS_MS[busyAnswers];
       if (isBusyWorkflow(err) && delay !== undefined) {
+        busyAnswers += 1;
         await new Promise((resolve) => setTimeout(resolve, delay));
         continue;
       }
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && ++timedOut < patience.attempts) continue;
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const closed = pinned ?? handle;
       throw new GrantRefusedError(await closedReason(closed, await describeIfAny(closed)));

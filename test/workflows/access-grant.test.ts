@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
-import { GrantRefusedError, grantFirstRunId } from '../../integrations/temporal/grant-service';
+import { WorkflowFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { createGrantService, GrantRefusedError, grantFirstRunId } from '../../integrations/temporal/grant-service';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantState } from '../../workflows/grant/grant-types';
@@ -411,6 +411,32 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.equal(final.status, 'EXPIRED');
     assert.equal(h.isMember(), false);
     assert.equal(h.jumpcloud.faults.injected, 8);
+  });
+
+  test('an approval that outlasts its RPC deadline is sent again under the same Update ID and recorded once', async (t) => {
+    const h = await createGrantHarness(t, { worker: false });
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+    const approve = { decision: 'approve', deciderSlackUserId: h.approver.slackUserId } as const;
+    // No worker runs the grant yet, so an attempt runs out of time before the workflow can take the Update.
+    const once = createGrantService(h.client, h.taskQueue, { updatePatience: { attemptMs: 300, attempts: 1 } });
+    await assert.rejects(once.decide(workflowId, approve, 'click'), WorkflowUpdateRPCTimeoutOrCancelledError);
+    const patient = createGrantService(h.client, h.taskQueue, { updatePatience: { attemptMs: 300, attempts: 60 } });
+    const decided = patient.decide(workflowId, approve, 'click');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await h.startWorker();
+
+    assert.equal((await decided).decidedBy, h.approver.slackUserId);
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    const events = await eventsOfAllRuns(h.client, workflowId);
+    const accepted = events.flatMap((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest ?? []);
+    assert.deepEqual(
+      accepted.map((r) => r.meta?.updateId),
+      ['click'],
+      'the attempts were one Update',
+    );
+    assert.equal(membershipChanges(h, 'add').length, 1);
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'rv');
+    assert.equal(((await h.client.workflow.getHandle(workflowId).result()) as GrantState).status, 'REVOKED');
   });
 
   test('a worker stopped during the wait and a new one started still revokes at expiry', async (t) => {
