@@ -339,7 +339,8 @@ async function baselinePhase(
   let started = 0;
   const sleeping = () => started - members.removed();
 
-  log(`baseline, ${plans.length} bare workflows: starting them, 50 at a time, first wake in ${durationSeconds} s`);
+  const firstWake = Math.round((wakeFrom - Date.now()) / 1000);
+  log(`baseline, ${plans.length} bare workflows: starting them, 50 at a time, first wake in ${firstWake} s`);
   sampler.phase(firstPhase, sleeping);
   const startsFrom = Date.now();
   await mapLimit(plans, 50, async (plan, i) => {
