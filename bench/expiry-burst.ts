@@ -39,7 +39,7 @@ import {
   withWorkerCache,
 } from './burst-world';
 import { cdfChartSvg, type CdfSeries } from './cdf-chart';
-import { fetchLagParts, type LagParts } from './lag-breakdown';
+import { fetchLagParts, LAG_PART_COLUMNS, lagPartCells, type LagParts } from './lag-breakdown';
 
 export interface ExpiryBurstOptions {
   loads: number[];
@@ -314,33 +314,9 @@ function printTables(results: LoadResult[], cache: number | undefined): void {
   console.log(
     "Where the project's lag goes, from each grant's history: the expiry timer starts when the task that granted access completes, fires, and the removal follows (ms, p50/p99).",
   );
-  const part = (values: number[]) => {
-    const s = summarize(values);
-    return `${ms(s.p50)} / ${ms(s.p99)}`;
-  };
   for (const line of markdownTable(
-    [
-      'load',
-      'grants read',
-      'timer started after grantedAt',
-      'timer fired after due',
-      'fired → remove received',
-      'of which: task queued',
-      'task run',
-      'activity queued',
-      'activity run',
-    ],
-    results.map((r) => [
-      `${r.n} grants`,
-      String(r.parts.length),
-      part(r.parts.map((p) => p.timerStartMs)),
-      part(r.parts.map((p) => p.timerFireMs)),
-      part(r.parts.map((p) => p.afterFireMs)),
-      part(r.parts.map((p) => p.taskWaitMs)),
-      part(r.parts.map((p) => p.taskRunMs)),
-      part(r.parts.map((p) => p.activityWaitMs)),
-      part(r.parts.map((p) => p.activityRunMs)),
-    ]),
+    ['load', ...LAG_PART_COLUMNS],
+    results.map((r) => [`${r.n} grants`, ...lagPartCells(r.parts, 'p99')]),
   ))
     console.log(line);
 }

@@ -5,7 +5,7 @@
  */
 import { type Client } from '@temporalio/client';
 import { type History } from '@temporalio/common/lib/proto-utils';
-import { mapLimit } from './burst-world';
+import { mapLimit, ms, summarize } from './burst-world';
 
 export interface LagParts {
   /**
@@ -123,4 +123,34 @@ function eventMillis(e: HistoryEvent): number {
 /** A protobuf Timestamp or Duration (the same seconds + nanos shape) in milliseconds. */
 function protoMillis(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
   return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+}
+
+/** The breakdown's columns after the load's, for `lagPartCells`. */
+export const LAG_PART_COLUMNS = [
+  'grants read',
+  'timer started after grantedAt',
+  'timer fired after due',
+  'fired → remove received',
+  'of which: task queued',
+  'task run',
+  'activity queued',
+  'activity run',
+];
+
+/** One load's row of the breakdown: how many grants were read, then each part's p50 and, after the slash, `high`. */
+export function lagPartCells(parts: readonly LagParts[], high: 'p99' | 'max'): string[] {
+  const cell = (pick: (p: LagParts) => number) => {
+    const s = summarize(parts.map(pick));
+    return `${ms(s.p50)} / ${ms(s[high])}`;
+  };
+  return [
+    String(parts.length),
+    cell((p) => p.timerStartMs),
+    cell((p) => p.timerFireMs),
+    cell((p) => p.afterFireMs),
+    cell((p) => p.taskWaitMs),
+    cell((p) => p.taskRunMs),
+    cell((p) => p.activityWaitMs),
+    cell((p) => p.activityRunMs),
+  ];
 }

@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { type GrantState } from '../workflows/grant/grant-types';
 import { grantSearchAttributes as sa } from '../workflows/search-attributes';
 import { sleepThenRemoveWorkflow } from './baseline-workflows';
-import { fetchLagParts, type LagParts } from './lag-breakdown';
+import { fetchLagParts, LAG_PART_COLUMNS, lagPartCells, type LagParts } from './lag-breakdown';
 import {
   APPROVAL_CHANNEL,
   APPROVER,
@@ -557,37 +557,9 @@ function printTables(r: Result): void {
 
   console.log('');
   console.log(
-    "Where the slowest revocations' lag went (1%, at least 10), from the history of the run that removed the access, ms (p50 / max): the expiry timer, then the workflow task it wakes (queued, run), then the removal.",
+    "Where the slowest revocations' lag went (1%, at least 10), from the history of the run that removed the access, ms (p50 / max): when the timer started, when it fired, then the workflow task it wakes (queued, run) and the removal.",
   );
-  const part = (values: number[]) => {
-    const s = summarize(values);
-    return `${ms(s.p50)} / ${ms(s.max)}`;
-  };
-  const slow = r.slowest;
-  for (const line of markdownTable(
-    [
-      'load',
-      'grants read',
-      'timer fired after due',
-      'fired → remove received',
-      'of which: task queued',
-      'task run',
-      'activity queued',
-      'activity run',
-    ],
-    [
-      [
-        load,
-        String(slow.length),
-        part(slow.map((p) => p.timerFireMs)),
-        part(slow.map((p) => p.afterFireMs)),
-        part(slow.map((p) => p.taskWaitMs)),
-        part(slow.map((p) => p.taskRunMs)),
-        part(slow.map((p) => p.activityWaitMs)),
-        part(slow.map((p) => p.activityRunMs)),
-      ],
-    ],
-  ))
+  for (const line of markdownTable(['load', ...LAG_PART_COLUMNS], [[load, ...lagPartCells(r.slowest, 'max')]]))
     console.log(line);
 
   console.log('');
