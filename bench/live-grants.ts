@@ -247,7 +247,6 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
   const states = await mapLimit(ids, 20, (id) => world.grants.state(id));
 
   const removes = membershipCalls(world.jumpcloud, group.id, 'remove');
-  const lags: number[] = [];
   const removedGrants: Array<{ workflowId: string; grantedAt: number; removedAt: number; lag: number }> = [];
   const schedule: Array<{ person: Person; expiresAt: number }> = [];
   let notGranted = 0;
@@ -263,7 +262,6 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
     const removed = removes.get(person.jumpcloudUserId)?.[0];
     if (removed === undefined || world.jumpcloud.isMember(group.id, person.jumpcloudUserId)) neverRemoved += 1;
     else {
-      lags.push(removed.at - expiresAt);
       const grantedAt = Date.parse(state.grantedAt ?? '');
       removedGrants.push({
         workflowId: ids[i] as string,
@@ -275,7 +273,7 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
   });
   const slowest = await fetchLagParts(
     world.client,
-    removedGrants.sort((a, b) => b.lag - a.lag).slice(0, Math.max(10, Math.ceil(removedGrants.length / 100))),
+    [...removedGrants].sort((a, b) => b.lag - a.lag).slice(0, Math.max(10, Math.ceil(removedGrants.length / 100))),
   );
   const addCalls = adds();
   const expiries = schedule.map((s) => s.expiresAt);
@@ -299,7 +297,7 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
     allAddedMs,
     peakLive,
     activeByVisibility,
-    project: lags,
+    project: removedGrants.map((g) => g.lag),
     slowest,
     baseline: baseline.lags,
     notGranted,
