@@ -74,6 +74,11 @@ async function main(): Promise<number> {
           'tsx',
           '--test',
           `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '3'}`,
+          // TAP as the tests run, then the failures again at the very end, where CI's tail shows them.
+          '--test-reporter=tap',
+          '--test-reporter-destination=stdout',
+          `--test-reporter=${join(__dirname, 'test-failure-summary.mjs')}`,
+          '--test-reporter-destination=stdout',
           ...files.map((f) => relative(root, f)),
         ],
         {
