@@ -43,7 +43,8 @@ const workerEnvSchema = z
     SLACK_SECURITY_CHANNEL: slackChannelId('the channel ID for drift alerts').optional(),
     SLACK_APPROVAL_CHANNEL: slackChannelId('the channel ID where approval requests go').optional(),
     /**
-     * How many grants the worker keeps in memory between their steps. Grants sleep for hours: one evicted is replayed
+     * How many grants the worker keeps in memory between their steps, on each of its two workflow queues (the grants'
+     * and the active grants', worker/create-worker.ts). Grants sleep for hours: one evicted is replayed
      * from its history when its timer fires, while every cached one holds about 0.4 MiB. The SDK's own default is
      * derived from the V8 heap and grows the process past a gigabyte with thousands of grants alive. 100 keeps the
      * worker under 400 MiB with the image's heap limit. An active grant's history is short (it hands off to a new run

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type Activities } from '../activities';
-import { notificationTaskQueue } from '../workflows/task-queues';
+import { activeGrantsTaskQueue, notificationTaskQueue } from '../workflows/task-queues';
 
 export interface GrantWorkerOptions {
   connection: NativeConnection;
@@ -10,7 +10,7 @@ export interface GrantWorkerOptions {
   taskQueue: string;
   activities: Activities;
   shutdownGraceSeconds?: number;
-  /** Sticky cache size (WORKER_MAX_CACHED_WORKFLOWS); omitted = the SDK's default. */
+  /** Sticky cache size of each workflow queue's worker (WORKER_MAX_CACHED_WORKFLOWS); omitted = the SDK's default. */
   maxCachedWorkflows?: number;
   /** A prebuilt bundle (tests bundle once per run); otherwise the build's bundle, or workflows bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -35,16 +35,13 @@ function workflowCode(given: GrantWorkerOptions['workflowBundle']): Partial<Work
 }
 
 /**
- * The grants' worker: one Worker on the grants' task queue (the workflows, membership changes, the reconciler's reads)
- * and one on its notification queue (Slack messages and audit records), each with its own slots, run and stopped
- * together. Both register every activity, so grants started before the split, whose notifications still go to the
- * grants' queue, are served too.
+ * The grants' worker: one Worker on the grants' task queue (the workflows, membership changes, the reconciler's reads),
+ * one on the active grants' queue (handed-off grants until their removal), and one on the notification queue (Slack
+ * messages and audit records), each with its own pollers and slots, run and stopped together. All register every
+ * activity, so grants started before a split, whose activities still go to the grants' queue, are served too.
  */
 export class GrantWorker {
-  private constructor(
-    private readonly grants: Worker,
-    private readonly notifications: Worker,
-  ) {}
+  private constructor(private readonly workers: readonly [Worker, ...Worker[]]) {}
 
   static async create(options: GrantWorkerOptions): Promise<GrantWorker> {
     const common = {
@@ -54,19 +51,20 @@ export class GrantWorker {
       // In-flight membership changes finish before the process exits.
       shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
     };
-    const grants = await Worker.create({
+    const workflows = {
       ...common,
-      taskQueue: options.taskQueue,
       ...workflowCode(options.workflowBundle),
       ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
-    });
+    };
+    const grants = await Worker.create({ ...workflows, taskQueue: options.taskQueue });
+    const active = await Worker.create({ ...workflows, taskQueue: activeGrantsTaskQueue(options.taskQueue) });
     const notifications = await Worker.create({ ...common, taskQueue: notificationTaskQueue(options.taskQueue) });
-    return new GrantWorker(grants, notifications);
+    return new GrantWorker([grants, active, notifications]);
   }
 
-  /** Polls both queues until shutdown (or until either fails, which stops the other). */
+  /** Polls every queue until shutdown (or until one fails, which stops the others). */
   async run(): Promise<void> {
-    const runs = [this.grants.run(), this.notifications.run()];
+    const runs = this.workers.map((worker) => worker.run());
     try {
       await Promise.race(runs);
     } finally {
@@ -88,13 +86,13 @@ export class GrantWorker {
   }
 
   shutdown(): void {
-    for (const worker of [this.grants, this.notifications]) {
+    for (const worker of this.workers) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
   }
 
   getState(): ReturnType<Worker['getState']> {
-    return this.grants.getState();
+    return this.workers[0].getState();
   }
 }
 

@@ -5,3 +5,12 @@
 export function notificationTaskQueue(taskQueue: string): string {
   return `${taskQueue}-notifications`;
 }
+
+/**
+ * An active grant, once handed off, runs on a workflow queue of its own beside the grants' queue (the
+ * `active-grants-queue` patch in workflows/grant/access-grant.ts): its expiry and removal are then served by their own
+ * pollers and slots, never behind a burst of new requests and approvals on the grants' queue.
+ */
+export function activeGrantsTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-active`;
+}

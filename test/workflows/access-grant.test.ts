@@ -6,6 +6,7 @@ import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantState } from '../../workflows/grant/grant-types';
 import { parseGrantRef } from '../../workflows/grant/grant-workflow-id';
+import { activeGrantsTaskQueue, notificationTaskQueue } from '../../workflows/task-queues';
 import { APPROVAL_CHANNEL, createGrantHarness, type GrantHarness } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { eventually } from '../support/eventually';
@@ -257,12 +258,13 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.equal(events.slice(0, firstAdd).filter((e) => e.timerStartedEventAttributes).length, 1);
   });
 
-  test('an active grant hands off to a new run once its messages are out; that run removes the membership at expiry', async (t) => {
+  test('an active grant hands off to a new run on the active grants queue once its messages are out; that run removes the membership at expiry', async (t) => {
     const h = await createGrantHarness(t);
     const { workflowId, firstRunId } = await approvedAndHandedOff(h, 4);
     assert.equal(h.isMember(), true, 'the membership stays through the hand-off');
     const carried = await h.client.workflow.getHandle(workflowId).describe();
     assert.notEqual(carried.runId, firstRunId);
+    assert.equal(carried.taskQueue, activeGrantsTaskQueue(h.taskQueue));
     assert.equal(carried.memo?.firstRunId, firstRunId, 'the memo names the first run for listings');
     assert.equal((await h.grants.state(workflowId, firstRunId)).status, 'ACTIVE', 'read through the first run');
 
@@ -275,6 +277,11 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     const carriedEvents = (await h.client.workflow.getHandle(workflowId, carried.runId).fetchHistory()).events ?? [];
     const scheduled = carriedEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     assert.ok(!scheduled.includes('addMembership'), `the carried run added nothing: ${scheduled.join()}`);
+    // Its messages stay on the notification queue of the queue the grant began on.
+    const queues = new Set(
+      carriedEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.taskQueue?.name ?? []).filter(Boolean),
+    );
+    assert.deepEqual([...queues], [notificationTaskQueue(h.taskQueue)]);
     const listed = (await h.grants.list({ groupId: h.group.id })).filter((g) => g.workflowId === workflowId);
     assert.deepEqual(
       listed.map((g) => [g.runId, g.firstRunId]),

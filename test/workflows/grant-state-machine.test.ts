@@ -11,7 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { activityInfo } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
-import { notificationTaskQueue } from '../../workflows/task-queues';
+import { activeGrantsTaskQueue, notificationTaskQueue } from '../../workflows/task-queues';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
 import {
   decideUpdate,
@@ -40,26 +40,20 @@ before(async () => {
     address: testTemporalAddress(),
     namespace: 'default',
   });
-  const created = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await testWorkflowBundle(),
-    activities: dispatchingActivities(),
-  });
-  // Slack and audit activities run on the notification queue, as in production (worker/create-worker.ts).
-  const notifications = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue: notificationTaskQueue(taskQueue),
-    activities: dispatchingActivities(),
-  });
+  const common = { connection: env.nativeConnection, namespace: 'default', activities: dispatchingActivities() };
+  const workflowBundle = await testWorkflowBundle();
+  // As in production (worker/create-worker.ts): handed-off grants run on the active grants' queue, Slack and audit
+  // activities on the notification queue.
+  const workers = [
+    await Worker.create({ ...common, taskQueue, workflowBundle }),
+    await Worker.create({ ...common, taskQueue: activeGrantsTaskQueue(taskQueue), workflowBundle }),
+    await Worker.create({ ...common, taskQueue: notificationTaskQueue(taskQueue) }),
+  ];
   worker = {
     shutdown: () => {
-      created.shutdown();
-      notifications.shutdown();
+      for (const w of workers) w.shutdown();
     },
-    running: Promise.all([created.run(), notifications.run()]).then(() => undefined),
+    running: Promise.all(workers.map((w) => w.run())).then(() => undefined),
   };
 });
 

@@ -48,6 +48,8 @@ const FEWER_WRITES_PATCH = 'fewer-server-writes';
 const HAND_OFF_PATCH = 'hand-off-when-active';
 /** The local activities of a grant (sinks question, pre-check, removal) run one at a time. */
 const LOCAL_TURNS_PATCH = 'local-activities-in-turn';
+/** The hand-off continues the grant on the active grants' queue (`<queue>-active`). */
+const ACTIVE_QUEUE_PATCH = 'active-grants-queue';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */
 const auditedActivities: Partial<GrantActivities> = {
@@ -726,6 +728,44 @@ const scenarios: Scenario[] = [
           scheduled.includes('addMembership') && scheduled.includes('recordAuditEvent'),
           `activities ${scheduled.join()}`,
         ],
+      );
+    },
+  }),
+  grantScenario('grant-handed-off-to-active-queue', {
+    activities: auditedActivities,
+    input: (input) => ({ ...input, durationSeconds: 5 }),
+    drive: approve,
+    status: 'EXPIRED',
+    run: 'first',
+    check: (_final, history) => {
+      const continued = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+      return unmet(
+        [hasPatchMarker(history, ACTIVE_QUEUE_PATCH), 'no active-grants-queue patch marker'],
+        [
+          continued?.taskQueue?.name?.endsWith('-active') === true,
+          `continued on ${String(continued?.taskQueue?.name)}`,
+        ],
+      );
+    },
+  }),
+  grantScenario('grant-carried-on-active-queue-then-expired', {
+    activities: auditedActivities,
+    input: (input) => ({ ...input, durationSeconds: 5 }),
+    drive: approve,
+    status: 'EXPIRED',
+    check: (final, history) => {
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const queues = new Set(
+        (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.taskQueue?.name ?? []),
+      );
+      return unmet(
+        [started?.taskQueue?.name?.endsWith('-active') === true, `started on ${String(started?.taskQueue?.name)}`],
+        [
+          queues.size > 0 && [...queues].every((queue) => queue.endsWith('-notifications')),
+          `activities on ${[...queues].join()}`,
+        ],
+        [localActivityMarkers(history) >= 1, 'no removal in the carried run'],
+        [final.grantedAt !== undefined && final.endedAt !== undefined, 'the final state lost its times'],
       );
     },
   }),

@@ -51,6 +51,9 @@ const REQUIRED_SCENARIOS = [
   'grant-carried-then-expired',
   // Recorded from the version whose local activities take turns (the 'local-activities-in-turn' patch).
   'grant-break-glass-audited-local-turns',
+  // Recorded from the version that hands an active grant off to the active grants' queue ('active-grants-queue').
+  'grant-handed-off-to-active-queue',
+  'grant-carried-on-active-queue-then-expired',
 ];
 
 const fixtures = readdirSync(historiesDir)

@@ -24,7 +24,7 @@ import { countNotificationGivenUp, recordGrantTransition } from '../grant-metric
 import { createAuditTrail } from '../audit/audit-trail';
 import { type GrantAuditKind } from '../audit/audit-types';
 import { grantCurrentDetails } from './grant-descriptions';
-import { notificationTaskQueue } from '../task-queues';
+import { activeGrantsTaskQueue, notificationTaskQueue } from '../task-queues';
 import { type LocalFirst, localFirst, localFirstInTurn, QUICK_LOCAL_ATTEMPT } from '../local-first';
 import { grantSearchAttributes as sa } from '../search-attributes';
 
@@ -71,6 +71,11 @@ const HAND_OFF_WHEN_ACTIVE = 'hand-off-when-active';
  * records in the other order: a nondeterminism error.
  */
 const LOCAL_ACTIVITIES_IN_TURN = 'local-activities-in-turn';
+/**
+ * Patch: the hand-off continues the grant on the active grants' queue (workflows/task-queues.ts), so its expiry and
+ * removal never wait behind the workflow tasks of new requests and approvals on the grants' queue.
+ */
+const ACTIVE_GRANTS_QUEUE = 'active-grants-queue';
 
 /**
  * One grant of temporary membership in a JumpCloud user group: approval, membership, durable expiry, revocation.
@@ -82,12 +87,12 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
 
   // Asked once, before any handler or command, so every step of this run (Update handlers included) agrees on it.
   const auditing = wf.patched(AUDIT_TRAIL);
-  const notificationQueue = wf.patched(NOTIFICATION_QUEUE)
-    ? notificationTaskQueue(wf.workflowInfo().taskQueue)
-    : undefined;
+  const carried = input.carriedActive;
+  // The queue the grant began on; a carried run may be on the active grants' queue beside it.
+  const grantsQueue = carried?.grantsTaskQueue ?? wf.workflowInfo().taskQueue;
+  const notificationQueue = wf.patched(NOTIFICATION_QUEUE) ? notificationTaskQueue(grantsQueue) : undefined;
   const fewerTasks = wf.patched(FEWER_TASKS);
   const fewerWrites = wf.patched(FEWER_WRITES);
-  const carried = input.carriedActive;
   // A carried grant never hands off again: its history is already the active phase alone.
   const mayHandOff = !carried && wf.patched(HAND_OFF_WHEN_ACTIVE);
   const tryLocalFirst: LocalFirst | undefined = !fewerWrites
@@ -463,12 +468,22 @@ export async function accessGrantWorkflow(input: GrantInput): Promise<GrantState
     }
     if (handingOff) {
       const { memo, typedSearchAttributes, firstExecutionRunId } = wf.workflowInfo();
+      const toActiveQueue = wf.patched(ACTIVE_GRANTS_QUEUE);
       // Visibility lists no first run ID: the memo keeps it, so a listing still finds the grant's audit records.
       const continueAsNew = wf.makeContinueAsNewFunc<typeof accessGrantWorkflow>({
         memo: { ...memo, firstRunId: firstExecutionRunId },
         typedSearchAttributes,
+        ...(toActiveQueue && { taskQueue: activeGrantsTaskQueue(grantsQueue) }),
       });
-      await continueAsNew({ ...input, carriedActive: { state, auditSequence, remindedFor } });
+      await continueAsNew({
+        ...input,
+        carriedActive: {
+          state,
+          auditSequence,
+          remindedFor,
+          ...(toActiveQueue && { grantsTaskQueue: grantsQueue }),
+        },
+      });
     }
   }
 

@@ -84,6 +84,11 @@ export interface CarriedActiveGrant {
   state: GrantState;
   auditSequence: number;
   remindedFor?: string;
+  /**
+   * The grants' queue the grant began on, when the carried run is on the active grants' queue beside it: its messages
+   * and audit records stay on that queue's notification queue.
+   */
+  grantsTaskQueue?: string;
 }
 
 export interface BreakGlassInput {
