@@ -47,7 +47,7 @@ const workerEnvSchema = z
      * and the active grants', worker/create-worker.ts). Grants sleep for hours: one evicted is replayed
      * from its history when its timer fires, while every cached one holds about 0.4 MiB. The SDK's own default is
      * derived from the V8 heap and grows the process past a gigabyte with thousands of grants alive. 100 keeps the
-     * worker under 400 MiB with the image's heap limit. An active grant's history is short (it hands off to a new run
+     * worker around 300-450 MiB under load with the image's heap limit (docs/going-to-production.md). An active grant's history is short (it hands off to a new run
      * once granted), so replaying one at its expiry is cheap; a larger cache saves even that, at 0.4 MiB a grant
      * (README, Benchmarks).
      */
