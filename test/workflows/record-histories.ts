@@ -202,6 +202,17 @@ const withPolicy =
  * One run of the grant workflow, started and driven through the GrantService. `closedAs` is how the workflow
  * execution closes, `status` the grant's final status.
  */
+/**
+ * An approved grant that hands off and expires: audited, and long enough for its messages and audit records to go out
+ * before it expires.
+ */
+const approvedThenHandedOff = {
+  activities: auditedActivities,
+  input: (input: GrantInput): GrantInput => ({ ...input, durationSeconds: 5 }),
+  drive: approve,
+  status: 'EXPIRED',
+} as const;
+
 function grantScenario(
   name: string,
   options: {
@@ -672,11 +683,7 @@ const scenarios: Scenario[] = [
     },
   }),
   grantScenario('grant-handed-off-when-active', {
-    activities: auditedActivities,
-    // Long enough for the messages and audit records of the grant to go out before it expires.
-    input: (input) => ({ ...input, durationSeconds: 5 }),
-    drive: approve,
-    status: 'EXPIRED',
+    ...approvedThenHandedOff,
     run: 'first',
     check: (_final, history) => {
       const events = history.events ?? [];
@@ -692,10 +699,7 @@ const scenarios: Scenario[] = [
     },
   }),
   grantScenario('grant-carried-then-expired', {
-    activities: auditedActivities,
-    input: (input) => ({ ...input, durationSeconds: 5 }),
-    drive: approve,
-    status: 'EXPIRED',
+    ...approvedThenHandedOff,
     check: (final, history) => {
       const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
       const scheduled = scheduledActivities(history);
@@ -732,10 +736,7 @@ const scenarios: Scenario[] = [
     },
   }),
   grantScenario('grant-handed-off-to-active-queue', {
-    activities: auditedActivities,
-    input: (input) => ({ ...input, durationSeconds: 5 }),
-    drive: approve,
-    status: 'EXPIRED',
+    ...approvedThenHandedOff,
     run: 'first',
     check: (_final, history) => {
       const continued = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
@@ -749,10 +750,7 @@ const scenarios: Scenario[] = [
     },
   }),
   grantScenario('grant-carried-on-active-queue-then-expired', {
-    activities: auditedActivities,
-    input: (input) => ({ ...input, durationSeconds: 5 }),
-    drive: approve,
-    status: 'EXPIRED',
+    ...approvedThenHandedOff,
     check: (final, history) => {
       const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
       const queues = new Set(
