@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { createGrantService, type GrantService } from '../integrations/temporal/grant-service';
-import { type GrantInput } from '../workflows/grant/grant-types';
+import { type GrantInput, type GrantState } from '../workflows/grant/grant-types';
 import {
   type JumpCloudStandIn,
   type RecordedCall,
@@ -234,7 +234,7 @@ interface WorkerProcess {
 
 /** NODE_OPTIONS as the production image sets them (the Dockerfile's heap limit): the worker's memory is the product's. */
 function productionNodeOptions(): string {
-  const options = /^ENV NODE_OPTIONS=(\S+)$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  const options = /^ENV NODE_OPTIONS=("?)(.+)\1$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[2];
   if (options === undefined)
     throw new Error('the Dockerfile sets no ENV NODE_OPTIONS=...: the benchmarks run the worker with it');
   return options;
@@ -440,6 +440,36 @@ export async function waitIdle(
     () => `(${workflowIds.length - busy.length}/${workflowIds.length} idle)`,
   );
   if (!idle) throw new Error(`${busy.length} of ${workflowIds.length} workflows never settled (${what})`);
+}
+
+/**
+ * Every grant's state, by query. A grant that cannot answer (a query fails while its workflow task is being retried) is
+ * logged with the last workflow task failure its history records and left undefined, so one stuck grant neither ends
+ * the run nor goes unexplained.
+ */
+export async function readGrantStates(
+  world: BurstWorld,
+  workflowIds: readonly string[],
+): Promise<Array<GrantState | undefined>> {
+  const states = await mapLimit(workflowIds, 20, async (id) => {
+    try {
+      return await world.grants.state(id);
+    } catch (err) {
+      log(`${id}: its state could not be read (${String(err)}); ${await lastTaskFailure(world.client, id)}`);
+      return undefined;
+    }
+  });
+  const unreadable = states.filter((s) => s === undefined).length;
+  if (unreadable > 0) log(`${unreadable} grants could not be read: their figures are left out`);
+  return states;
+}
+
+async function lastTaskFailure(client: Client, workflowId: string): Promise<string> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const timedOut = events.filter((e) => e.workflowTaskTimedOutEventAttributes).length;
+  const failed = events.filter((e) => e.workflowTaskFailedEventAttributes).at(-1)?.workflowTaskFailedEventAttributes;
+  if (!failed) return `its history has no workflow task failure (${timedOut} timed out)`;
+  return `its last workflow task failed (cause ${String(failed.cause)}, ${timedOut} timed out): ${failed.failure?.message ?? ''}`;
 }
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */

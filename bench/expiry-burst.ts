@@ -15,7 +15,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { type GrantState } from '../workflows/grant/grant-types';
 import { sleepThenRemoveWorkflow } from './baseline-workflows';
 import {
   APPROVER,
@@ -25,6 +24,7 @@ import {
   countOver,
   log,
   mapLimit,
+  readGrantStates,
   markdownTable,
   membershipCalls,
   ms,
@@ -39,7 +39,7 @@ import {
   withWorkerCache,
 } from './burst-world';
 import { cdfChartSvg, type CdfSeries } from './cdf-chart';
-import { fetchLagParts, LAG_PART_COLUMNS, lagPartCells, type LagParts } from './lag-breakdown';
+import { fetchLagParts, LAG_PART_COLUMNS, lagPartCells, type LagParts, type LagTimes } from './lag-breakdown';
 
 export interface ExpiryBurstOptions {
   loads: number[];
@@ -139,17 +139,18 @@ async function oneLoad(world: BurstWorld, n: number, durationSeconds: number): P
     ),
   );
   await waitQuiet(world);
-  const states = await mapLimit(ids, 20, (id) => world.grants.state(id));
+  const states = await readGrantStates(world, ids);
 
   const adds = membershipCalls(world.jumpcloud, group.id, 'add');
   const removes = membershipCalls(world.jumpcloud, group.id, 'remove');
   const project: number[] = [];
-  const removedGrants: Array<{ workflowId: string; grantedAt: number; removedAt: number }> = [];
+  const removedGrants: Array<LagTimes & { workflowId: string }> = [];
   const schedule: Array<{ person: Person; expiresAt: number }> = [];
   let notGranted = 0;
   let neverRemoved = 0;
   people.forEach((person, i) => {
-    const state = states[i] as GrantState;
+    const state = states[i];
+    if (state === undefined) return;
     const userId = person.jumpcloudUserId;
     if (state.expiresAt === undefined) {
       notGranted += 1;
@@ -164,6 +165,7 @@ async function oneLoad(world: BurstWorld, n: number, durationSeconds: number): P
       removedGrants.push({
         workflowId: ids[i] as string,
         grantedAt: Date.parse(state.grantedAt ?? ''),
+        expiresAt,
         removedAt: removed.at,
       });
     }

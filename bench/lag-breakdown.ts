@@ -1,7 +1,8 @@
 /**
  * Where a grant's revocation lag goes, read from the history of the run that removed the access: the expiry timer
  * starts when a workflow task completes, fires (late or not) on the server, and the removal follows. Splitting the lag
- * this way tells a slow server (late timers) from a slow worker (late tasks) and from the grant's own steps.
+ * this way tells a slow server (late timers) from a slow worker (late tasks) and from the grant's own steps. The lag
+ * is the sum of three parts: the timer's due time after `expiresAt`, its firing after that due time, and fired → remove.
  */
 import { type Client } from '@temporalio/client';
 import { type History } from '@temporalio/common/lib/proto-utils';
@@ -14,6 +15,11 @@ export interface LagParts {
    * its own timer. Both runs wait for the same `expiresAt`, so this part never adds to the lag.
    */
   timerStartMs: number;
+  /**
+   * The timer's due time after `expiresAt`. A workflow computes the timer's length from its clock, which is the start
+   * of the workflow task, but the server starts the timer when the task completes: the task's run time is added here.
+   */
+  timerDueMs: number;
   /** The timer fired this long after its due time. */
   timerFireMs: number;
   /** From the timer firing to the JumpCloud stand-in's receipt of the remove: the four parts below. */
@@ -35,7 +41,8 @@ type HistoryEvent = NonNullable<History['events']>[number];
  * the `revokeMembership` activity or, if none was scheduled, the local activity of that name (the fewer-server-writes
  * patch), whose marker is recorded with the task that ran it.
  */
-export function lagParts(events: readonly HistoryEvent[], grantedAt: number, removedAt: number): LagParts | undefined {
+export function lagParts(events: readonly HistoryEvent[], grant: LagTimes): LagParts | undefined {
+  const { grantedAt, expiresAt, removedAt } = grant;
   const scheduledIndex = events.findIndex(
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'revokeMembership',
   );
@@ -60,6 +67,7 @@ export function lagParts(events: readonly HistoryEvent[], grantedAt: number, rem
   if (local && taskStarted) {
     return {
       timerStartMs: startedAt - grantedAt,
+      timerDueMs: dueAt - expiresAt,
       timerFireMs: firedAt - dueAt,
       afterFireMs: removedAt - firedAt,
       taskWaitMs: eventMillis(taskStarted) - firedAt,
@@ -78,6 +86,7 @@ export function lagParts(events: readonly HistoryEvent[], grantedAt: number, rem
   const scheduledAt = eventMillis(taskCompleted);
   return {
     timerStartMs: startedAt - grantedAt,
+    timerDueMs: dueAt - expiresAt,
     timerFireMs: firedAt - dueAt,
     afterFireMs: removedAt - firedAt,
     taskWaitMs: eventMillis(taskStarted) - firedAt,
@@ -105,13 +114,20 @@ function localRemoval(events: readonly HistoryEvent[]): { index: number; schedul
   return undefined;
 }
 
+/** One removed grant's times, in milliseconds since the epoch: the grant's and the stand-in's receipt of the remove. */
+export interface LagTimes {
+  grantedAt: number;
+  expiresAt: number;
+  removedAt: number;
+}
+
 export async function fetchLagParts(
   client: Client,
-  grants: ReadonlyArray<{ workflowId: string; grantedAt: number; removedAt: number }>,
+  grants: ReadonlyArray<LagTimes & { workflowId: string }>,
 ): Promise<LagParts[]> {
   const parts = await mapLimit([...grants], 20, async (g) => {
     const history = await client.workflow.getHandle(g.workflowId).fetchHistory();
-    return lagParts(history.events ?? [], g.grantedAt, g.removedAt);
+    return lagParts(history.events ?? [], g);
   });
   return parts.filter((p): p is LagParts => p !== undefined);
 }
@@ -129,6 +145,7 @@ function protoMillis(t: { seconds?: unknown; nanos?: number | null } | null | un
 export const LAG_PART_COLUMNS = [
   'grants read',
   'timer started after grantedAt',
+  'timer due after expiresAt',
   'timer fired after due',
   'fired → remove received',
   'of which: task queued',
@@ -146,6 +163,7 @@ export function lagPartCells(parts: readonly LagParts[], high: 'p99' | 'max'): s
   return [
     String(parts.length),
     cell((p) => p.timerStartMs),
+    cell((p) => p.timerDueMs),
     cell((p) => p.timerFireMs),
     cell((p) => p.afterFireMs),
     cell((p) => p.taskWaitMs),

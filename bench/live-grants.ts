@@ -18,10 +18,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { type GrantState } from '../workflows/grant/grant-types';
 import { grantSearchAttributes as sa } from '../workflows/search-attributes';
 import { sleepThenRemoveWorkflow } from './baseline-workflows';
-import { fetchLagParts, LAG_PART_COLUMNS, lagPartCells, type LagParts } from './lag-breakdown';
+import { fetchLagParts, LAG_PART_COLUMNS, lagPartCells, type LagParts, type LagTimes } from './lag-breakdown';
 import {
   APPROVAL_CHANNEL,
   APPROVER,
@@ -31,6 +30,7 @@ import {
   countOver,
   log,
   mapLimit,
+  readGrantStates,
   markdownTable,
   membershipCalls,
   ms,
@@ -244,15 +244,16 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
   project.stop();
   sampler.phase('after the removals (reading the grants)', () => 0);
   await waitQuiet(world);
-  const states = await mapLimit(ids, 20, (id) => world.grants.state(id));
+  const states = await readGrantStates(world, ids);
 
   const removes = membershipCalls(world.jumpcloud, group.id, 'remove');
-  const removedGrants: Array<{ workflowId: string; grantedAt: number; removedAt: number; lag: number }> = [];
+  const removedGrants: Array<LagTimes & { workflowId: string; lag: number }> = [];
   const schedule: Array<{ person: Person; expiresAt: number }> = [];
   let notGranted = 0;
   let neverRemoved = 0;
   people.forEach((person, i) => {
-    const state = states[i] as GrantState;
+    const state = states[i];
+    if (state === undefined) return;
     if (state.expiresAt === undefined) {
       notGranted += 1;
       return;
@@ -266,6 +267,7 @@ async function run(world: BurstWorld, n: number, durationSeconds: number, cache?
       removedGrants.push({
         workflowId: ids[i] as string,
         grantedAt,
+        expiresAt,
         removedAt: removed.at,
         lag: removed.at - expiresAt,
       });
