@@ -47,9 +47,9 @@ const workerEnvSchema = z
      * and the active grants', worker/create-worker.ts). Grants sleep for hours: one evicted is replayed
      * from its history when its timer fires, while every cached one holds about 0.4 MiB. The SDK's own default is
      * derived from the V8 heap and grows the process past a gigabyte with thousands of grants alive. 100 keeps the
-     * worker around 300-450 MiB under load with the image's heap limit (docs/going-to-production.md). An active grant's history is short (it hands off to a new run
-     * once granted), so replaying one at its expiry is cheap; a larger cache saves even that, at 0.4 MiB a grant
-     * (README, Benchmarks).
+     * worker around 300-350 MiB under load with the image's heap limits (docs/going-to-production.md). An active
+     * grant's history is short (it hands off to a new run once granted), so replaying one at its expiry is cheap; a
+     * larger cache saves even that, at 0.4 MiB a grant (README, Benchmarks).
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
     /** Where the worker serves Prometheus metrics; unset = no endpoint. */
