@@ -463,7 +463,8 @@ test(
     await serviceNow.locator('.status-chip', { hasText: /^active$/ }).waitFor({ timeout: 20_000 });
     await driver.auditLine(entry, 'webhook').filter({ hasText: 'granted' }).waitFor({ timeout: 20_000 });
     await jira.locator('.audit-ref').waitFor({ timeout: 20_000 });
-    await entry.scrollIntoViewIfNeeded();
+    // For the screenshot only. The panel redraws as the sinks answer, which can detach the entry mid-scroll: try again.
+    await entry.scrollIntoViewIfNeeded().catch(() => entry.scrollIntoViewIfNeeded());
     await driver.screenshot('20-audit-records');
 
     // The numbers the grant itself keeps, from the sinks' answers, are the ones the panel found in the stand-ins.
