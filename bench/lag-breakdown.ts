@@ -64,12 +64,15 @@ export function lagParts(events: readonly HistoryEvent[], grant: LagTimes): LagP
   // The last task before the removal was scheduled is the one that scheduled it (an earlier one may have failed).
   const taskStarted = after.filter((e) => e.workflowTaskStartedEventAttributes).at(-1);
   const taskCompleted = after.filter((e) => e.workflowTaskCompletedEventAttributes).at(-1);
+  const timer = {
+    timerStartMs: startedAt - grantedAt,
+    timerDueMs: dueAt - expiresAt,
+    timerFireMs: firedAt - dueAt,
+    afterFireMs: removedAt - firedAt,
+  };
   if (local && taskStarted) {
     return {
-      timerStartMs: startedAt - grantedAt,
-      timerDueMs: dueAt - expiresAt,
-      timerFireMs: firedAt - dueAt,
-      afterFireMs: removedAt - firedAt,
+      ...timer,
       taskWaitMs: eventMillis(taskStarted) - firedAt,
       taskRunMs: local.scheduledAt - eventMillis(taskStarted),
       activityWaitMs: 0,
@@ -85,10 +88,7 @@ export function lagParts(events: readonly HistoryEvent[], grant: LagTimes): LagP
   if (!taskStarted || !taskCompleted || !activityStarted) return undefined;
   const scheduledAt = eventMillis(taskCompleted);
   return {
-    timerStartMs: startedAt - grantedAt,
-    timerDueMs: dueAt - expiresAt,
-    timerFireMs: firedAt - dueAt,
-    afterFireMs: removedAt - firedAt,
+    ...timer,
     taskWaitMs: eventMillis(taskStarted) - firedAt,
     taskRunMs: scheduledAt - eventMillis(taskStarted),
     activityWaitMs: eventMillis(activityStarted) - scheduledAt,

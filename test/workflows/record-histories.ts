@@ -199,10 +199,6 @@ const withPolicy =
   });
 
 /**
- * One run of the grant workflow, started and driven through the GrantService. `closedAs` is how the workflow
- * execution closes, `status` the grant's final status.
- */
-/**
  * An approved grant that hands off and expires: audited, and long enough for its messages and audit records to go out
  * before it expires.
  */
@@ -213,6 +209,10 @@ const approvedThenHandedOff = {
   status: 'EXPIRED',
 } as const;
 
+/**
+ * One run of the grant workflow, started and driven through the GrantService. `closedAs` is how the workflow
+ * execution closes, `status` the grant's final status.
+ */
 function grantScenario(
   name: string,
   options: {
