@@ -46,8 +46,8 @@ const workerEnvSchema = z
      * How many grants the worker keeps in memory between their steps, on each of its two workflow queues (the grants'
      * and the active grants', worker/create-worker.ts). Grants sleep for hours: one evicted is replayed from its
      * history when its timer fires, while every cached one holds about 0.4 MiB. The SDK's own default is derived from
-     * the V8 heap and grows the process past a gigabyte with thousands of grants alive. 100 keeps the worker around
-     * 350 MiB with 3,000 grants live under load, with the image's heap limits (docs/going-to-production.md). An active
+     * the V8 heap and grows the process past a gigabyte with thousands of grants alive. 100 kept the worker under
+     * 360 MiB with 10,000 grants live, with the image's heap limits (docs/going-to-production.md). An active
      * grant's history is short (it hands off to a new run once granted), so replaying one at its expiry is cheap; a
      * larger cache saves even that, at 0.4 MiB a grant (README, Benchmarks).
      */
