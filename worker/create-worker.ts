@@ -35,6 +35,16 @@ function workflowCode(given: GrantWorkerOptions['workflowBundle']): Partial<Work
 }
 
 /**
+ * A workflow task counts as started once the worker polls it, and a workflow's clock is its task's start, but the
+ * server starts a timer when the task completes. A handed-off grant computes its expiry timer in its first task, so
+ * time that task spends polled but waiting for the workflow thread (with the SDK's 40 slots, behind up to 39 others
+ * during an approval burst) makes the timer due after `expiresAt`. Fewer slots keep that wait in the server's queue,
+ * where it moves nothing. Too few throttle the expiries themselves, since a slot is held while the removal runs
+ * inside the task: 4 made the 1,000-grant burst's removals queue (README, Benchmarks, "Grants under load").
+ */
+const ACTIVE_QUEUE_WORKFLOW_TASK_SLOTS = 10;
+
+/**
  * The grants' worker: one Worker on the grants' task queue (the workflows, membership changes, the reconciler's reads),
  * one on the active grants' queue (handed-off grants until their removal), and one on the notification queue (Slack
  * messages and audit records), each with its own pollers and slots, run and stopped together. All register every
@@ -57,7 +67,11 @@ export class GrantWorker {
       ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
     };
     const grants = await Worker.create({ ...workflows, taskQueue: options.taskQueue });
-    const active = await Worker.create({ ...workflows, taskQueue: activeGrantsTaskQueue(options.taskQueue) });
+    const active = await Worker.create({
+      ...workflows,
+      taskQueue: activeGrantsTaskQueue(options.taskQueue),
+      maxConcurrentWorkflowTaskExecutions: ACTIVE_QUEUE_WORKFLOW_TASK_SLOTS,
+    });
     const notifications = await Worker.create({ ...common, taskQueue: notificationTaskQueue(options.taskQueue) });
     return new GrantWorker([grants, active, notifications]);
   }
