@@ -232,7 +232,7 @@ interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** NODE_OPTIONS as the production image sets them (the Dockerfile's heap limit): the worker's memory is the product's. */
+/** NODE_OPTIONS as the production image sets them (the Dockerfile's heap limits): the worker's memory is the product's. */
 function productionNodeOptions(): string {
   const options = /^ENV NODE_OPTIONS=("?)(.+)\1$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[2];
   if (options === undefined)
