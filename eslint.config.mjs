@@ -88,6 +88,8 @@ export default tseslint.config(
   },
   {
     // Workflow code is bundled into Temporal's deterministic sandbox: no Node built-ins, no side-effecting SDKs.
+    // The patterns start with `**/` so they hold at any depth under workflows/ (workflows/grant/x.ts reaches the
+    // integrations as ../../integrations); test/unit/workflow-import-guard.test.ts proves it.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -104,18 +106,27 @@ export default tseslint.config(
                 '@slack/*',
                 'fastify',
                 'pino',
-                '../integrations/*',
-                '../gateway/*',
-                '../worker/*',
-                '../stand-ins/*',
-                '../sandbox/*',
-                '../test/*',
+                '**/integrations/*',
+                '**/gateway/*',
+                '**/worker/*',
+                '**/stand-ins/*',
+                '**/sandbox/*',
+                '**/test/*',
+                '**/bench/*',
+                '**/scripts/*',
               ],
               message: 'No I/O from workflow code.',
             },
             {
-              group: ['../activities', '../activities/*'],
+              group: ['**/activities', '**/activities/*'],
               message: 'Import activities as types only.',
+              allowTypeImports: true,
+            },
+            {
+              // config/durations is pure arithmetic on strings; the rest reads the environment and files.
+              group: ['**/config/*', '!**/config/durations'],
+              message:
+                'Workflow code may import only config/durations as a value; the rest of config/ reads the environment and files.',
               allowTypeImports: true,
             },
           ],

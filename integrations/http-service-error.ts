@@ -23,3 +23,37 @@ export function parseRetryAfter(value: string | null): number | undefined {
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
+
+/** What tells one service's failed HTTP answers apart; the message shape and Retry-After handling are shared. */
+export interface HttpErrorRules {
+  /** the service's name, the message's first word */
+  service: string;
+  /** whether trying again can help: the services disagree (JumpCloud's 501, Jira's 409) */
+  isRetryable: (status: number) => boolean;
+  /** the service's own error text from the body, else the body itself, shortened; '' for none */
+  detail: (body: string) => string;
+  /** what the operator should check, by status */
+  hints: Readonly<Record<number, string>>;
+}
+
+/**
+ * The function that turns a service's failed HTTP answer into its error class:
+ * `<service> <method> <path> answered <status>[: <detail>][ (<hint>)]`. `path` is the URL path only, so hosts,
+ * credentials and queries stay out of the message.
+ */
+export function httpErrorFactory<E extends HttpServiceError>(
+  ErrorClass: new (message: string, status: number, retryable: boolean, retryAfterMs?: number) => E,
+  rules: HttpErrorRules,
+): (method: string, path: string, status: number, body: string, retryAfter: string | null) => E {
+  return (method, path, status, body, retryAfter) => {
+    const detail = rules.detail(body);
+    const what = `${rules.service} ${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`;
+    const hint = rules.hints[status];
+    return new ErrorClass(
+      hint ? `${what} (${hint})` : what,
+      status,
+      rules.isRetryable(status),
+      parseRetryAfter(retryAfter),
+    );
+  };
+}

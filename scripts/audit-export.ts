@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../config/durations';
 import { ConfigError, parseEnv, temporalEnv } from '../config/env';
 import { temporalConnectionOptions } from '../integrations/temporal/connection-options';
-import { type GrantAuditFilter, type GrantRecord, listGrantRecords } from '../integrations/temporal/grant-audit';
+import { type GrantAuditFilter, type GrantRecord, listGrantRecords } from '../integrations/temporal/grant-export';
 
 const USAGE = 'usage: npm run audit -- --since 90d [--group ID] [--requester EMAIL] [--format csv|json]';
 

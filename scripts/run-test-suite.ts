@@ -4,12 +4,13 @@
  * stops the server, exits with the runner's code.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { freePort, startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
 import { workflowsPath } from '../worker/create-worker';
+import { testFiles } from './test-files';
 
 const root = join(__dirname, '..');
 
@@ -31,14 +32,6 @@ const SLOW_FIRST = [
   'test/gateway/extensions',
   'test/gateway/two-person-rule',
 ];
-
-function testFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return testFiles(path);
-    return name.endsWith('.test.ts') ? [path] : [];
-  });
-}
 
 function slowness(file: string): number {
   const index = SLOW_FIRST.findIndex((prefix) => relative(root, file).startsWith(prefix));

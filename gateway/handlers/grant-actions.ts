@@ -29,32 +29,26 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
   const [action] = payload.actions;
   if (!action) throw new GatewayRequestError(400, 'invalid block_actions: no action');
   const clicker = payload.user.id;
+  /** Runs the click's Update once Slack has been answered; a refusal reaches the clicker below the clicked message. */
+  const runUpdate = (label: string, grant: GrantRef, update: GrantUpdate) =>
+    services.background.run(label, () =>
+      updateGrant(services, grant, clicker, update, (text) => tellEphemeral(services, payload.response_url, text)),
+    );
   switch (action.action_id) {
-    case ActionIds.approve: {
-      const grant = grantRefFrom(action.value, 'the button value');
-      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
-      services.background.run('approve', () => updateGrant(services, grant, clicker, { kind: 'approve' }, tell));
+    case ActionIds.approve:
+      runUpdate('approve', grantRefFrom(action.value, 'the button value'), { kind: 'approve' });
       return;
-    }
     case ActionIds.reject: {
       const grant = grantRefFrom(action.value, 'the button value');
       services.background.run('ask for a rejection reason', () => openRejectReason(services, payload, grant));
       return;
     }
-    case ActionIds.revoke: {
-      const grant = grantRefFrom(action.value, 'the button value');
-      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
-      services.background.run('revoke', () => updateGrant(services, grant, clicker, { kind: 'revoke' }, tell));
+    case ActionIds.revoke:
+      runUpdate('revoke', grantRefFrom(action.value, 'the button value'), { kind: 'revoke' });
       return;
-    }
-    case ActionIds.acknowledgeBreakGlass: {
-      const grant = grantRefFrom(action.value, 'the button value');
-      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
-      services.background.run('acknowledge break-glass', () =>
-        updateGrant(services, grant, clicker, { kind: 'acknowledge' }, tell),
-      );
+    case ActionIds.acknowledgeBreakGlass:
+      runUpdate('acknowledge break-glass', grantRefFrom(action.value, 'the button value'), { kind: 'acknowledge' });
       return;
-    }
     case ActionIds.extend: {
       const grant = grantRefFrom(action.value, 'the button value');
       services.background.run('ask how much longer', () => openExtendForm(services, payload, grant));
@@ -65,10 +59,7 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
       const ref = parseExtensionRef(action.value ?? '');
       if (!ref) throw new GatewayRequestError(400, "the button value is not a grant's extension request");
       const kind = action.action_id === ActionIds.approveExtension ? 'approveExtension' : 'rejectExtension';
-      const tell = (text: string) => tellEphemeral(services, payload.response_url, text);
-      services.background.run(kind, () =>
-        updateGrant(services, ref, clicker, { kind, extensionId: ref.extensionId }, tell),
-      );
+      runUpdate(kind, ref, { kind, extensionId: ref.extensionId });
       return;
     }
     default:
@@ -119,11 +110,10 @@ export function submitRejectReason(services: GatewayServices, submission: ViewSu
   // A modal has no response_url: a refusal goes to the approver in the channel the request was posted to.
   const group = findPolicyGroup(services.policy, groupIdOf(grant.workflowId));
   const channel = group?.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL;
-  const tell = async (text: string) => {
-    await services.slack.chat.postEphemeral({ channel, user: decider, text });
-  };
   services.background.run('reject', () =>
-    updateGrant(services, grant, decider, { kind: 'reject', reason: reason || undefined }, tell),
+    updateGrant(services, grant, decider, { kind: 'reject', reason: reason || undefined }, (text) =>
+      services.slack.chat.postEphemeral({ channel, user: decider, text }),
+    ),
   );
   return undefined;
 }
@@ -170,16 +160,13 @@ export function submitExtendForm(services: GatewayServices, submission: ViewSubm
   if (Object.keys(errors).length > 0) return { response_action: 'errors', errors };
   const requester = submission.user.id;
   // A modal has no response_url: a refusal (e.g. a limit reached) reaches the requester as a DM.
-  const tell = async (text: string) => {
-    await services.slack.chat.postMessage({ channel: requester, text });
-  };
   services.background.run('request an extension', () =>
     updateGrant(
       services,
       grant,
       requester,
       { kind: 'extend', extraSeconds, reason, requestId: submission.view.id },
-      tell,
+      (text) => services.slack.chat.postMessage({ channel: requester, text }),
     ),
   );
   return undefined;
@@ -213,7 +200,8 @@ async function updateGrant(
   { workflowId, runId }: GrantRef,
   clicker: string,
   update: GrantUpdate,
-  tell: (text: string) => Promise<void>,
+  /** Where the clicker reads a refusal; what the send returns is of no use here. */
+  tell: (text: string) => Promise<unknown>,
 ): Promise<void> {
   // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
   const updateId = `${workflowId}:${update.kind}:${clicker}`;
@@ -257,9 +245,12 @@ async function updateGrant(
     }
   } catch (err) {
     const noun = UPDATE_NOUN[update.kind];
-    if (err instanceof GrantRefusedError) return tell(`:no_entry: ${err.message}`);
+    if (err instanceof GrantRefusedError) {
+      await tell(`:no_entry: ${err.message}`);
+      return;
+    }
     services.log.error({ err, workflowId }, `could not record the ${noun}`);
-    return tell(`:warning: Your ${noun} could not be recorded just now. Please try again in a minute.`);
+    await tell(`:warning: Your ${noun} could not be recorded just now. Please try again in a minute.`);
   }
 }
 

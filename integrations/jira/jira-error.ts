@@ -1,4 +1,4 @@
-import { HttpServiceError, parseRetryAfter } from '../http-service-error';
+import { HttpServiceError, httpErrorFactory } from '../http-service-error';
 
 /** A failed Jira call, classified so callers know whether trying again can help. */
 export class JiraError extends HttpServiceError {
@@ -14,23 +14,12 @@ const OPERATOR_HINTS: Readonly<Record<number, string>> = {
   403: 'the account may not do this; give JIRA_EMAIL the Browse projects, Create issues, Add comments and Transition issues permissions in JIRA_PROJECT_KEY',
 };
 
-export function jiraHttpError(
-  method: string,
-  path: string,
-  status: number,
-  body: string,
-  retryAfter: string | null,
-): JiraError {
-  const detail = errorDetail(body);
-  const what = `Jira ${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`;
-  const hint = OPERATOR_HINTS[status];
-  return new JiraError(
-    hint ? `${what} (${hint})` : what,
-    status,
-    status >= 500 || RETRYABLE_STATUSES.has(status),
-    parseRetryAfter(retryAfter),
-  );
-}
+export const jiraHttpError = httpErrorFactory(JiraError, {
+  service: 'Jira',
+  isRetryable: (status) => status >= 500 || RETRYABLE_STATUSES.has(status),
+  detail: errorDetail,
+  hints: OPERATOR_HINTS,
+});
 
 /** Jira's ErrorCollection (`errorMessages` and per-field `errors`) as one line; other bodies quoted, shortened. */
 function errorDetail(body: string): string {

@@ -1,4 +1,4 @@
-import { HttpServiceError, parseRetryAfter } from '../http-service-error';
+import { HttpServiceError, httpErrorFactory } from '../http-service-error';
 
 /** A failed JumpCloud call, classified so callers know whether trying again can help. */
 export class JumpCloudError extends HttpServiceError {
@@ -7,29 +7,18 @@ export class JumpCloudError extends HttpServiceError {
 
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-export function jumpCloudHttpError(
-  method: string,
-  path: string,
-  status: number,
-  body: string,
-  retryAfter: string | null,
-): JumpCloudError {
-  const detail = errorDetail(body);
-  const what = `JumpCloud ${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`;
-  const hint = OPERATOR_HINTS[status];
-  return new JumpCloudError(
-    hint ? `${what} (${hint})` : what,
-    status,
-    RETRYABLE_STATUSES.has(status),
-    parseRetryAfter(retryAfter),
-  );
-}
-
 const OPERATOR_HINTS: Record<number, string> = {
   400: 'the request was malformed; check the group and user IDs',
   401: 'the API key is missing or invalid, or x-org-id is required for a multi-tenant admin; check JUMPCLOUD_API_KEY and JUMPCLOUD_ORG_ID',
   403: "the API key's administrator may not manage user groups",
 };
+
+export const jumpCloudHttpError = httpErrorFactory(JumpCloudError, {
+  service: 'JumpCloud',
+  isRetryable: (status) => RETRYABLE_STATUSES.has(status),
+  detail: errorDetail,
+  hints: OPERATOR_HINTS,
+});
 
 function errorDetail(body: string): string {
   try {

@@ -1,4 +1,4 @@
-import { HttpServiceError, parseRetryAfter } from '../http-service-error';
+import { HttpServiceError, httpErrorFactory } from '../http-service-error';
 
 /** A failed ServiceNow call, classified so callers know whether trying again can help. */
 export class ServiceNowError extends HttpServiceError {
@@ -13,24 +13,12 @@ const OPERATOR_HINTS: Record<number, string> = {
   403: 'the account may not write to the table; check the roles and ACLs of the SERVICENOW_USERNAME or SERVICENOW_TOKEN account on SERVICENOW_TABLE',
 };
 
-/** `path` is the URL path only: the instance, credentials and query stay out of the message. */
-export function serviceNowHttpError(
-  method: string,
-  path: string,
-  status: number,
-  body: string,
-  retryAfter: string | null,
-): ServiceNowError {
-  const detail = errorDetail(body);
-  const what = `ServiceNow ${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`;
-  const hint = OPERATOR_HINTS[status];
-  return new ServiceNowError(
-    hint ? `${what} (${hint})` : what,
-    status,
-    RETRYABLE_CLIENT_STATUSES.has(status) || (status >= 500 && status <= 599),
-    parseRetryAfter(retryAfter),
-  );
-}
+export const serviceNowHttpError = httpErrorFactory(ServiceNowError, {
+  service: 'ServiceNow',
+  isRetryable: (status) => RETRYABLE_CLIENT_STATUSES.has(status) || (status >= 500 && status <= 599),
+  detail: errorDetail,
+  hints: OPERATOR_HINTS,
+});
 
 /** ServiceNow answers `{"error":{"message","detail"},"status":"failure"}`; anything else is quoted, shortened. */
 function errorDetail(body: string): string {

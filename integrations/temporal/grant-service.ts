@@ -1,5 +1,6 @@
 import {
   type Client,
+  type UpdateDefinition,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
   type WorkflowHandle,
@@ -16,7 +17,7 @@ import {
   decideUpdate,
   grantStateQuery,
   requestExtensionUpdate,
-  revokeUpdate,
+  endGrantUpdate,
 } from '../../workflows/grant/grant-updates';
 import { alreadyClosedReason } from '../../workflows/grant/grant-rules';
 import {
@@ -127,6 +128,13 @@ export function createGrantService(
   options: { updatePatience?: UpdatePatience } = {},
 ): GrantService {
   const patience = options.updatePatience ?? DEFAULT_UPDATE_PATIENCE;
+  /** One of the grant's Updates as a GrantService method; every click goes through updateGrant. */
+  const sendUpdate =
+    <Input>(update: UpdateDefinition<GrantState, [Input]>) =>
+    (workflowId: string, input: Input, updateId: string, runId?: string): Promise<GrantState> =>
+      updateGrant(client, patience, workflowId, runId, (handle) =>
+        handle.executeUpdate(update, { args: [input], updateId }),
+      );
   return {
     async start(input) {
       const workflowId = grantWorkflowId(input.requester.jumpcloudUserId, input.group.id);
@@ -160,35 +168,11 @@ export function createGrantService(
       }
     },
 
-    async decide(workflowId, decision, updateId, runId) {
-      return updateGrant(client, patience, workflowId, runId, (handle) =>
-        handle.executeUpdate(decideUpdate, { args: [decision], updateId }),
-      );
-    },
-
-    async revoke(workflowId, revoke, updateId, runId) {
-      return updateGrant(client, patience, workflowId, runId, (handle) =>
-        handle.executeUpdate(revokeUpdate, { args: [revoke], updateId }),
-      );
-    },
-
-    async requestExtension(workflowId, request, updateId, runId) {
-      return updateGrant(client, patience, workflowId, runId, (handle) =>
-        handle.executeUpdate(requestExtensionUpdate, { args: [request], updateId }),
-      );
-    },
-
-    async decideExtension(workflowId, decision, updateId, runId) {
-      return updateGrant(client, patience, workflowId, runId, (handle) =>
-        handle.executeUpdate(decideExtensionUpdate, { args: [decision], updateId }),
-      );
-    },
-
-    async acknowledgeBreakGlass(workflowId, ack, updateId, runId) {
-      return updateGrant(client, patience, workflowId, runId, (handle) =>
-        handle.executeUpdate(acknowledgeBreakGlassUpdate, { args: [ack], updateId }),
-      );
-    },
+    decide: sendUpdate(decideUpdate),
+    revoke: sendUpdate(endGrantUpdate),
+    requestExtension: sendUpdate(requestExtensionUpdate),
+    decideExtension: sendUpdate(decideExtensionUpdate),
+    acknowledgeBreakGlass: sendUpdate(acknowledgeBreakGlassUpdate),
 
     async state(workflowId, runId) {
       const handle = await currentRunOf(client, workflowId, runId);

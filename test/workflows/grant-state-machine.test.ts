@@ -9,15 +9,14 @@ import { type WorkflowHandle, WorkflowFailedError, WorkflowUpdateFailedError } f
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { activityInfo } from '@temporalio/activity';
-import { Worker } from '@temporalio/worker';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
-import { activeGrantsTaskQueue, notificationTaskQueue } from '../../workflows/task-queues';
+import { createGrantWorker, type GrantWorker } from '../../worker/create-worker';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
 import {
   decideUpdate,
   grantStateQuery,
   requestExtensionUpdate,
-  revokeUpdate,
+  endGrantUpdate,
 } from '../../workflows/grant/grant-updates';
 import { eventually } from '../support/eventually';
 import { APPROVAL_CHANNEL, type GrantInputOverrides, people, plainGrantInput } from '../support/grant-inputs';
@@ -25,6 +24,7 @@ import {
   type ActivityName,
   failingFirst,
   type GrantActivities,
+  mockWorkerActivities,
   type RecordingActivities,
   recordingActivities,
 } from '../support/mock-activities';
@@ -33,32 +33,29 @@ import { testTemporalAddress, testWorkflowBundle, uniqueName } from '../support/
 let env: TestWorkflowEnvironment | undefined;
 const taskQueue = uniqueName('grant-state-machine');
 const mocksByWorkflow = new Map<string, RecordingActivities>();
-let worker: { shutdown(): void; running: Promise<void> } | undefined;
+let worker: { grantWorker: GrantWorker; running: Promise<void> } | undefined;
 
 before(async () => {
   env = await TestWorkflowEnvironment.createFromExistingServer({
     address: testTemporalAddress(),
     namespace: 'default',
   });
-  const common = { connection: env.nativeConnection, namespace: 'default', activities: dispatchingActivities() };
-  const workflowBundle = await testWorkflowBundle();
-  // As in production (worker/create-worker.ts): handed-off grants run on the active grants' queue, Slack and audit
-  // activities on the notification queue.
-  const workers = [
-    await Worker.create({ ...common, taskQueue, workflowBundle }),
-    await Worker.create({ ...common, taskQueue: activeGrantsTaskQueue(taskQueue), workflowBundle }),
-    await Worker.create({ ...common, taskQueue: notificationTaskQueue(taskQueue) }),
-  ];
-  worker = {
-    shutdown: () => {
-      for (const w of workers) w.shutdown();
-    },
-    running: Promise.all(workers.map((w) => w.run())).then(() => undefined),
-  };
+  // Production's own three Workers, so the test follows its queues: handed-off grants run on the active grants'
+  // queue, Slack and audit activities on the notification queue.
+  const grantWorker = await createGrantWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: mockWorkerActivities(dispatchingActivities()),
+    workflowBundle: await testWorkflowBundle(),
+    // No drain at the end: the tests' workflows are over or terminated by then.
+    shutdownGraceSeconds: 0,
+  });
+  worker = { grantWorker, running: grantWorker.run() };
 });
 
 after(async () => {
-  worker?.shutdown();
+  worker?.grantWorker.shutdown();
   await worker?.running;
   await env?.teardown();
 });
@@ -234,7 +231,7 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
 
   test('the requester withdrawing a pending request ends it as CANCELLED, without touching the membership', async () => {
     await withGrant({}, async ({ handle, mocks }) => {
-      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
+      await handle.executeUpdate(endGrantUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
       const final = await handle.result();
       assert.equal(final.status, 'CANCELLED');
       assert.equal(final.endedBy, people.requester.slackUserId);
@@ -248,7 +245,7 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       await approve();
       await waitFor('ACTIVE');
       assert.equal(mocks.attempts('revokeMembership').length, 0, 'nothing is removed while active');
-      await handle.executeUpdate(revokeUpdate, {
+      await handle.executeUpdate(endGrantUpdate, {
         args: [{ bySlackUserId: people.secondApprover, reason: 'incident closed' }],
       });
       const final = await handle.result();
@@ -335,7 +332,7 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       assert.equal(state.decidedBy, undefined);
       assert.equal(state.decidedAt, undefined);
 
-      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
+      await handle.executeUpdate(endGrantUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
       assert.equal((await handle.result()).status, 'CANCELLED');
       assertNoMembershipCall(mocks);
     });
@@ -355,7 +352,7 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       assert.equal(state.decidedBy, people.approver);
       assert.equal(state.decidedAt, first.decidedAt);
 
-      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
+      await handle.executeUpdate(endGrantUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] });
       assert.equal((await handle.result()).status, 'REVOKED');
       assert.equal(mocks.completed('revokeMembership').length, 1);
     });
@@ -365,13 +362,13 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
     await withGrant({ input: { durationSeconds: 600 } }, async ({ handle, mocks, approve, waitFor }) => {
       await approve();
       await waitFor('ACTIVE');
-      await updateRefusal(handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.outsider }] }));
+      await updateRefusal(handle.executeUpdate(endGrantUpdate, { args: [{ bySlackUserId: people.outsider }] }));
       const state = await handle.query(grantStateQuery);
       assert.equal(state.status, 'ACTIVE');
       assert.equal(state.endedBy, undefined);
       assert.equal(mocks.attempts('revokeMembership').length, 0);
 
-      await handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.approver }] });
+      await handle.executeUpdate(endGrantUpdate, { args: [{ bySlackUserId: people.approver }] });
       assert.equal((await handle.result()).status, 'REVOKED');
     });
   });
@@ -416,7 +413,7 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       );
       assert.equal(extension.cause?.message, 'only an active grant can be extended');
       const revoke = await updateRefusal(
-        handle.executeUpdate(revokeUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] }),
+        handle.executeUpdate(endGrantUpdate, { args: [{ bySlackUserId: people.requester.slackUserId }] }),
       );
       assert.match(revoke.cause?.message ?? '', /already ending/);
       releaseRemoval();

@@ -29,27 +29,12 @@ import {
   type GrantStatus,
 } from '../../workflows/grant/grant-types';
 import { grantStateQuery } from '../../workflows/grant/grant-updates';
+import { PATCHES, type PatchName } from '../../workflows/patches';
 import { type ReconcilerConfig } from '../../workflows/reconciler/reconciler-types';
 
 const root = join(__dirname, '..', '..');
 const historiesDir = join(root, 'test', 'workflows', 'histories');
 const NAMESPACE = 'default';
-/** The patch id in workflows/grant/access-grant.ts whose marker the newer grant fixtures must carry. */
-const FINAL_NOTICES_PATCH = 'final-notices-survive-cancel';
-/** The patch id in workflows/grant/access-grant.ts and reconciler.ts behind which the audit trail runs. */
-const AUDIT_TRAIL_PATCH = 'audit-trail';
-/** The patch id behind which Slack and audit activities run on the notification task queue. */
-const NOTIFICATION_QUEUE_PATCH = 'notification-task-queue';
-/** The patch id behind which the pre-check is a local activity and the messages after a change are one activity. */
-const FEWER_TASKS_PATCH = 'fewer-workflow-tasks';
-/** The patch id behind which the removal, the pre-check and the sinks question try a local activity first. */
-const FEWER_WRITES_PATCH = 'fewer-server-writes';
-/** Once active, the grant continues as a new run (`carriedActive`) that holds the access to its end. */
-const HAND_OFF_PATCH = 'hand-off-when-active';
-/** The local activities of a grant (sinks question, pre-check, removal) run one at a time. */
-const LOCAL_TURNS_PATCH = 'local-activities-in-turn';
-/** The hand-off continues the grant on the active grants' queue (`<queue>-active`). */
-const ACTIVE_QUEUE_PATCH = 'active-grants-queue';
 
 /** All three audit sinks configured; ServiceNow and Jira answer with a record. */
 const auditedActivities: Partial<GrantActivities> = {
@@ -175,7 +160,8 @@ const timersStarted = (history: History): number =>
   (history.events ?? []).filter((event) => event.timerStartedEventAttributes).length;
 
 /** Whether the history records the patch `patchId` (a marker the SDK writes when `wf.patched()` first returns true). */
-function hasPatchMarker(history: History, patchId: string): boolean {
+function hasPatchMarker(history: History, patch: PatchName): boolean {
+  const patchId = PATCHES[patch].id;
   return (history.events ?? []).some((event) => {
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_patch') return false;
@@ -359,7 +345,7 @@ const scenarios: Scenario[] = [
         [final.decidedBy === people.secondApprover, `decided by ${final.decidedBy ?? 'nobody'}`],
         // The approval wait, the one the first approval woke, and the expiry.
         [timersStarted(history) === 3, `${timersStarted(history)} timers: the first approval did not wake the wait`],
-        [hasPatchMarker(history, FINAL_NOTICES_PATCH), 'no patch marker'],
+        [hasPatchMarker(history, 'finalNoticesSurviveCancel'), 'no patch marker'],
       ),
   }),
   grantScenario('grant-two-person-partial-then-timed-out', {
@@ -481,7 +467,7 @@ const scenarios: Scenario[] = [
       const afterRemoval = activities.slice(activities.indexOf('revokeMembership') + 1);
       return unmet(
         [final.endReason === 'the grant workflow was cancelled', `end reason ${final.endReason ?? '-'}`],
-        [hasPatchMarker(history, FINAL_NOTICES_PATCH), 'no patch marker'],
+        [hasPatchMarker(history, 'finalNoticesSurviveCancel'), 'no patch marker'],
         [
           activities.includes('revokeMembership') &&
             afterRemoval.includes('updateApprovalMessage') &&
@@ -576,7 +562,7 @@ const scenarios: Scenario[] = [
     status: 'EXPIRED',
     check: (final, history) =>
       unmet(
-        [hasPatchMarker(history, AUDIT_TRAIL_PATCH), 'no audit-trail patch marker'],
+        [hasPatchMarker(history, 'auditTrail'), 'no audit-trail patch marker'],
         [final.auditRecords?.servicenow?.label === 'JIT0001001', `records ${JSON.stringify(final.auditRecords)}`],
         [final.auditRecords?.jira?.label === 'SEC-1', `records ${JSON.stringify(final.auditRecords)}`],
         [
@@ -597,7 +583,7 @@ const scenarios: Scenario[] = [
     status: 'EXPIRED',
     check: (final, history) =>
       unmet(
-        [hasPatchMarker(history, AUDIT_TRAIL_PATCH), 'no audit-trail patch marker'],
+        [hasPatchMarker(history, 'auditTrail'), 'no audit-trail patch marker'],
         [final.auditFailures === 2 * 4, `auditFailures ${final.auditFailures ?? '-'}`],
         [final.auditRecords === undefined, `records ${JSON.stringify(final.auditRecords)}`],
       ),
@@ -610,7 +596,7 @@ const scenarios: Scenario[] = [
       const queues = activityQueues(history);
       const own = (name: string) => (queues.get(name) ?? []).every((q) => q.endsWith('-notifications'));
       return unmet(
-        [hasPatchMarker(history, NOTIFICATION_QUEUE_PATCH), 'no notification-task-queue patch marker'],
+        [hasPatchMarker(history, 'notificationTaskQueue'), 'no notification-task-queue patch marker'],
         [
           ['postApprovalRequest', 'notifyRequester', 'recordAuditEvent'].every(own),
           `queues ${JSON.stringify([...queues])}`,
@@ -631,7 +617,7 @@ const scenarios: Scenario[] = [
       const preCheck = events.findIndex((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
       const scheduled = scheduledActivities(history);
       return unmet(
-        [hasPatchMarker(history, FEWER_TASKS_PATCH), 'no fewer-workflow-tasks patch marker'],
+        [hasPatchMarker(history, 'fewerWorkflowTasks'), 'no fewer-workflow-tasks patch marker'],
         [preCheck >= 0 && preCheck < firstAdd, `local pre-check at ${preCheck}, first add at ${firstAdd}`],
         [!scheduled.includes('isGroupMember'), `isGroupMember scheduled as an activity: ${scheduled.join()}`],
         [
@@ -650,7 +636,7 @@ const scenarios: Scenario[] = [
       const beforeAdd = scheduled.slice(0, scheduled.indexOf('addMembership'));
       const localRuns = localActivityMarkers(history);
       return unmet(
-        [hasPatchMarker(history, FEWER_WRITES_PATCH), 'no fewer-server-writes patch marker'],
+        [hasPatchMarker(history, 'fewerServerWrites'), 'no fewer-server-writes patch marker'],
         [
           ['isGroupMember', 'revokeMembership', 'auditSinks'].every((name) => !scheduled.includes(name)),
           `activities ${scheduled.join()}`,
@@ -677,7 +663,7 @@ const scenarios: Scenario[] = [
     check: (_final, history) => {
       const removals = scheduledActivities(history).filter((name) => name === 'revokeMembership').length;
       return unmet(
-        [hasPatchMarker(history, FEWER_WRITES_PATCH), 'no fewer-server-writes patch marker'],
+        [hasPatchMarker(history, 'fewerServerWrites'), 'no fewer-server-writes patch marker'],
         [removals === 1, `revokeMembership scheduled ${removals} times after the failed local attempt`],
       );
     },
@@ -689,7 +675,7 @@ const scenarios: Scenario[] = [
       const events = history.events ?? [];
       const scheduled = scheduledActivities(history);
       return unmet(
-        [hasPatchMarker(history, HAND_OFF_PATCH), 'no hand-off-when-active patch marker'],
+        [hasPatchMarker(history, 'handOffWhenActive'), 'no hand-off-when-active patch marker'],
         [
           events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes !== undefined,
           `the first run closed with ${String(events.at(-1)?.eventType)}`,
@@ -724,7 +710,7 @@ const scenarios: Scenario[] = [
     check: (final, history) => {
       const scheduled = scheduledActivities(history);
       return unmet(
-        [hasPatchMarker(history, LOCAL_TURNS_PATCH), 'no local-activities-in-turn patch marker'],
+        [hasPatchMarker(history, 'localActivitiesInTurn'), 'no local-activities-in-turn patch marker'],
         [final.breakGlass === true, 'not marked break-glass'],
         // Its first task asks the sinks and makes the pre-check: two local activities, one after the other.
         [localActivityMarkers(history) === 2, `${localActivityMarkers(history)} local activity markers`],
@@ -741,7 +727,7 @@ const scenarios: Scenario[] = [
     check: (_final, history) => {
       const continued = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
       return unmet(
-        [hasPatchMarker(history, ACTIVE_QUEUE_PATCH), 'no active-grants-queue patch marker'],
+        [hasPatchMarker(history, 'activeGrantsQueue'), 'no active-grants-queue patch marker'],
         [
           continued?.taskQueue?.name?.endsWith('-active') === true,
           `continued on ${String(continued?.taskQueue?.name)}`,

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { type AuditEvent, type AuditRecordRef, type AuditRecords, type AuditSinkName } from './audit-types';
+import { failureMessage } from '../failure-message';
 import { countAuditRecordGivenUp } from '../grant-metrics';
 import { type LocalFirst, QUICK_LOCAL_ATTEMPT } from '../local-first';
 
@@ -57,7 +58,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   function record(event: AuditEvent): void {
     outstanding += 1;
     sinks ??= askSinks().catch((err: unknown) => {
-      options.onGivenUp('any', event, errorMessage(err));
+      options.onGivenUp('any', event, failureMessage(err));
       return [];
     });
     appended = sinks.then((names) => {
@@ -78,7 +79,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
             },
             (err: unknown) => {
               countAuditRecordGivenUp(sink);
-              options.onGivenUp(sink, event, errorMessage(err));
+              options.onGivenUp(sink, event, failureMessage(err));
             },
           );
         chains.set(sink, next);
@@ -100,9 +101,4 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
 
 function describe(event: AuditEvent): string {
   return `${event.subject}.${event.kind}`;
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -11,8 +11,11 @@ import {
 /** Approve or reject. Its validator refuses non-approvers, the requester, a second decision and late decisions. */
 export const decideUpdate = defineUpdate<GrantState, [DecisionInput]>('decide');
 
-/** Ends an active grant early, or withdraws a pending request. Allowed to the requester and the group's approvers. */
-export const revokeUpdate = defineUpdate<GrantState, [RevokeInput]>('revoke');
+/**
+ * Ends the grant now: an active grant is revoked early, a pending request withdrawn. Allowed to the requester and the
+ * group's approvers. Registered as `revoke`, the name running grants and callers know.
+ */
+export const endGrantUpdate = defineUpdate<GrantState, [RevokeInput]>('revoke');
 
 /** The requester asks for more time on the active grant; its validator enforces the group's extension limits. */
 export const requestExtensionUpdate = defineUpdate<GrantState, [ExtensionRequestInput]>('requestExtension');

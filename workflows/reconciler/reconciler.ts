@@ -1,6 +1,9 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { membershipChangeOptions, slackActivities } from '../activity-options';
 import { createAuditTrail } from '../audit/audit-trail';
+import { failureMessage } from '../failure-message';
+import { isPatched } from '../patches';
 import { notificationTaskQueue } from '../task-queues';
 import { compareDrift, driftKey, reconcilerConfigProblem } from './drift-rules';
 import { countNotificationGivenUp, recordReconcileRun } from '../grant-metrics';
@@ -17,9 +20,6 @@ import {
 /** Continue-as-new after this many runs, so the history stays short however long the sweep lives. */
 const RUNS_PER_EXECUTION = 100;
 const RECENT_RUNS_KEPT = 10;
-const AUDIT_TRAIL = 'audit-trail';
-/** Patch: drift alerts and audit records go to the notification task queue (workflows/task-queues.ts). */
-const NOTIFICATION_QUEUE = 'notification-task-queue';
 
 export interface ReconcilerInput {
   config: ReconcilerConfig;
@@ -34,9 +34,10 @@ export interface ReconcilerInput {
  * continues as new every RUNS_PER_EXECUTION runs and carries that memory over.
  */
 export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never> {
-  // Patch: drift also goes to the audit sinks. A sweep started before it runs on without until it continues as new.
-  const auditing = wf.patched(AUDIT_TRAIL);
-  const notificationQueue = wf.patched(NOTIFICATION_QUEUE)
+  // Drift also goes to the audit sinks, alerts to the notification queue. A sweep started before either patch runs on
+  // without it until it continues as new.
+  const auditing = isPatched('auditTrail');
+  const notificationQueue = isPatched('notificationTaskQueue')
     ? notificationTaskQueue(wf.workflowInfo().taskQueue)
     : undefined;
   const state: ReconcilerState = {
@@ -82,14 +83,14 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
         groupName: message.groupName,
       });
     }
-    const slack = slackActivities(state.config, notificationQueue);
+    const slack = slackActivities(notificationQueue, state.config.timing?.notificationBudgetSeconds);
     const channel = state.config.securityChannel;
     alerts = alerts
       .then(() => slack.postDriftAlert(channel, message))
       .catch((err: unknown) => {
         state.alertFailures += 1;
         countNotificationGivenUp();
-        wf.log.warn('Drift alert given up', { event: message.event, error: errorMessage(err) });
+        wf.log.warn('Drift alert given up', { event: message.event, error: failureMessage(err) });
       });
   };
 
@@ -122,7 +123,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     settled.forEach((result, index) => {
       const groupId = config.groups[index]?.id ?? '';
       if (result.status === 'fulfilled') inspections.push(result.value);
-      else errors.push({ groupId, error: errorMessage(result.reason) });
+      else errors.push({ groupId, error: failureMessage(result.reason) });
     });
 
     const { opened, stillOpen, ended } = compareDrift(state.openDrift, inspections);
@@ -143,7 +144,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
           alert({ event: 'removed', drift, groupName: groupName(drift.groupId), at: new Date().toISOString() });
           continue;
         } catch (err) {
-          wf.log.warn('Drift removal failed; retried next run', { key: driftKey(drift), error: errorMessage(err) });
+          wf.log.warn('Drift removal failed; retried next run', { key: driftKey(drift), error: failureMessage(err) });
           if (!drift.alerted)
             alert({ event: 'removal-failing', drift, groupName: groupName(drift.groupId), at: nowIso });
           keep.push({ ...drift, alerted: true });
@@ -182,29 +183,8 @@ function inspectActivities(config: ReconcilerConfig) {
 
 /** The grant's own verified removal, bounded by the interval: what fails now is tried again next run. */
 function removalActivities(config: ReconcilerConfig) {
-  const maxInterval = config.timing?.membershipRetryMaxIntervalSeconds ?? 60;
   return wf.proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
+    ...membershipChangeOptions(config.timing?.membershipRetryMaxIntervalSeconds),
     scheduleToCloseTimeout: `${Math.max(config.intervalSeconds, 10)} seconds`,
-    retry: {
-      initialInterval: `${Math.min(1, maxInterval)} seconds`,
-      backoffCoefficient: 2,
-      maximumInterval: `${maxInterval} seconds`,
-    },
   });
-}
-
-function slackActivities(config: ReconcilerConfig, taskQueue: string | undefined) {
-  const budget = config.timing?.notificationBudgetSeconds ?? 3600;
-  return wf.proxyActivities<Activities>({
-    ...(taskQueue && { taskQueue }),
-    startToCloseTimeout: '15 seconds',
-    scheduleToCloseTimeout: `${budget} seconds`,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-  });
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,0 +1,120 @@
+import * as wf from '@temporalio/workflow';
+import { grantSearchAttributes as sa } from '../search-attributes';
+import { type GrantRun } from './grant-run';
+import {
+  acknowledgeRefusal,
+  decisionRefusal,
+  extensionDecisionRefusal,
+  extensionRefusal,
+  revokeRefusal,
+} from './grant-rules';
+import {
+  acknowledgeBreakGlassUpdate,
+  decideExtensionUpdate,
+  decideUpdate,
+  endGrantUpdate,
+  grantStateQuery,
+  requestExtensionUpdate,
+} from './grant-updates';
+
+/**
+ * The grant's query and Updates. Each Update's validator is pure and synchronous (grant-rules.ts): a refused Update
+ * writes nothing to the history. A handler only changes the state; the phases see the change and act on it.
+ */
+export function registerGrantHandlers(run: GrantRun): void {
+  const { state, input } = run;
+  wf.setHandler(grantStateQuery, () => state);
+  wf.setHandler(
+    decideUpdate,
+    (decision) => {
+      const at = new Date().toISOString();
+      if (decision.decision === 'approve') {
+        state.approvals.push({ bySlackUserId: decision.deciderSlackUserId, at });
+        // Short of the quorum, the request stays pending and keeps its buttons; any reject still ends it.
+        if (state.approvals.length < state.requiredApprovals) return { ...state };
+      }
+      state.decidedBy = decision.deciderSlackUserId;
+      state.decidedAt = at;
+      state.decisionReason = decision.reason;
+      run.setStatus(decision.decision === 'approve' ? 'APPROVED' : 'REJECTED');
+      return { ...state };
+    },
+    { validator: (decision) => refuseWith(decisionRefusal(state, input.policy, decision)) },
+  );
+  wf.setHandler(
+    endGrantUpdate,
+    (end) => {
+      run.revokeRequested = true;
+      state.endedBy = end.bySlackUserId;
+      state.endReason = end.reason;
+      return { ...state };
+    },
+    { validator: (end) => refuseWith(revokeRefusal(state, input.policy, end)) },
+  );
+
+  // Registered for every grant so that an acknowledgement sent to an ordinary one is refused with the validator's
+  // reason rather than the SDK's "no handler"; a refused Update writes nothing, so no history changes.
+  wf.setHandler(
+    acknowledgeBreakGlassUpdate,
+    (ack) => {
+      state.acknowledgedBy = ack.bySlackUserId;
+      state.acknowledgedAt = new Date().toISOString();
+      return { ...state };
+    },
+    { validator: (ack) => refuseWith(acknowledgeRefusal(state, input.policy, ack)) },
+  );
+
+  wf.setHandler(
+    requestExtensionUpdate,
+    (request) => {
+      const id = state.extensions.length + 1;
+      state.extensions.push({
+        id,
+        extraSeconds: request.extraSeconds,
+        reason: request.reason.trim(),
+        requestedAt: new Date().toISOString(),
+        status: 'PENDING',
+        approvals: [],
+        expiresAtBefore: state.expiresAt ?? '',
+      });
+      run.extensionEvents.push({ kind: 'requested', id });
+      return { ...state };
+    },
+    { validator: (request) => refuseWith(extensionRefusal(state, input.policy, request)) },
+  );
+  wf.setHandler(
+    decideExtensionUpdate,
+    (decision) => {
+      const extension = state.extensions.find((e) => e.id === decision.extensionId);
+      if (!extension) return { ...state };
+      const at = new Date().toISOString();
+      if (decision.decision === 'approve') {
+        extension.approvals.push({ bySlackUserId: decision.deciderSlackUserId, at });
+        if (extension.approvals.length < state.requiredApprovals) {
+          run.extensionEvents.push({ kind: 'partly-approved', id: extension.id });
+          return { ...state };
+        }
+      }
+      extension.decidedBy = decision.deciderSlackUserId;
+      extension.decidedAt = at;
+      extension.decisionReason = decision.reason;
+      extension.status = decision.decision === 'approve' ? 'APPROVED' : 'REJECTED';
+      if (extension.status === 'APPROVED') {
+        // Later, never earlier: the new expiry counts from the one in force when it is approved.
+        const after = Date.parse(state.expiresAt ?? at) + extension.extraSeconds * 1000;
+        extension.expiresAtBefore = state.expiresAt ?? at;
+        extension.expiresAtAfter = new Date(after).toISOString();
+        state.expiresAt = extension.expiresAtAfter;
+        wf.upsertSearchAttributes([{ key: sa.expiresAt, value: new Date(after) }]);
+      }
+      run.extensionEvents.push({ kind: 'decided', id: extension.id });
+      return { ...state };
+    },
+    { validator: (decision) => refuseWith(extensionDecisionRefusal(state, input.policy, decision)) },
+  );
+}
+
+/** A validator refuses by throwing: the caller gets the reason, the history gets nothing. */
+function refuseWith(reason: string | undefined): void {
+  if (reason) throw new Error(reason);
+}
