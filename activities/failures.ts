@@ -5,13 +5,17 @@ import { classifySlackError } from '../integrations/slack/slack-error';
 
 /**
  * Turns a JumpCloud error into the failure Temporal retries (or not). With `alwaysRetry`, even permanent errors
- * are retried: a revocation must eventually happen once an operator fixes the key or permissions.
+ * are retried: a revocation must eventually happen once an operator fixes the key or permissions. `type` names what
+ * the failure means to the workflow, where it is more than a JumpCloud error.
  */
-export function jumpCloudFailure(err: unknown, options: { alwaysRetry?: boolean } = {}): ApplicationFailure {
+export function jumpCloudFailure(
+  err: unknown,
+  options: { alwaysRetry?: boolean; type?: string } = {},
+): ApplicationFailure {
   if (!(err instanceof JumpCloudError)) return ApplicationFailure.fromError(err);
   return ApplicationFailure.create({
     message: err.message,
-    type: 'JumpCloudError',
+    type: options.type ?? 'JumpCloudError',
     nonRetryable: !err.retryable && !options.alwaysRetry,
     nextRetryDelay: err.retryAfterMs,
     details: [{ status: err.status }],

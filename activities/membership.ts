@@ -1,6 +1,8 @@
 import { activityInfo, log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { JumpCloudError } from '../integrations/jumpcloud/jumpcloud-error';
+import { MEMBERSHIP_ADD_REFUSED } from '../workflows/grant/grant-types';
 import { jumpCloudFailure } from './failures';
 
 export type MembershipDirectory = Pick<JumpCloudClient, 'isMember' | 'addMember' | 'removeMember'>;
@@ -29,13 +31,14 @@ export function createMembershipActivities(directory: MembershipDirectory) {
       try {
         ({ changed } = await directory.addMember(groupId, userId));
       } catch (err) {
-        throw jumpCloudFailure(err);
+        throw addFailure(err);
       }
       await expectMembership(directory, { groupId, userId }, true);
       log.info('Membership added', { groupId, userId, changed });
       return { alreadyMember: !changed };
     },
 
+    /** The verified removal at expiry, revocation, cancellation and drift alike; the name is in running histories. */
     async revokeMembership({ groupId, userId, attemptsBefore }: Membership): Promise<{ wasMember: boolean }> {
       countRetry(attemptsBefore);
       let changed: boolean;
@@ -49,6 +52,15 @@ export function createMembershipActivities(directory: MembershipDirectory) {
       return { wasMember: changed };
     },
   };
+}
+
+/**
+ * A refusal of the first attempt's add, before JumpCloud changed anything, is MEMBERSHIP_ADD_REFUSED: the grant has
+ * nothing to remove. A later attempt's refusal is not: an earlier attempt that timed out may have landed.
+ */
+function addFailure(err: unknown) {
+  const refused = err instanceof JumpCloudError && !err.retryable && activityInfo().attempt === 1;
+  return jumpCloudFailure(err, refused ? { type: MEMBERSHIP_ADD_REFUSED } : {});
 }
 
 /**

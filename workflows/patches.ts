@@ -80,6 +80,13 @@ export const PATCHES = {
     what: 'the hand-off continues the grant on the active grants queue (workflows/task-queues.ts)',
     retireWhen: GRANT_LIFETIME,
   },
+  removeAfterUncertainAdd: {
+    id: 'remove-after-uncertain-add',
+    added: '2026-12-07',
+    workflows: ['grant'],
+    what: 'an add that may have landed (cancelled in flight, or failed after JumpCloud accepted it) is removed',
+    retireWhen: GRANT_LIFETIME,
+  },
 } as const satisfies Record<string, PatchEntry>;
 
 export type PatchName = keyof typeof PATCHES;

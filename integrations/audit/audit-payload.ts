@@ -172,7 +172,9 @@ function endSentence(event: GrantAuditEvent): string {
     case 'REVOKED':
       return `Access revoked${g.endedBy ? ` by ${g.endedBy}` : ''} and removed at ${g.endedAt ?? ''}${g.endReason ? ` (${g.endReason})` : ''}.`;
     case 'FAILED':
-      return `JumpCloud refused the membership; nothing was granted (${g.failure ?? 'no detail'}).`;
+      return g.addRemoved
+        ? `The membership could not be confirmed (${g.failure ?? 'no detail'}); what may have been added was removed at ${g.endedAt ?? ''}.`
+        : `JumpCloud refused the membership; nothing was granted (${g.failure ?? 'no detail'}).`;
     case 'ALREADY_MEMBER':
       return 'The user already held this group (standing access); nothing was added or will be removed.';
     default:

@@ -7,6 +7,7 @@ import { failureOf } from '../support/activity-failures';
 import { createMembershipActivities } from '../../activities/membership';
 import { jumpCloudHttpError } from '../../integrations/jumpcloud/jumpcloud-error';
 import { FakeDirectory } from '../support/fake-directory';
+import { MEMBERSHIP_ADD_REFUSED } from '../../workflows/grant/grant-types';
 import { group, people } from '../support/grant-inputs';
 
 const member = { groupId: group.id, userId: people.requester.jumpcloudUserId };
@@ -114,16 +115,35 @@ describe('membership activities', () => {
     assert.equal(failures[2]?.nextRetryDelay, 2000, "JumpCloud's Retry-After paces the retry");
   });
 
-  test('JumpCloud answering 403 stops an add (non-retryable) but not a revoke (retried until fixed)', async () => {
-    const { directory, env, activities } = setUp([member]);
+  test('JumpCloud refusing the first add attempt with 403 fails it as MembershipAddRefused; a revoke is retried', async () => {
+    const { directory, env, activities } = setUp();
     directory.failNext('addMember', jumpCloudHttpError('POST', path, 403, '', null));
     directory.failNext('removeMember', jumpCloudHttpError('POST', path, 403, '', null));
     const onAdd = await failureOf(env.run(activities.addMembership, member));
-    assert.equal(onAdd.type, 'JumpCloudError');
+    assert.equal(onAdd.type, MEMBERSHIP_ADD_REFUSED, 'nothing changed: the grant has nothing to remove');
     assert.equal(onAdd.nonRetryable, true);
+    assert.equal(directory.has(member.groupId, member.userId), false);
     const onRevoke = await failureOf(env.run(activities.revokeMembership, member));
     assert.equal(onRevoke.type, 'JumpCloudError');
     assert.equal(onRevoke.nonRetryable, false);
+  });
+
+  test('a refused add on a later attempt is not MembershipAddRefused: an earlier attempt may have landed', async () => {
+    const directory = new FakeDirectory();
+    const env = new MockActivityEnvironment({ attempt: 2 }, { logger: new DefaultLogger('ERROR') });
+    directory.failNext('addMember', jumpCloudHttpError('POST', path, 403, '', null));
+    const failure = await failureOf(env.run(createMembershipActivities(directory).addMembership, member));
+    assert.equal(failure.type, 'JumpCloudError');
+    assert.equal(failure.nonRetryable, true);
+  });
+
+  test('an add JumpCloud accepted whose verification read fails with 403 is not MembershipAddRefused', async () => {
+    const { directory, env, activities } = setUp();
+    directory.failNext('isMember', jumpCloudHttpError('GET', path, 403, '', null));
+    const failure = await failureOf(env.run(activities.addMembership, member));
+    assert.equal(directory.has(member.groupId, member.userId), true, 'the add landed');
+    assert.equal(failure.type, 'JumpCloudError', 'its outcome is unknown to the workflow, which removes it');
+    assert.equal(failure.nonRetryable, true);
   });
 
   test('a revoke whose verification read fails with 403 is retried too', async () => {

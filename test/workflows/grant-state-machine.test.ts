@@ -11,7 +11,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { activityInfo } from '@temporalio/activity';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
 import { createGrantWorker, type GrantWorker } from '../../worker/create-worker';
-import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
+import {
+  type GrantInput,
+  type GrantState,
+  type GrantStatus,
+  MEMBERSHIP_ADD_REFUSED,
+} from '../../workflows/grant/grant-types';
 import {
   decideUpdate,
   grantStateQuery,
@@ -19,6 +24,7 @@ import {
   endGrantUpdate,
 } from '../../workflows/grant/grant-updates';
 import { eventually } from '../support/eventually';
+import { membershipModel } from '../support/membership-model';
 import { APPROVAL_CHANNEL, type GrantInputOverrides, people, plainGrantInput } from '../support/grant-inputs';
 import {
   type ActivityName,
@@ -269,9 +275,9 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
     });
   });
 
-  test('a membership add refused permanently ends the grant as FAILED, with nothing to remove', async () => {
+  test('an add JumpCloud refused before changing anything ends the grant as FAILED, with nothing to remove', async () => {
     const addMembership = async (): Promise<never> => {
-      throw ApplicationFailure.nonRetryable('JumpCloud answered 404: no such group', 'JumpCloudError');
+      throw ApplicationFailure.nonRetryable('JumpCloud answered 404: no such group', MEMBERSHIP_ADD_REFUSED);
     };
     await withGrant({ activities: { addMembership } }, async ({ handle, mocks, approve }) => {
       await approve();
@@ -279,8 +285,74 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       assert.equal(final.status, 'FAILED');
       assert.ok(final.failure, 'the failure is recorded for the auditor');
       assert.equal(final.grantedAt, undefined);
+      assert.equal(final.addRemoved, undefined);
       assert.equal(mocks.attempts('addMembership').length, 1, 'a non-retryable failure is not retried');
       assert.equal(mocks.attempts('revokeMembership').length, 0);
+    });
+  });
+
+  test('an add that landed but whose verification failed ends FAILED with the membership removed', async () => {
+    const jumpcloud = membershipModel({
+      afterAdd: async () => {
+        throw ApplicationFailure.nonRetryable('JumpCloud GET memberof answered 403', 'JumpCloudError');
+      },
+    });
+    await withGrant({ activities: jumpcloud.activities }, async ({ handle, input, approve }) => {
+      await approve();
+      const final = await handle.result();
+      assert.equal(final.status, 'FAILED');
+      assert.equal(final.addRemoved, true, 'the state says the add was undone');
+      assert.match(final.failure ?? '', /403/);
+      assert.deepEqual(jumpcloud.changes, ['add', 'remove']);
+      assert.equal(jumpcloud.has({ groupId: input.group.id, userId: input.requester.jumpcloudUserId }), false);
+    });
+  });
+
+  test('cancelling the grant while its add is in flight removes the membership once the add has landed', async () => {
+    let addStarted = false;
+    const jumpcloud = membershipModel({
+      beforeAdd: async () => {
+        addStarted = true;
+        // Long enough for the cancellation to reach the workflow while JumpCloud is still working on the add.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      },
+    });
+    await withGrant({ activities: jumpcloud.activities }, async ({ handle, input, approve }) => {
+      await approve();
+      await eventually('the add to be in flight', async () => addStarted || undefined, 15_000);
+      await handle.cancel();
+      const failure = await workflowFailure(handle.result());
+      assert.ok(failure.cause instanceof CancelledFailure, `cause ${String(failure.cause)}`);
+      assert.deepEqual(jumpcloud.changes, ['add', 'remove'], 'removed after the add landed, not before');
+      assert.equal(jumpcloud.has({ groupId: input.group.id, userId: input.requester.jumpcloudUserId }), false);
+      const state = await handle.query(grantStateQuery);
+      assert.equal(state.status, 'REVOKED');
+      assert.equal(state.endReason, 'the grant workflow was cancelled');
+    });
+  });
+
+  test('cancelling the grant while an add that may have landed waits for its retry removes the membership', async () => {
+    let attempts = 0;
+    const jumpcloud = membershipModel({
+      afterAdd: async () => {
+        attempts += 1;
+        // Landed, but the worker saw a timeout: the retry is 30 s away when the cancellation comes.
+        throw ApplicationFailure.create({ message: 'JumpCloud POST timed out', nextRetryDelay: '30s' });
+      },
+    });
+    await withGrant({ activities: jumpcloud.activities }, async ({ handle, input, approve }) => {
+      await approve();
+      await eventually('the first add attempt to have failed', async () => attempts > 0 || undefined, 15_000);
+      await handle.cancel();
+      const failure = await workflowFailure(handle.result());
+      assert.ok(failure.cause instanceof CancelledFailure, `cause ${String(failure.cause)}`);
+      assert.equal(attempts, 1, 'the add was not tried again');
+      assert.deepEqual(jumpcloud.changes, ['add', 'remove']);
+      assert.equal(jumpcloud.has({ groupId: input.group.id, userId: input.requester.jumpcloudUserId }), false);
+      const state = await handle.query(grantStateQuery);
+      assert.equal(state.status, 'REVOKED');
+      assert.equal(state.addRemoved, true);
+      assert.equal(state.grantedAt, undefined, 'never announced as granted');
     });
   });
 

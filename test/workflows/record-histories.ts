@@ -24,6 +24,7 @@ import { type GrantActivities, mockWorkerActivities, recordingActivities } from 
 import { createGrantWorker, workflowsPath } from '../../worker/create-worker';
 import {
   type GrantInput,
+  MEMBERSHIP_ADD_REFUSED,
   type GrantPolicy,
   type GrantState,
   type GrantStatus,
@@ -266,6 +267,22 @@ function grantScenario(
 }
 
 const longAccess = (input: GrantInput): GrantInput => ({ ...input, durationSeconds: 600 });
+
+/** Set by grant-cancelled-while-adding's add once its first attempt has failed: the scenario cancels then. */
+let addAttempted = false;
+
+/**
+ * An add that lands, then times out as far as the worker can tell, and asks for its retry in 30 s: a cancellation in
+ * that pause reaches the workflow with the add's outcome unknown.
+ */
+const landsThenTimesOut = async (): Promise<never> => {
+  addAttempted = true;
+  throw ApplicationFailure.create({
+    message: 'JumpCloud POST timed out',
+    type: 'JumpCloudError',
+    nextRetryDelay: '30s',
+  });
+};
 
 const scenarios: Scenario[] = [
   grantScenario('grant-approved-then-expired', { drive: approve, status: 'EXPIRED' }),
@@ -752,6 +769,55 @@ const scenarios: Scenario[] = [
         [final.grantedAt !== undefined && final.endedAt !== undefined, 'the final state lost its times'],
       );
     },
+  }),
+
+  // Recorded from the version that removes an add that may have landed ('remove-after-uncertain-add').
+  grantScenario('grant-add-refused-nothing-removed', {
+    activities: {
+      addMembership: async () => {
+        throw ApplicationFailure.nonRetryable('JumpCloud answered 404: no such group', MEMBERSHIP_ADD_REFUSED);
+      },
+    },
+    drive: approve,
+    status: 'FAILED',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, 'removeAfterUncertainAdd'), 'no remove-after-uncertain-add patch marker'],
+        [final.addRemoved === undefined, 'a refused add was removed'],
+        // The sinks question and the pre-check; a removal would be a third, or an activity.
+        [localActivityMarkers(history) === 2, `${localActivityMarkers(history)} local activities: a removal ran`],
+        [!scheduledActivities(history).includes('revokeMembership'), 'a removal was scheduled'],
+      ),
+  }),
+  grantScenario('grant-add-unverified-then-removed', {
+    activities: {
+      addMembership: async () => {
+        throw ApplicationFailure.nonRetryable('JumpCloud GET memberof answered 403', 'JumpCloudError');
+      },
+    },
+    drive: approve,
+    status: 'FAILED',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, 'removeAfterUncertainAdd'), 'no remove-after-uncertain-add patch marker'],
+        [final.addRemoved === true, 'the add was not removed'],
+      ),
+  }),
+  grantScenario('grant-cancelled-while-adding', {
+    activities: { addMembership: landsThenTimesOut },
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await eventually('the first add attempt to have failed', async () => addAttempted);
+      await grant.client.workflow.getHandle(grant.workflowId).cancel();
+    },
+    status: 'REVOKED',
+    closedAs: 'CANCELLED',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, 'removeAfterUncertainAdd'), 'no remove-after-uncertain-add patch marker'],
+        [final.addRemoved === true && final.grantedAt === undefined, 'not removed as an uncertain add'],
+      ),
   }),
   reconcilerScenario('reconciler-drift-found-then-ended'),
   reconcilerScenario('reconciler-drift-audited', auditedActivities),

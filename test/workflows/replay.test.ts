@@ -54,6 +54,10 @@ const REQUIRED_SCENARIOS = [
   // Recorded from the version that hands an active grant off to the active grants' queue ('active-grants-queue').
   'grant-handed-off-to-active-queue',
   'grant-carried-on-active-queue-then-expired',
+  // Recorded from the version that removes an add that may have landed ('remove-after-uncertain-add').
+  'grant-add-refused-nothing-removed',
+  'grant-add-unverified-then-removed',
+  'grant-cancelled-while-adding',
 ];
 
 const fixtures = readdirSync(historiesDir)

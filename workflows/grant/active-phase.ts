@@ -7,6 +7,7 @@ import { announceExtensionEvents, closeMootExtensions } from './extension-notice
 import { grantCurrentDetails } from './grant-descriptions';
 import { type GrantRun, type ToldSoFar } from './grant-run';
 import { unreviewedAlertDue } from './grant-rules';
+import { MEMBERSHIP_ADD_REFUSED } from './grant-types';
 
 /**
  * An approved grant (or break-glass access): the pre-check, the add, then the access held until it ends. A user who
@@ -25,11 +26,16 @@ export async function grantAndHold(run: GrantRun): Promise<void> {
     notices.announce();
     return;
   }
+  // Asked before the add is scheduled: from here an add that may have landed is always removed.
+  const removesUncertainAdd = isPatched('removeAfterUncertainAdd');
   try {
-    const added = await membership.addMembership(member);
+    const added = await (removesUncertainAdd
+      ? membership.addMembershipToTheEnd(member)
+      : membership.addMembership(member));
     // "Already a member" right after we saw the user outside the group means our own earlier attempt landed.
     if (added.alreadyMember) wf.log.info('Membership already present on add; treating as ours', member);
   } catch (err) {
+    if (removesUncertainAdd && !addRefused(err)) return removeUncertainAdd(run, err);
     state.failure = failureMessage(err);
     state.endedAt = new Date().toISOString();
     run.setStatus('FAILED');
@@ -156,6 +162,39 @@ async function endAccess(run: GrantRun, cancelled: boolean): Promise<void> {
   } else {
     notices.announce();
   }
+}
+
+/** True when JumpCloud refused the add on its first attempt, before changing anything (activities/membership.ts). */
+function addRefused(err: unknown): boolean {
+  const failure = err instanceof wf.ActivityFailure ? err.cause : err;
+  return failure instanceof wf.ApplicationFailure && failure.type === MEMBERSHIP_ADD_REFUSED;
+}
+
+/**
+ * An add that failed or was cancelled may still have landed: JumpCloud accepted it and the read that verifies it
+ * failed, or the workflow was cancelled while it ran (the add's cancellation waits for it to finish). The grant owns
+ * that membership: it removes it, non-cancellable and retried until verified, then ends FAILED, or REVOKED when
+ * cancelled, as a cancellation while active does.
+ */
+async function removeUncertainAdd(run: GrantRun, err: unknown): Promise<void> {
+  const { state, notices } = run;
+  const cancelled = wf.isCancellation(err);
+  if (cancelled) state.endReason = 'the grant workflow was cancelled';
+  else state.failure = failureMessage(err);
+  state.endingAt = new Date().toISOString();
+  await wf.CancellationScope.nonCancellable(() => run.membership.removeMembership(run.member));
+  state.addRemoved = true;
+  state.endedAt = new Date().toISOString();
+  run.setStatus(cancelled ? 'REVOKED' : 'FAILED');
+  await wf.CancellationScope.nonCancellable(async () => {
+    run.audit('ended');
+    notices.announce();
+    if (cancelled) {
+      await notices.settled();
+      await run.trail.settled();
+    }
+  });
+  if (cancelled) throw err;
 }
 
 /** The expiry in force: set when access is granted (in this run, or in the one that handed the grant off). */

@@ -190,6 +190,11 @@ export interface GrantState {
   /** True when the user was a member before the grant: their access is standing and is never removed by us. */
   standingAccess?: boolean;
   failure?: string;
+  /**
+   * True when the add failed or was cancelled after it may have landed, and the grant removed the membership: FAILED
+   * (or REVOKED, when cancelled) with nothing left behind.
+   */
+  addRemoved?: boolean;
   approvalMessage?: SlackMessageRef;
   /** Requests for more time, in order; at most one is pending at a time. */
   extensions: Extension[];
@@ -209,3 +214,9 @@ export interface GrantState {
   /** Break-glass only: ISO 8601 of the second, louder alert (sent once when nobody acknowledged in time). */
   unreviewedAlertAt?: string;
 }
+
+/**
+ * The failure type of an add that JumpCloud refused on its first attempt, before anything changed: the grant ends
+ * FAILED with nothing to remove. Any other failure of an add may hide one that landed, and the grant removes it.
+ */
+export const MEMBERSHIP_ADD_REFUSED = 'MembershipAddRefused';

@@ -34,7 +34,9 @@ function statusLine(state: GrantState): string {
     case 'ALREADY_MEMBER':
       return `:information_source: The user already had standing access; nothing was changed. ${review}`;
     case 'FAILED':
-      return `:warning: JumpCloud refused the change: ${escapeMrkdwn(state.failure ?? 'unknown error')}. ${review}`;
+      return state.addRemoved
+        ? `:warning: The membership could not be confirmed (${escapeMrkdwn(state.failure ?? 'unknown error')}) and was removed again. ${review}`
+        : `:warning: JumpCloud refused the change: ${escapeMrkdwn(state.failure ?? 'unknown error')}. ${review}`;
     default:
       return `${state.status.toLowerCase()}. ${review}`;
   }

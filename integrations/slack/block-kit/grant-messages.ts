@@ -62,7 +62,9 @@ function outcomeLine(state: GrantState): string {
     case 'ALREADY_MEMBER':
       return `:information_source: Approved by ${by}, but the user already had standing access; nothing was changed`;
     case 'FAILED':
-      return `:warning: Approved by ${by}, but JumpCloud refused the change: ${escapeMrkdwn(state.failure ?? 'unknown error')}`;
+      return state.addRemoved
+        ? `:warning: Approved by ${by}, but the membership could not be confirmed (${escapeMrkdwn(state.failure ?? 'unknown error')}); it was removed again`
+        : `:warning: Approved by ${by}, but JumpCloud refused the change: ${escapeMrkdwn(state.failure ?? 'unknown error')}`;
   }
 }
 
@@ -174,7 +176,7 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
       );
     case 'FAILED':
       return notice(
-        `:warning: Your request for ${group} was approved, but the membership could not be added: ${escapeMrkdwn(state.failure ?? 'unknown error')}. Please contact your security team.`,
+        `:warning: Your request for ${group} was approved, but the membership could not be ${state.addRemoved ? 'confirmed and was removed again' : 'added'}: ${escapeMrkdwn(state.failure ?? 'unknown error')}. Please contact your security team.`,
       );
     default:
       return notice(`Your request for ${group} is ${state.status.toLowerCase().replace('_', ' ')}.`);
