@@ -2,6 +2,14 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** Product code ships in the image; the stand-ins, the demo, the tests, benchmarks and scripts never do. */
+const productImportPatterns = [
+  {
+    group: ['**/stand-ins/*', '**/sandbox/*', '**/test/*', '**/bench/*', '**/scripts/*'],
+    message: 'Product code does not import the stand-ins, the sandbox, tests, benchmarks or scripts.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'test-artifacts/**', '.cache/**'] },
   js.configs.recommended,
@@ -34,14 +42,22 @@ export default tseslint.config(
   {
     // Product code: what ships in the image. The stand-ins, the demo and the tests are never part of it.
     files: ['activities/**/*.ts', 'integrations/**/*.ts', 'worker/**/*.ts', 'gateway/**/*.ts', 'config/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: productImportPatterns }] },
+  },
+  {
+    // The gateway faces the internet and holds a Read Only JumpCloud key: it reads through JumpCloudReadClient and
+    // never imports the client that changes memberships (the worker's). test/unit/gateway-read-only.test.ts proves it.
+    files: ['gateway/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            ...productImportPatterns,
             {
-              group: ['**/stand-ins/*', '**/sandbox/*', '**/test/*', '**/bench/*', '**/scripts/*'],
-              message: 'Product code does not import the stand-ins, the sandbox, tests, benchmarks or scripts.',
+              group: ['**/integrations/jumpcloud/jumpcloud-client'],
+              importNames: ['JumpCloudClient'],
+              message: 'The gateway only reads JumpCloud: use JumpCloudReadClient.',
             },
           ],
         },

@@ -1,7 +1,10 @@
 import { type WebClient } from '@slack/web-api';
 import { type AuditSink } from '../integrations/audit/audit-sinks';
 import { createAuditActivities } from './audit';
+import { type JitPolicy } from '../config/policy';
+import { type ReconcilerConfig } from '../workflows/reconciler/reconciler-types';
 import { createMembershipActivities, type MembershipDirectory } from './membership';
+import { createPolicyCheckActivities } from './policy-check';
 import { createReconcileActivities, type ReconcileDirectory, type ReconcileGrants } from './reconcile';
 import { createSlackNotificationActivities } from './slack-notifications';
 
@@ -12,6 +15,12 @@ export interface ActivityDeps {
   grants: ReconcileGrants;
   /** Where the audit trail goes (ServiceNow, Jira, webhook); none by default. */
   auditSinks?: readonly AuditSink[];
+  /** The worker's policy as it stands now: the last word on every grant before JumpCloud changes. */
+  policy: () => JitPolicy;
+  /** Where refusals of the worker's policy are reported. */
+  securityChannel: string;
+  /** The reconciler's configuration: the worker's policy groups, the interval and the security channel. */
+  reconcilerConfig: () => ReconcilerConfig;
 }
 
 /** Every activity the grant workflow and the reconciler call, bound to clients constructed once by the worker. */
@@ -21,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSlackNotificationActivities(deps.slack),
     ...createReconcileActivities(deps),
     ...createAuditActivities(deps.auditSinks ?? []),
+    ...createPolicyCheckActivities(deps),
   };
 }
 

@@ -1,18 +1,27 @@
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantService } from '../integrations/temporal/grant-service';
 import { grantWorkflowId } from '../workflows/grant/grant-workflow-id';
-import { type FoundDrift, type GroupInspection } from '../workflows/reconciler/reconciler-types';
+import { type FoundDrift, type GroupInspection, type ReconcilerConfig } from '../workflows/reconciler/reconciler-types';
 import { jumpCloudFailure } from './failures';
+import { createMembershipActivities, type MembershipDirectory } from './membership';
 
-export type ReconcileDirectory = Pick<JumpCloudClient, 'listGroupMemberIds' | 'findUserByEmail' | 'getUser'>;
+export type ReconcileDirectory = Pick<JumpCloudClient, 'listGroupMemberIds' | 'findUserByEmail' | 'getUser'> &
+  MembershipDirectory;
 export type ReconcileGrants = Pick<GrantService, 'isRunning' | 'list' | 'state'>;
 
 /**
  * The reads of one reconcile run. Every candidate is checked a second time before it is called drift, so a grant
  * that adds or removes its membership while the sweep reads never shows up as drift.
  */
-export function createReconcileActivities(deps: { directory: ReconcileDirectory; grants: ReconcileGrants }) {
+export function createReconcileActivities(deps: {
+  directory: ReconcileDirectory;
+  grants: ReconcileGrants;
+  /** The reconciler's configuration from the worker's own policy and settings: never from the workflow's input. */
+  reconcilerConfig: () => ReconcilerConfig;
+}) {
   const { directory, grants } = deps;
+  // The grant's own verified removal.
+  const membership = createMembershipActivities(directory);
 
   async function memberIds(groupId: string): Promise<Set<string>> {
     try {
@@ -22,8 +31,10 @@ export function createReconcileActivities(deps: { directory: ReconcileDirectory;
     }
   }
 
-  async function standingIds(standingMembers: string[]): Promise<Set<string>> {
+  /** The standing members' JumpCloud IDs, and the emails that match no user (never silently dropped). */
+  async function standingIds(standingMembers: string[]): Promise<{ ids: Set<string>; unresolved: string[] }> {
     const ids = new Set<string>();
+    const unresolved: string[] = [];
     for (const entry of standingMembers) {
       if (!entry.includes('@')) {
         ids.add(entry);
@@ -32,12 +43,16 @@ export function createReconcileActivities(deps: { directory: ReconcileDirectory;
       try {
         const user = await directory.findUserByEmail(entry);
         if (user) ids.add(user.id);
+        else unresolved.push(entry);
       } catch (err) {
         throw jumpCloudFailure(err);
       }
     }
-    return ids;
+    return { ids, unresolved };
   }
+
+  /** Whether a running grant for (user, group) explains the membership: it is its grant's to add and remove. */
+  const covered = (userId: string, groupId: string) => grants.isRunning(grantWorkflowId(userId, groupId));
 
   async function emailOf(userId: string): Promise<string | undefined> {
     try {
@@ -51,7 +66,7 @@ export function createReconcileActivities(deps: { directory: ReconcileDirectory;
   return {
     async inspectGroup(input: { groupId: string; standingMembers: string[] }): Promise<GroupInspection> {
       const { groupId } = input;
-      const standing = await standingIds(input.standingMembers);
+      const { ids: standing, unresolved } = await standingIds(input.standingMembers);
       const members = await memberIds(groupId);
       const drift: FoundDrift[] = [];
 
@@ -59,14 +74,14 @@ export function createReconcileActivities(deps: { directory: ReconcileDirectory;
       // covers a membership being added right now; the second look rules out one that was removed meanwhile.
       const candidates: string[] = [];
       for (const userId of members) {
-        if (!standing.has(userId) && !(await grants.isRunning(grantWorkflowId(userId, groupId)))) {
+        if (!standing.has(userId) && !(await covered(userId, groupId))) {
           candidates.push(userId);
         }
       }
       if (candidates.length > 0) {
         const membersNow = await memberIds(groupId);
         for (const userId of candidates) {
-          if (!membersNow.has(userId) || (await grants.isRunning(grantWorkflowId(userId, groupId)))) continue;
+          if (!membersNow.has(userId) || (await covered(userId, groupId))) continue;
           drift.push({ kind: 'unexplained-member', groupId, userId, email: await emailOf(userId) });
         }
       }
@@ -95,7 +110,36 @@ export function createReconcileActivities(deps: { directory: ReconcileDirectory;
           });
         }
       }
-      return { groupId, members: members.size, drift };
+      return { groupId, members: members.size, drift, unresolvedStanding: unresolved };
+    },
+
+    /** The reconciler's configuration as the worker's policy has it now. */
+    async reconcilerSettings(): Promise<ReconcilerConfig> {
+      return deps.reconcilerConfig();
+    },
+
+    /**
+     * Removes a member the reconciler called drift, after a fresh look: still a member, still no running grant, still
+     * not standing. A drift seen a while ago (or in a run whose read failed) is never removed on that old word.
+     * `removed: false` says the fresh look explained the member; nothing was changed.
+     */
+    async removeDriftMember(input: {
+      groupId: string;
+      userId: string;
+      standingMembers: string[];
+    }): Promise<{ removed: boolean }> {
+      const { groupId, userId } = input;
+      const { ids: standing, unresolved } = await standingIds(input.standingMembers);
+      if (unresolved.length > 0 || standing.has(userId)) return { removed: false };
+      let member: boolean;
+      try {
+        member = await directory.isMember(groupId, userId);
+      } catch (err) {
+        throw jumpCloudFailure(err);
+      }
+      if (!member || (await covered(userId, groupId))) return { removed: false };
+      await membership.revokeMembership({ groupId, userId });
+      return { removed: true };
     },
   };
 }

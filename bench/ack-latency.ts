@@ -19,11 +19,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadPolicy } from '../config/policy';
 import { createActivities } from '../activities';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { ActionIds } from '../integrations/slack/block-kit/ids';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
+import { reconcilerConfig } from '../integrations/temporal/reconciler-service';
 import { startJumpCloudStandIn } from '../stand-ins/jumpcloud/jumpcloud-stand-in';
 import { startSlackStandIn, type SlackStandIn } from '../stand-ins/slack/slack-stand-in';
 import { signSlackRequest } from '../stand-ins/slack/slack-signature';
@@ -110,6 +112,9 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
   const grants = createGrantService(new Client({ connection }), TASK_QUEUE);
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   cleanups.push(() => nativeConnection.close());
+  // The gateway's policy file is the worker's too.
+  const policyFile = writePolicy();
+  const policy = loadPolicy(policyFile);
   const worker = await createGrantWorker({
     connection: nativeConnection,
     namespace: 'default',
@@ -118,6 +123,9 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
       directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: JUMPCLOUD_KEY }),
       slack: createSlackClient({ token: BOT_TOKEN, apiUrl: slack.apiUrl }),
       grants,
+      policy: () => policy,
+      securityChannel: APPROVAL_CHANNEL,
+      reconcilerConfig: () => reconcilerConfig(policy, { intervalSeconds: 300, securityChannel: APPROVAL_CHANNEL }),
     }),
     shutdownGraceSeconds: 1,
   });
@@ -126,8 +134,6 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
     worker.shutdown();
     await running;
   });
-
-  const policyFile = writePolicy();
 
   const rows: Row[] = [];
   const baseline = await startProcess('bare Fastify route', join(root, 'bench/bare-fastify-server.ts'), {});
@@ -162,6 +168,7 @@ async function run(cleanups: Array<() => Promise<unknown>>): Promise<void> {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
       SLACK_API_URL: slack.apiUrl,
+      SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix,
       JUMPCLOUD_API_KEY: JUMPCLOUD_KEY,
       JUMPCLOUD_API_URL: jumpcloud.baseUrl,
       JIT_POLICY_FILE: policyFile,

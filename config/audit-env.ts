@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { outboundUrl } from './env';
 
 /**
  * The audit sinks' variables (each sink optional). Every sink is all-or-nothing: a variable set without the others
  * it needs is named in the error, so a half-configured sink never silently records nothing.
  */
 export const auditSinkEnv = {
-  SERVICENOW_INSTANCE_URL: z.url({ error: 'must be a URL such as https://example.service-now.com' }).optional(),
+  SERVICENOW_INSTANCE_URL: outboundUrl('the instance, such as https://example.service-now.com').optional(),
   SERVICENOW_TABLE: z
     .string()
     .trim()
@@ -14,7 +15,7 @@ export const auditSinkEnv = {
   SERVICENOW_USERNAME: z.string().trim().min(1).optional(),
   SERVICENOW_PASSWORD: z.string().min(1).optional(),
   SERVICENOW_TOKEN: z.string().trim().min(1).optional(),
-  JIRA_BASE_URL: z.url({ error: 'must be a URL such as https://example.atlassian.net' }).optional(),
+  JIRA_BASE_URL: outboundUrl('the site, such as https://example.atlassian.net').optional(),
   JIRA_EMAIL: z.string().trim().min(1).optional(),
   JIRA_API_TOKEN: z.string().trim().min(1).optional(),
   JIRA_PROJECT_KEY: z
@@ -24,7 +25,7 @@ export const auditSinkEnv = {
     .optional(),
   JIRA_ISSUE_TYPE: z.string().trim().min(1).default('Task'),
   JIRA_DONE_TRANSITION: z.string().trim().min(1).optional(),
-  AUDIT_WEBHOOK_URL: z.url({ error: 'must be a URL (where audit events are POSTed)' }).optional(),
+  AUDIT_WEBHOOK_URL: outboundUrl('where audit events are POSTed').optional(),
   AUDIT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (the HMAC key)').optional(),
 };
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from './durations';
 
@@ -11,7 +12,27 @@ export const requiredString = (what: string) =>
     .string({ error: `is required (${what})` })
     .trim()
     .min(1, `is required (${what})`);
-const url = (what: string) => z.url({ error: `must be a URL (${what})` });
+
+/** 127.0.0.0/8, ::1 or localhost: the stand-ins and the sandbox, where plain http never leaves the machine. */
+function isLoopbackHost(hostname: string): boolean {
+  // URL keeps an IPv6 host in brackets and writes IPv4 in dotted decimal (127.1 and 0x7f.1 become 127.0.0.1).
+  return hostname === 'localhost' || hostname === '[::1]' || (isIP(hostname) === 4 && hostname.startsWith('127.'));
+}
+
+/**
+ * A base URL the process sends credentials or signed requests to: https://, or http:// to a loopback host only, so
+ * that no key or token ever crosses a network in clear text.
+ */
+export const outboundUrl = (what: string) =>
+  z.url({ error: `must be a URL (${what})` }).refine(
+    (text) => {
+      // Not a URL at all is z.url's issue, already reported.
+      if (!URL.canParse(text)) return true;
+      const { protocol, hostname } = new URL(text);
+      return protocol === 'https:' || (protocol === 'http:' && isLoopbackHost(hostname));
+    },
+    { message: `must be an https:// URL; http:// only to a loopback host (127.0.0.0/8, ::1, localhost) (${what})` },
+  );
 
 const filePath = (what: string) => z.string().trim().min(1, `must be a file path (${what})`);
 
@@ -51,13 +72,13 @@ export function configErrorNaming(problems: ReadonlyArray<{ variable: string; me
 
 export const slackEnv = {
   SLACK_BOT_TOKEN: requiredString('the Slack bot token, xoxb-…'),
-  SLACK_API_URL: url('the Slack Web API base').default('https://slack.com/api/'),
+  SLACK_API_URL: outboundUrl('the Slack Web API base').default('https://slack.com/api/'),
 };
 
 export const jumpCloudEnv = {
   JUMPCLOUD_API_KEY: requiredString('a JumpCloud API key'),
   JUMPCLOUD_ORG_ID: z.string().trim().min(1).optional(),
-  JUMPCLOUD_API_URL: url('the JumpCloud API base').default('https://console.jumpcloud.com/api'),
+  JUMPCLOUD_API_URL: outboundUrl('the JumpCloud API base').default('https://console.jumpcloud.com/api'),
 };
 
 /** A Slack channel ID; `what` says which channel, for the message when it is missing. */

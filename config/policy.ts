@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './env';
+import { DEFAULT_MAX_DRIFT_REMOVALS } from '../workflows/reconciler/drift-rules';
 import { type DriftAction } from '../workflows/reconciler/reconciler-types';
 import { formatDuration, parseDuration } from './durations';
 
@@ -26,6 +27,8 @@ export interface PolicyGroup {
   standingMembers: string[];
   /** What the reconciler does with a member no grant explains: tell the security channel, or also remove them. */
   onDrift: DriftAction;
+  /** With onDrift: remove, a run that would remove more members of the group than this removes none and alerts. */
+  maxDriftRemovals: number;
   /** Emergency access without approval, alerted and reviewed afterwards; absent = not allowed for this group. */
   breakGlass?: PolicyBreakGlass;
 }
@@ -112,6 +115,11 @@ const groupSchema = z
       )
       .default([]),
     onDrift: z.enum(['report', 'remove'], { error: 'must be report or remove' }).default('report'),
+    maxDriftRemovals: z
+      .number({ error: requiredOr('must be a whole number, at least 1') })
+      .int('must be a whole number, at least 1')
+      .min(1, 'must be a whole number, at least 1')
+      .default(DEFAULT_MAX_DRIFT_REMOVALS),
     requiredApprovals: z
       .number({ error: requiredOr('must be a whole number of approvals, at least 1') })
       .int('must be a whole number of approvals, at least 1')

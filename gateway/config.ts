@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   jumpCloudEnv,
+  outboundUrl,
   parseEnv,
   policyEnv,
   requiredString,
@@ -9,12 +10,25 @@ import {
   temporalEnv,
 } from '../config/env';
 
+/** A URL prefix: a base ending in `/`, written as URL writes it, so that prefix checks compare like with like. */
+const urlPrefix = (what: string) =>
+  outboundUrl(what).transform((text, ctx) => {
+    const { href, pathname, search, hash } = new URL(text);
+    if (pathname.endsWith('/') && search === '' && hash === '') return href;
+    ctx.addIssue({ code: 'custom', message: `must end with / (${what}, e.g. https://hooks.slack.com/)` });
+    return z.NEVER;
+  });
+
 const gatewayEnvSchema = z.object({
   ...temporalEnv,
   ...slackEnv,
   ...jumpCloudEnv,
   SLACK_SIGNING_SECRET: requiredString('Slack app > Basic Information > Signing Secret'),
   SLACK_APPROVAL_CHANNEL: slackChannelId('the channel ID where approval requests go'),
+  /** Where every response_url in a payload must start: the gateway POSTs to it (a stand-in's in tests and the sandbox). */
+  SLACK_RESPONSE_URL_PREFIX: urlPrefix('where the response_urls of Slack payloads start').default(
+    'https://hooks.slack.com/',
+  ),
   ...policyEnv,
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(3000),
   SLACK_COMMAND: z

@@ -1,7 +1,7 @@
 import { type WebClient } from '@slack/web-api';
 import { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { type JitPolicy } from '../config/policy';
-import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { type JumpCloudReadClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantService } from '../integrations/temporal/grant-service';
 import { type ReconcilerService } from '../integrations/temporal/reconciler-service';
 import { type BackgroundTasks } from './plugins/background-tasks';
@@ -15,12 +15,18 @@ export interface GatewaySlack {
   users: Pick<WebClient['users'], 'info'>;
 }
 
-/** What the gateway reads in JumpCloud: who the requester is and which groups they are already in. */
-export type GatewayDirectory = Pick<JumpCloudClient, 'findUserByEmail' | 'listUserGroupIds'>;
+/**
+ * What the gateway reads in JumpCloud: who the requester is and which groups they are already in. Picked from the
+ * read-only client, so no gateway code can change a membership, whatever client it is handed.
+ */
+export type GatewayDirectory = Pick<JumpCloudReadClient, 'findUserByEmail' | 'listUserGroupIds'>;
 
 /** Everything buildApp needs, as small interfaces so tests can hand in stand-ins or fakes. */
 export interface GatewayDeps {
-  config: Pick<GatewayConfig, 'SLACK_SIGNING_SECRET' | 'SLACK_APPROVAL_CHANNEL' | 'SLACK_COMMAND'>;
+  config: Pick<
+    GatewayConfig,
+    'SLACK_SIGNING_SECRET' | 'SLACK_APPROVAL_CHANNEL' | 'SLACK_COMMAND' | 'SLACK_RESPONSE_URL_PREFIX'
+  >;
   policy: JitPolicy;
   grants: GrantService;
   /** The reconciler's open drift, for `/jit drift`. */

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { ConfigError } from '../config/env';
 import { loadPolicy } from '../config/policy';
-import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { JumpCloudReadClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { temporalConnectionOptions } from '../integrations/temporal/connection-options';
 import { createGrantService } from '../integrations/temporal/grant-service';
@@ -26,8 +26,9 @@ async function run(): Promise<void> {
     policy,
     grants: createGrantService(client, config.TEMPORAL_TASK_QUEUE),
     reconciler: createReconcilerService(client, config.TEMPORAL_TASK_QUEUE),
-    // Interactive paths: short timeouts, so a slow JumpCloud or Slack shows up as a message, not a hang.
-    directory: new JumpCloudClient({
+    // Interactive paths: short timeouts, so a slow JumpCloud or Slack shows up as a message, not a hang. Reads only:
+    // the internet-facing process holds no client that can change a membership (its key is a Read Only admin's).
+    directory: new JumpCloudReadClient({
       baseUrl: config.JUMPCLOUD_API_URL,
       apiKey: config.JUMPCLOUD_API_KEY,
       orgId: config.JUMPCLOUD_ORG_ID,

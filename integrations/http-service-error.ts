@@ -24,10 +24,25 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/**
+ * A 3xx answer. The clients send credentials, so they never follow one (fetch's `redirect: 'manual'`): a redirect is
+ * a permanent failure of the call, and the credentials go only to the URL the operator configured.
+ */
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+/** The hint of a redirect: the configured URL is not the one that answers. */
+export function redirectHint(urlVariable: string): string {
+  return `a redirect, not followed so that the request goes nowhere but ${urlVariable}; set it to the URL that answers without one`;
+}
+
 /** What tells one service's failed HTTP answers apart; the message shape and Retry-After handling are shared. */
 export interface HttpErrorRules {
   /** the service's name, the message's first word */
   service: string;
+  /** the variable holding the service's URL, named when that URL answers with a redirect */
+  urlVariable: string;
   /** whether trying again can help: the services disagree (JumpCloud's 501, Jira's 409) */
   isRetryable: (status: number) => boolean;
   /** the service's own error text from the body, else the body itself, shortened; '' for none */
@@ -46,13 +61,15 @@ export function httpErrorFactory<E extends HttpServiceError>(
   rules: HttpErrorRules,
 ): (method: string, path: string, status: number, body: string, retryAfter: string | null) => E {
   return (method, path, status, body, retryAfter) => {
-    const detail = rules.detail(body);
+    const redirect = isRedirect(status);
+    // A redirect's body is a page about the move, not the service's error.
+    const detail = redirect ? '' : rules.detail(body);
     const what = `${rules.service} ${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`;
-    const hint = rules.hints[status];
+    const hint = rules.hints[status] ?? (redirect ? redirectHint(rules.urlVariable) : undefined);
     return new ErrorClass(
       hint ? `${what} (${hint})` : what,
       status,
-      rules.isRetryable(status),
+      !redirect && rules.isRetryable(status),
       parseRetryAfter(retryAfter),
     );
   };

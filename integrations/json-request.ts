@@ -1,7 +1,8 @@
 /**
  * One JSON request to a service this product calls (ServiceNow, Jira), read whole. When no answer comes (refused,
  * reset, timed out, even while the body streams in), `noAnswer` turns the reason into the service's own error, which
- * is transient by nature.
+ * is transient by nature. A redirect is returned as it came, never followed with the authorization attached: the
+ * caller's error factory makes it a permanent failure (integrations/http-service-error.ts).
  */
 export async function requestJson(
   url: URL,
@@ -15,6 +16,7 @@ export async function requestJson(
       method: request.method,
       headers,
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      redirect: 'manual',
       signal: AbortSignal.timeout(request.timeoutMs),
     });
     return { response, text: await response.text() };

@@ -11,6 +11,8 @@ export const SANDBOX_SECRETS = {
   slackBotToken: 'xoxb-sandbox-not-a-real-token',
   slackSigningSecret: 'sandbox-signing-secret-not-a-real-one',
   jumpCloudApiKey: 'jc-sandbox-not-a-real-api-key',
+  /** the gateway's: a Read Only administrator's, as in production */
+  jumpCloudReadOnlyApiKey: 'jc-sandbox-read-only-not-a-real-api-key',
   serviceNowUsername: 'jit.sandbox',
   serviceNowPassword: 'sn-sandbox-not-a-real-password',
   jiraEmail: 'jit@sandbox.example',

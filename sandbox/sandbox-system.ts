@@ -9,7 +9,7 @@ import { buildApp, type GatewayDeps } from '../gateway/app';
 import { createResponseUrlSender } from '../gateway/slack/response-url';
 import { createAuditSinks } from '../integrations/audit/audit-sinks';
 import { temporalReadiness } from '../integrations/temporal/readiness';
-import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { JumpCloudClient, JumpCloudReadClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
@@ -171,6 +171,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const savedDirectory = loadSavedDirectory(jumpcloudFile);
     const jumpcloud = await startJumpCloudStandIn({
       apiKey: SANDBOX_SECRETS.jumpCloudApiKey,
+      readOnlyApiKey: SANDBOX_SECRETS.jumpCloudReadOnlyApiKey,
       port: ports.jumpcloud,
       seed: savedDirectory ?? demoJumpCloudSeed(),
       log: trace,
@@ -243,7 +244,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
     cleanups.push({ what: 'the worker connection', run: () => nativeConnection.close() });
 
-    // One process here, so the worker and the gateway share one JumpCloud client (separate processes in production).
     const directory = new JumpCloudClient({
       baseUrl: jumpcloud.baseUrl,
       apiKey: SANDBOX_SECRETS.jumpCloudApiKey,
@@ -254,6 +254,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ? 'Starting the worker...'
         : 'Starting the worker (bundling the workflow code takes a few seconds)...',
     );
+    const sweep = reconcilerConfig(policy, {
+      intervalSeconds: options.reconcileIntervalSeconds ?? 30,
+      securityChannel: SANDBOX_CHANNELS.security.id,
+    });
     const worker = await createGrantWorker({
       connection: nativeConnection,
       namespace: NAMESPACE,
@@ -282,6 +286,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           },
           webhook: { url: webhook.url, secret: SANDBOX_SECRETS.auditWebhookSecret },
         }),
+        policy: () => policy,
+        securityChannel: SANDBOX_CHANNELS.security.id,
+        reconcilerConfig: () => sweep,
       }),
       shutdownGraceSeconds: 5,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
@@ -296,23 +303,24 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         await running;
       },
     });
-    await createReconcilerService(client, taskQueue).ensureRunning(
-      reconcilerConfig(policy, {
-        intervalSeconds: options.reconcileIntervalSeconds ?? 30,
-        securityChannel: SANDBOX_CHANNELS.security.id,
-      }),
-    );
+    await createReconcilerService(client, taskQueue).ensureRunning(sweep);
 
     const gateway = await buildApp({
       config: {
         SLACK_SIGNING_SECRET: SANDBOX_SECRETS.slackSigningSecret,
         SLACK_APPROVAL_CHANNEL: SANDBOX_CHANNELS.approvals.id,
         SLACK_COMMAND: SLASH_COMMAND,
+        SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix,
       },
       policy,
       grants,
       reconciler: createReconcilerService(client, taskQueue),
-      directory,
+      // As in production: the gateway reads JumpCloud with a Read Only administrator's key, the worker writes.
+      directory: new JumpCloudReadClient({
+        baseUrl: jumpcloud.baseUrl,
+        apiKey: SANDBOX_SECRETS.jumpCloudReadOnlyApiKey,
+        timeoutMs: 10_000,
+      }),
       slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 5000 }),
       respond: createResponseUrlSender(),
       temporalReady: temporalReadiness(connection),

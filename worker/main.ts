@@ -11,6 +11,7 @@ import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
 import { loadWorkerConfig, workerTelemetry } from './config';
 import { createGrantWorker } from './create-worker';
+import { unresolvedStandingMembers } from './standing-members';
 
 async function run(): Promise<void> {
   const config = loadWorkerConfig();
@@ -22,15 +23,27 @@ async function run(): Promise<void> {
   const clientConnection = await Connection.connect(temporalOptions);
   try {
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const sweep = reconcilerConfig(policy, {
+      intervalSeconds: config.RECONCILE_INTERVAL,
+      securityChannel: config.SLACK_SECURITY_CHANNEL,
+    });
+    const directory = new JumpCloudClient({
+      baseUrl: config.JUMPCLOUD_API_URL,
+      apiKey: config.JUMPCLOUD_API_KEY,
+      orgId: config.JUMPCLOUD_ORG_ID,
+    });
+    // In the background: a slow JumpCloud must not hold up the worker's start.
+    void unresolvedStandingMembers(policy, directory).then((problems) => {
+      for (const problem of problems) console.error(`Policy: ${problem}`);
+    });
     const activities = createActivities({
-      directory: new JumpCloudClient({
-        baseUrl: config.JUMPCLOUD_API_URL,
-        apiKey: config.JUMPCLOUD_API_KEY,
-        orgId: config.JUMPCLOUD_ORG_ID,
-      }),
+      directory,
       slack: createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
       grants: createGrantService(client, config.TEMPORAL_TASK_QUEUE),
       auditSinks: createAuditSinks(config.auditSinks),
+      policy: () => policy,
+      securityChannel: config.SLACK_SECURITY_CHANNEL,
+      reconcilerConfig: () => sweep,
     });
     const worker = await createGrantWorker({
       connection,
@@ -40,13 +53,8 @@ async function run(): Promise<void> {
       shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     });
-    // Idempotent: the first worker starts the sweep, every later one (restarts, replicas) hands it the current policy.
-    await createReconcilerService(client, config.TEMPORAL_TASK_QUEUE).ensureRunning(
-      reconcilerConfig(policy, {
-        intervalSeconds: config.RECONCILE_INTERVAL,
-        securityChannel: config.SLACK_SECURITY_CHANNEL,
-      }),
-    );
+    // Idempotent: the first worker starts the sweep; it reads its configuration from the workers' policy every run.
+    await createReconcilerService(client, config.TEMPORAL_TASK_QUEUE).ensureRunning(sweep);
     // The Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once in-flight work is done.
     await worker.run();
   } finally {

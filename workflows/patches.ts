@@ -87,6 +87,20 @@ export const PATCHES = {
     what: 'an add that may have landed (cancelled in flight, or failed after JumpCloud accepted it) is removed',
     retireWhen: GRANT_LIFETIME,
   },
+  workerPolicyCheck: {
+    id: 'worker-policy-check',
+    added: '2026-12-07',
+    workflows: ['grant'],
+    what: 'before the add, the worker checks the grant against its own policy; a refusal ends it FAILED, nothing added',
+    retireWhen: GRANT_LIFETIME,
+  },
+  guardedReconciler: {
+    id: 'guarded-reconciler',
+    added: '2026-12-07',
+    workflows: ['reconciler'],
+    what: "configuration from the worker's policy each run (the signal is ignored); removals capped, held for a group's first run in remove mode and for unresolved standing members, each after a fresh look",
+    retireWhen: RECONCILER_LIFETIME,
+  },
 } as const satisfies Record<string, PatchEntry>;
 
 export type PatchName = keyof typeof PATCHES;

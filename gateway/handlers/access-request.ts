@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatDuration } from '../../config/durations';
 import { findPolicyGroup, policyGroupLabel, type PolicyGroup } from '../../config/policy';
 import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
-import { GrantRefusedError } from '../../integrations/temporal/grant-service';
+import { GrantRefusedError, GrantUpdatePendingError } from '../../integrations/temporal/grant-service';
 import { type GrantInput } from '../../workflows/grant/grant-types';
 import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { type GatewayServices } from '../deps';
@@ -238,6 +238,10 @@ async function alreadyHeld(services: GatewayServices, input: GrantInput): Promis
   } catch (err) {
     if (err instanceof GrantRefusedError) {
       return `:no_entry: You already hold ${label} through an active grant, and it cannot be extended: ${err.message}.`;
+    }
+    // Temporal has not answered yet, which is not a failure: the workflow DMs the requester once the request is in.
+    if (err instanceof GrantUpdatePendingError) {
+      return `:hourglass_flowing_sand: You already hold ${label} through an active grant; your request for more time on it is still being processed, and you will get a message when it reaches the approvers.`;
     }
     throw err;
   }

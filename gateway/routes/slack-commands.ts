@@ -4,11 +4,12 @@ import { helpText, reportDrift, reportStatus } from '../handlers/command-replies
 import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { openRequestForm } from '../handlers/access-request';
-import { parseFormBody, parsePayload, slashCommandSchema } from '../slack/payloads';
+import { parseFormBody, parsePayload, requireResponseUrlUnder, slashCommandSchema } from '../slack/payloads';
 
 /** `POST /slack/commands`: the slash command. Always answered at once; slow work runs after the reply. */
 export const slackCommandRoutes: FastifyPluginAsync<{ services: GatewayServices }> = async (scope, { services }) => {
   const commandName = services.config.SLACK_COMMAND;
+  const responseUrlPrefix = services.config.SLACK_RESPONSE_URL_PREFIX;
 
   scope.post('/slack/commands', { config: { allowUnsignedSslCheck: true } }, async (request, reply) => {
     const form = parseFormBody(request.slackRawBody);
@@ -16,6 +17,7 @@ export const slackCommandRoutes: FastifyPluginAsync<{ services: GatewayServices 
     if (form.ssl_check === '1') return reply.code(200).send();
 
     const command = parsePayload(slashCommandSchema, form, 'slash command');
+    requireResponseUrlUnder(responseUrlPrefix, command.response_url, 'slash command');
     if (command.command !== commandName) {
       throw new GatewayRequestError(
         400,

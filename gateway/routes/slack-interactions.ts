@@ -9,6 +9,7 @@ import {
   interactionEnvelopeSchema,
   parseFormBody,
   parsePayload,
+  requireResponseUrlUnder,
   viewSubmissionSchema,
 } from '../slack/payloads';
 
@@ -29,9 +30,12 @@ export const slackInteractionRoutes: FastifyPluginAsync<{ services: GatewayServi
     const { type } = parsePayload(interactionEnvelopeSchema, json, 'interaction payload');
 
     switch (type) {
-      case 'block_actions':
-        handleGrantAction(services, parsePayload(blockActionsSchema, json, 'block_actions payload'));
+      case 'block_actions': {
+        const click = parsePayload(blockActionsSchema, json, 'block_actions payload');
+        requireResponseUrlUnder(services.config.SLACK_RESPONSE_URL_PREFIX, click.response_url, 'block_actions payload');
+        handleGrantAction(services, click);
         return reply.code(200).send();
+      }
       case 'view_submission': {
         const submission = parsePayload(viewSubmissionSchema, json, 'view_submission payload');
         const callbackId = submission.view.callback_id;

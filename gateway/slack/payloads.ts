@@ -65,6 +65,15 @@ export function parsePayload<T extends z.ZodType>(schema: T, value: unknown, wha
   throw new GatewayRequestError(400, `invalid ${what}: ${problems.join('; ')}`);
 }
 
+/**
+ * Throws a 400 unless the payload's response_url lies under `prefix` (Slack's `https://hooks.slack.com/`, or a
+ * stand-in's): the gateway POSTs to it, so any other URL would have the gateway send requests wherever a payload says.
+ */
+export function requireResponseUrlUnder(prefix: string, responseUrl: string | undefined, what: string): void {
+  if (responseUrl === undefined || new URL(responseUrl).href.startsWith(prefix)) return;
+  throw new GatewayRequestError(400, `invalid ${what}: response_url: must start with ${prefix}`);
+}
+
 /** The text typed into, or the value chosen in, one input of a submitted modal. */
 export function submittedValue(values: ViewStateValues, blockId: string, actionId: string): string | undefined {
   const leaf = values[blockId]?.[actionId];

@@ -130,6 +130,7 @@ export function eventSentence(event: AuditEvent): string {
       found: 'Drift found by the reconciler.',
       removed: 'The reconciler removed the membership (policy onDrift: remove).',
       removal_failing: 'The reconciler could not remove the membership yet; it retries every run.',
+      removal_held: `The reconciler held back the removal: ${event.reason ?? 'no reason given'}.`,
       ended: 'The drift is gone.',
     } as const;
     return sentences[event.kind];

@@ -99,8 +99,7 @@ export function webhookSink(client: WebhookClient): AuditSink {
 
 /** The event that creates a subject's record: a later one arriving without a record means an earlier one was lost. */
 function isFirstEvent(event: AuditEvent): boolean {
-  if (event.subject === 'drift')
-    return event.kind === 'found' || event.kind === 'removed' || event.kind === 'removal_failing';
+  if (event.subject === 'drift') return event.kind !== 'ended';
   return event.sequence === 1;
 }
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { HttpServiceError, parseRetryAfter } from '../http-service-error';
+import { HttpServiceError, isRedirect, parseRetryAfter, redirectHint } from '../http-service-error';
 
 /** The headers a receiver checks (docs/audit-trail.md shows how). */
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-jit-timestamp';
@@ -48,6 +48,8 @@ export class WebhookClient {
           [WEBHOOK_EVENT_ID_HEADER]: eventId,
         },
         body,
+        // A redirect comes back as it is, never followed with the signed event: the delivery fails for good below.
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (err) {
@@ -61,12 +63,16 @@ export class WebhookClient {
     await response.body?.cancel();
     if (response.ok) return;
     const retryable = response.status >= 500 || RETRYABLE_STATUSES.has(response.status);
-    const hint = response.status === 401 || response.status === 403 ? ' (check AUDIT_WEBHOOK_SECRET)' : '';
     throw new WebhookError(
-      `The audit webhook answered ${response.status}${hint}`,
+      `The audit webhook answered ${response.status}${operatorHint(response.status)}`,
       response.status,
       retryable,
       parseRetryAfter(response.headers.get('retry-after')),
     );
   }
+}
+
+function operatorHint(status: number): string {
+  if (isRedirect(status)) return ` (${redirectHint('AUDIT_WEBHOOK_URL')})`;
+  return status === 401 || status === 403 ? ' (check AUDIT_WEBHOOK_SECRET)' : '';
 }

@@ -16,6 +16,7 @@ const OPERATOR_HINTS: Readonly<Record<number, string>> = {
 
 export const jiraHttpError = httpErrorFactory(JiraError, {
   service: 'Jira',
+  urlVariable: 'JIRA_BASE_URL',
   isRetryable: (status) => status >= 500 || RETRYABLE_STATUSES.has(status),
   detail: errorDetail,
   hints: OPERATOR_HINTS,

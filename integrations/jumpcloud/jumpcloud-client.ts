@@ -33,8 +33,11 @@ const graphObject = z.object({ id: z.string(), type: z.string() });
 const graphConnection = z.object({ to: graphObject });
 const graphObjectWithPaths = graphObject.extend({ paths: z.array(z.array(graphConnection)).nullish() });
 
-/** A small typed client for the parts of the JumpCloud Directory API this product uses (there is no official Node SDK). */
-export class JumpCloudClient {
+/**
+ * A small typed client for the reads of the JumpCloud Directory API this product uses (there is no official Node SDK).
+ * It has no method that changes anything: the gateway holds one, with a Read Only administrator's key.
+ */
+export class JumpCloudReadClient {
   private readonly baseUrl: string;
 
   constructor(private readonly options: JumpCloudClientOptions) {
@@ -95,25 +98,6 @@ export class JumpCloudClient {
     return groups.some((g) => g.id === groupId && (g.paths ?? [[]]).some((path) => path.length <= 1));
   }
 
-  /** Adds the user; `changed: false` when JumpCloud says the user was already a member (409). */
-  async addMember(groupId: string, userId: string): Promise<{ changed: boolean }> {
-    return this.changeMembership(groupId, userId, 'add', 409);
-  }
-
-  /** Removes the user; `changed: false` when JumpCloud says the user was not a member (404). */
-  async removeMember(groupId: string, userId: string): Promise<{ changed: boolean }> {
-    return this.changeMembership(groupId, userId, 'remove', 404);
-  }
-
-  private async changeMembership(groupId: string, userId: string, op: 'add' | 'remove', idempotentStatus: number) {
-    const path = `/v2/usergroups/${encodeURIComponent(groupId)}/members`;
-    const response = await this.send('POST', path, {}, { op, type: 'user', id: userId });
-    if (response.status === 204 || response.status === 200) return { changed: true };
-    const body = await response.text();
-    if (response.status === idempotentStatus) return { changed: false };
-    throw jumpCloudHttpError('POST', path, response.status, body, response.headers.get('retry-after'));
-  }
-
   private async getAllPages<T>(path: string, query: Record<string, string>, item: z.ZodType<T>): Promise<T[]> {
     const all: T[] = [];
     for (let skip = 0; ; skip += PAGE_SIZE) {
@@ -138,7 +122,7 @@ export class JumpCloudClient {
     return parsed.data;
   }
 
-  private async send(method: string, path: string, query: Record<string, string>, body?: unknown): Promise<Response> {
+  protected async send(method: string, path: string, query: Record<string, string>, body?: unknown): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const headers: Record<string, string> = { 'x-api-key': this.options.apiKey, accept: 'application/json' };
@@ -149,12 +133,36 @@ export class JumpCloudClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        // Never follow a redirect with the key attached: a 3xx comes back as a permanent JumpCloudError.
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
       });
     } catch (err) {
       // Network failures, resets and timeouts are transient by nature.
       throw new JumpCloudError(`JumpCloud ${method} ${path} failed: ${(err as Error).message}`, undefined, true);
     }
+  }
+}
+
+/** The worker's client: the reads, and membership changes, with a key whose administrator may manage user groups. */
+export class JumpCloudClient extends JumpCloudReadClient {
+  /** Adds the user; `changed: false` when JumpCloud says the user was already a member (409). */
+  async addMember(groupId: string, userId: string): Promise<{ changed: boolean }> {
+    return this.changeMembership(groupId, userId, 'add', 409);
+  }
+
+  /** Removes the user; `changed: false` when JumpCloud says the user was not a member (404). */
+  async removeMember(groupId: string, userId: string): Promise<{ changed: boolean }> {
+    return this.changeMembership(groupId, userId, 'remove', 404);
+  }
+
+  private async changeMembership(groupId: string, userId: string, op: 'add' | 'remove', idempotentStatus: number) {
+    const path = `/v2/usergroups/${encodeURIComponent(groupId)}/members`;
+    const response = await this.send('POST', path, {}, { op, type: 'user', id: userId });
+    if (response.status === 204 || response.status === 200) return { changed: true };
+    const body = await response.text();
+    if (response.status === idempotentStatus) return { changed: false };
+    throw jumpCloudHttpError('POST', path, response.status, body, response.headers.get('retry-after'));
   }
 }
 

@@ -15,6 +15,7 @@ const OPERATOR_HINTS: Record<number, string> = {
 
 export const jumpCloudHttpError = httpErrorFactory(JumpCloudError, {
   service: 'JumpCloud',
+  urlVariable: 'JUMPCLOUD_API_URL',
   isRetryable: (status) => RETRYABLE_STATUSES.has(status),
   detail: errorDetail,
   hints: OPERATOR_HINTS,

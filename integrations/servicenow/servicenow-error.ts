@@ -15,6 +15,7 @@ const OPERATOR_HINTS: Record<number, string> = {
 
 export const serviceNowHttpError = httpErrorFactory(ServiceNowError, {
   service: 'ServiceNow',
+  urlVariable: 'SERVICENOW_INSTANCE_URL',
   isRetryable: (status) => RETRYABLE_CLIENT_STATUSES.has(status) || (status >= 500 && status <= 599),
   detail: errorDetail,
   hints: OPERATOR_HINTS,

@@ -4,12 +4,8 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
   type WorkflowHandle,
-  isGrpcServiceError,
-  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import {
   acknowledgeBreakGlassUpdate,
@@ -19,7 +15,6 @@ import {
   requestExtensionUpdate,
   endGrantUpdate,
 } from '../../workflows/grant/grant-updates';
-import { alreadyClosedReason } from '../../workflows/grant/grant-rules';
 import {
   type AcknowledgeInput,
   type DecisionInput,
@@ -34,11 +29,9 @@ import { grantDetails, grantSummary } from '../../workflows/grant/grant-descript
 import { grantWorkflowId, parseGrantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
+import { DEFAULT_UPDATE_PATIENCE, describeIfAny, sendGrantUpdate, type UpdatePatience } from './send-grant-update';
 
-/** A request Temporal refused for a reason the user should read (not an outage). */
-export class GrantRefusedError extends Error {
-  override readonly name = 'GrantRefusedError';
-}
+export { GrantRefusedError, GrantUpdatePendingError, type UpdatePatience } from './send-grant-update';
 
 export type StartGrantResult =
   | { outcome: 'started'; workflowId: string }
@@ -81,7 +74,11 @@ export interface GrantListFilter {
   limit?: number;
 }
 
-/** The gateway's (and tests') view of grants: start, decide, revoke, read. Everything goes through Temporal. */
+/**
+ * The gateway's (and tests') view of grants: start, decide, revoke, read. Everything goes through Temporal. An Update
+ * (decide, revoke, the extensions, acknowledge) refused by the workflow throws GrantRefusedError; one that outlasted
+ * its attempts, GrantUpdatePendingError (it may still take effect); any other error means it was not taken.
+ */
 export interface GrantService {
   start(input: GrantInput): Promise<StartGrantResult>;
   /** `runId` pins the run the clicked message belongs to; without it the newest run is addressed. */
@@ -112,27 +109,17 @@ export interface GrantService {
   list(filter?: GrantListFilter): Promise<GrantSummary[]>;
 }
 
-/** How long a click's Update may wait on Temporal, and how often it is sent again after waiting that long. */
-export interface UpdatePatience {
-  /** The gRPC deadline of one attempt (default 30 s). */
-  attemptMs: number;
-  /** Attempts in all, each under the same Update ID (default 4: two minutes, well inside a response_url's life). */
-  attempts: number;
-}
-
-const DEFAULT_UPDATE_PATIENCE: UpdatePatience = { attemptMs: 30_000, attempts: 4 };
-
 export function createGrantService(
   client: Client,
   taskQueue: string,
   options: { updatePatience?: UpdatePatience } = {},
 ): GrantService {
   const patience = options.updatePatience ?? DEFAULT_UPDATE_PATIENCE;
-  /** One of the grant's Updates as a GrantService method; every click goes through updateGrant. */
+  /** One of the grant's Updates as a GrantService method; every click goes through sendGrantUpdate. */
   const sendUpdate =
     <Input>(update: UpdateDefinition<GrantState, [Input]>) =>
     (workflowId: string, input: Input, updateId: string, runId?: string): Promise<GrantState> =>
-      updateGrant(client, patience, workflowId, runId, (handle) =>
+      sendGrantUpdate(client, patience, { workflowId, runId, updateId }, (handle) =>
         handle.executeUpdate(update, { args: [input], updateId }),
       );
   return {
@@ -238,70 +225,6 @@ export function grantFirstRunId(execution: Pick<WorkflowExecutionInfo, 'runId' |
 }
 
 /**
- * Sends a click's Update and turns Temporal's answers that changed nothing into the reason the clicker reads: the
- * validator's refusal, or, for a grant that has ended (the server answers NOT_FOUND), what became of it.
- *
- * A button names the run that posted it, and an active grant continues as a new run once its messages are out
- * (workflows/grant/access-grant.ts). So the Update is addressed to the chain of runs the button's run belongs to (by
- * its first run): it reaches whichever run holds the grant now, and one sent while a run is handing off is moved to the
- * next run by Temporal itself. A button of an earlier grant with the same workflow ID names another chain, and is
- * refused as ended.
- *
- * A saturated server can let an attempt run out of time (DEADLINE_EXCEEDED) before the workflow has taken the Update.
- * The Update is then sent again under the same ID: Temporal answers a repeated ID with the first one's outcome, so a
- * click is recorded once however many attempts it took. (Within one run: a repeat that reaches the next run after a
- * hand-off is a new Update there, refused by its validator as already done; the click itself was recorded.)
- */
-async function updateGrant(
-  client: Client,
-  patience: UpdatePatience,
-  workflowId: string,
-  runId: string | undefined,
-  call: (handle: WorkflowHandle) => Promise<GrantState>,
-): Promise<GrantState> {
-  const pinned = runId === undefined ? undefined : client.workflow.getHandle(workflowId, runId);
-  const firstExecutionRunId = pinned && ((await describeIfAny(pinned))?.raw.workflowExecutionInfo?.firstRunId || runId);
-  const handle = client.workflow.getHandle(workflowId, undefined, firstExecutionRunId ? { firstExecutionRunId } : {});
-  let busyAnswers = 0;
-  let timedOut = 0;
-  for (;;) {
-    try {
-      return await client.withDeadline(Date.now() + patience.attemptMs, () => call(handle));
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new GrantRefusedError(err.cause?.message ?? err.message);
-      const delay = BUSY_WORKFLOW_RETRY_DELAYS_MS[busyAnswers];
-      if (isBusyWorkflow(err) && delay !== undefined) {
-        busyAnswers += 1;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        continue;
-      }
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && ++timedOut < patience.attempts) continue;
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const closed = pinned ?? handle;
-      throw new GrantRefusedError(await closedReason(closed, await describeIfAny(closed)));
-    }
-  }
-}
-
-/** gRPC's RESOURCE_EXHAUSTED status code, with which Temporal answers "retry later" (busy workflow, rate limits). */
-const GRPC_RESOURCE_EXHAUSTED = 8;
-/** About 3 s in all: long enough for a busy run to finish its workflow task, short enough for a click. */
-const BUSY_WORKFLOW_RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1600];
-
-function isBusyWorkflow(err: unknown): boolean {
-  return err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === GRPC_RESOURCE_EXHAUSTED;
-}
-
-async function describeIfAny(handle: WorkflowHandle): Promise<WorkflowExecutionDescription | undefined> {
-  try {
-    return await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-}
-
-/**
  * The run that holds the grant `runId` names: that run, or, once it has continued as new, the workflow's current run
  * if it belongs to the same chain. A chain that has since ended is read through the named run (its result follows the
  * chain to its last run).
@@ -314,16 +237,4 @@ async function currentRunOf(client: Client, workflowId: string, runId: string | 
   const current = client.workflow.getHandle(workflowId);
   const firstRunOf = (d: WorkflowExecutionDescription | undefined) => d?.raw.workflowExecutionInfo?.firstRunId;
   return firstRunOf(await describeIfAny(current)) === firstRunOf(description) ? current : named;
-}
-
-async function closedReason(
-  handle: WorkflowHandle,
-  description: WorkflowExecutionDescription | undefined,
-): Promise<string> {
-  if (!description) return 'this request no longer exists';
-  // A run that continued as new has a result at the end of its chain.
-  if (description.status.name === 'COMPLETED' || description.status.name === 'CONTINUED_AS_NEW') {
-    return alreadyClosedReason((await handle.result()) as GrantState);
-  }
-  return `this request has already ended (${description.status.name.toLowerCase()})`;
 }

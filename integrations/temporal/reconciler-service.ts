@@ -22,6 +22,7 @@ export function reconcilerConfig(
       name: policyGroupLabel(g),
       onDrift: g.onDrift,
       standingMembers: g.standingMembers,
+      maxRemovalsPerRun: g.maxDriftRemovals,
     })),
     ...(settings.timing ? { timing: settings.timing } : {}),
   };

@@ -15,6 +15,8 @@ export interface FaultRule {
   body?: unknown;
   /** adds a Retry-After header to a 'status' fault */
   retryAfterSeconds?: number;
+  /** adds a Location header to a 'status' fault: with a 3xx status, a redirect there */
+  location?: string;
   /** for 'latency': delay, then handle normally */
   delayMs?: number;
   /** apply to the next N matching calls, then the rule expires */
@@ -63,6 +65,7 @@ const faultRuleSchema = z
     status: z.number().int().min(100).max(599).optional(),
     body: z.unknown().optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
+    location: z.url().optional(),
     delayMs: z.number().min(0).optional(),
     times: z.number().int().min(1).optional(),
     fraction: z.number().min(0).max(1).optional(),

@@ -39,6 +39,7 @@ export async function applyFaults(
   const status = failure.status ?? 503;
   const headers: Record<string, string> = {};
   if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
+  if (failure.location !== undefined) headers.location = failure.location;
   const body = failure.body ?? opts.defaultBody(status);
   if (typeof body === 'string') sendText(res, status, body, headers);
   else sendJson(res, status, body, headers);

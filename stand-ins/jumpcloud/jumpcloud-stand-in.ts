@@ -41,6 +41,8 @@ export interface JumpCloudStandIn {
 
 export interface JumpCloudStandInOptions {
   apiKey: string;
+  /** a Read Only administrator's key: it reads, and every change it asks for is refused with 403 */
+  readOnlyApiKey?: string;
   /** when set, requests must carry `x-org-id` (401 when missing, 404 when different), as for a multi-tenant admin */
   orgId?: string;
   host?: string;
@@ -78,7 +80,10 @@ export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Prom
   };
 
   function authorize(req: IncomingMessage): JumpCloudApiReply | undefined {
-    if (headerValue(req, 'x-api-key') !== opts.apiKey) return { status: 401, body: { message: 'Unauthorized' } };
+    const key = headerValue(req, 'x-api-key');
+    const readOnly = opts.readOnlyApiKey !== undefined && key === opts.readOnlyApiKey;
+    if (key !== opts.apiKey && !readOnly) return { status: 401, body: { message: 'Unauthorized' } };
+    if (readOnly && req.method !== 'GET') return { status: 403, body: { message: 'Forbidden' } };
     if (opts.orgId === undefined) return undefined;
     const orgId = headerValue(req, 'x-org-id');
     if (orgId === undefined || orgId === '') return { status: 401, body: { message: 'Unauthorized' } };

@@ -50,6 +50,8 @@ export interface SlackStandIn {
   readonly baseUrl: string;
   /** 'http://127.0.0.1:PORT/api/' — SLACK_API_URL */
   readonly apiUrl: string;
+  /** 'http://127.0.0.1:PORT/response/', where every response_url it mints starts — SLACK_RESPONSE_URL_PREFIX */
+  readonly responseUrlPrefix: string;
   /** match.method is the Web API method name, or the string 'response_url' ('*' or omitted = every call) */
   readonly faults: FaultInjector;
   readonly calls: SlackApiCall[];
@@ -398,6 +400,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions): Promise<Slac
   return {
     baseUrl: origin,
     apiUrl: `${origin}/api/`,
+    responseUrlPrefix: `${origin}/response/`,
     faults,
     calls: ws.calls,
     responseUrlPosts: ws.responseUrlPosts,

@@ -146,6 +146,12 @@ const present = (value: string | undefined) => value !== undefined && value !== 
 test('the audit export lists every grant of a group, CSV and JSON, read from Temporal', async (t) => {
   const h = await createGrantHarness(t);
   const { requester, approver, secondApprover, outsider, group } = h;
+  // The two-person grant below has the outsider as its third approver: the worker's policy names them too.
+  const policy = h.workerPolicy();
+  h.useWorkerPolicy({
+    ...policy,
+    groups: policy.groups.map((g) => ({ ...g, approvers: [...g.approvers, outsider.slackUserId] })),
+  });
   const approve = (workflowId: string, who: Person, updateId: string) =>
     h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: who.slackUserId }, updateId);
 

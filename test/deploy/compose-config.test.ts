@@ -27,7 +27,8 @@ const requiredVars = {
   SLACK_BOT_TOKEN: 'xoxb-dummy',
   SLACK_SIGNING_SECRET: 'dummy-signing-secret',
   SLACK_APPROVAL_CHANNEL: 'C0DUMMY0001',
-  JUMPCLOUD_API_KEY: 'dummy-jumpcloud-key',
+  JUMPCLOUD_API_KEY: 'dummy-jumpcloud-write-key',
+  JUMPCLOUD_READ_ONLY_API_KEY: 'dummy-jumpcloud-read-only-key',
 } as const;
 
 const expectedAttributes = [
@@ -407,6 +408,10 @@ test('temporal gRPC (7233) and the temporal UI (8080) are published on 127.0.0.1
   assert.equal((await service('temporal-ui')).environment?.TEMPORAL_ADDRESS, 'temporal:7233');
 });
 
+test('the Temporal UI offers no write action by default (terminate, cancel, signal, reset, batch), so no grant is ended from it', async () => {
+  assert.equal((await service('temporal-ui')).environment?.TEMPORAL_DISABLE_WRITE_ACTIONS, 'true');
+});
+
 test('the Temporal UI has no login and stays on loopback by default; OIDC settings from the environment turn the login on', async () => {
   const ui = await service('temporal-ui');
   assert.equal(ui.environment?.TEMPORAL_AUTH_ENABLED, 'false');
@@ -587,13 +592,17 @@ test('worker and gateway are built from this repo and run the compiled dist/work
 });
 
 test('worker and gateway receive every required variable, the Temporal address and the read-only policy mount', async () => {
-  for (const name of ['worker', 'gateway']) {
+  const jumpCloudKeys = {
+    worker: requiredVars.JUMPCLOUD_API_KEY,
+    gateway: requiredVars.JUMPCLOUD_READ_ONLY_API_KEY,
+  } as const;
+  for (const name of ['worker', 'gateway'] as const) {
     const svc = await service(name);
     const env = svc.environment ?? {};
-    for (const [key, value] of Object.entries(requiredVars)) {
-      if (key === 'POSTGRES_PASSWORD') continue; // only the database and Temporal need it
-      assert.equal(env[key], value, `${name} ${key}`);
+    for (const key of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APPROVAL_CHANNEL'] as const) {
+      assert.equal(env[key], requiredVars[key], `${name} ${key}`);
     }
+    assert.equal(env.JUMPCLOUD_API_KEY, jumpCloudKeys[name], `${name} JUMPCLOUD_API_KEY`);
     assert.equal(env.POSTGRES_PASSWORD, undefined, `${name} must not see the database password`);
     assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
     assert.equal(env.TEMPORAL_NAMESPACE, 'default');
@@ -608,6 +617,24 @@ test('worker and gateway receive every required variable, the Temporal address a
     assert.equal(configMount.type, 'bind');
     assert.equal(configMount.source, join(root, 'config'));
     assert.equal(configMount.read_only, true);
+  }
+});
+
+test('the gateway gets the Read Only JumpCloud key as its JUMPCLOUD_API_KEY, and no service but the worker ever sees the write key', async () => {
+  const config = await renderedConfig();
+  assert.equal(config.services.gateway?.environment?.JUMPCLOUD_API_KEY, requiredVars.JUMPCLOUD_READ_ONLY_API_KEY);
+  for (const [name, svc] of Object.entries(config.services)) {
+    const env = svc.environment ?? {};
+    const holding = Object.keys(env).filter((key) => env[key] === requiredVars.JUMPCLOUD_API_KEY);
+    assert.deepEqual(holding, name === 'worker' ? ['JUMPCLOUD_API_KEY'] : [], `${name} holds the write key`);
+    // The processes read JUMPCLOUD_API_KEY only: the read-only key reaches the gateway under that name, nothing else.
+    assert.equal(env.JUMPCLOUD_READ_ONLY_API_KEY, undefined, name);
+    if (name !== 'gateway') {
+      assert.ok(
+        !Object.values(env).includes(requiredVars.JUMPCLOUD_READ_ONLY_API_KEY),
+        `${name} holds the read-only key`,
+      );
+    }
   }
 });
 

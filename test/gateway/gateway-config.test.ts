@@ -22,6 +22,40 @@ test('gateway config applies the documented defaults', () => {
   assert.equal(config.TEMPORAL_ADDRESS, 'localhost:7233');
   assert.equal(config.TEMPORAL_TASK_QUEUE, 'jit-access');
   assert.equal(config.SLACK_API_URL, 'https://slack.com/api/');
+  assert.equal(config.SLACK_RESPONSE_URL_PREFIX, 'https://hooks.slack.com/');
+});
+
+test('gateway config refuses an outbound base URL that is not https:// unless its host is loopback, naming the variable', () => {
+  for (const variable of ['JUMPCLOUD_API_URL', 'SLACK_API_URL', 'SLACK_RESPONSE_URL_PREFIX'] as const) {
+    for (const url of ['http://hooks.slack.com/', 'http://192.168.1.4/api/', 'http://localhost.example.com/']) {
+      assert.throws(
+        () => loadGatewayConfig({ ...complete, [variable]: url }),
+        (err: Error) =>
+          err instanceof ConfigError && new RegExp(`${variable}: must be an https:// URL`).test(err.message),
+        `${variable}=${url}`,
+      );
+    }
+    for (const url of [
+      'https://example.com/api/',
+      'http://127.0.0.1:3001/response/',
+      'http://[::1]:3/',
+      'http://localhost/',
+    ]) {
+      assert.equal(loadGatewayConfig({ ...complete, [variable]: url })[variable], url, `${variable}=${url}`);
+    }
+  }
+});
+
+test('the response_url prefix must be a path ending in /, so that it cannot match a longer host name', () => {
+  assert.throws(
+    () => loadGatewayConfig({ ...complete, SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/commands' }),
+    (err: Error) => err instanceof ConfigError && /SLACK_RESPONSE_URL_PREFIX: must end with \//.test(err.message),
+  );
+  // A bare origin is its root path: https://hooks.slack.com is https://hooks.slack.com/, never hooks.slack.com.evil.
+  assert.equal(
+    loadGatewayConfig({ ...complete, SLACK_RESPONSE_URL_PREFIX: 'https://HOOKS.slack.com' }).SLACK_RESPONSE_URL_PREFIX,
+    'https://hooks.slack.com/',
+  );
 });
 
 test('gateway config names every missing required variable', () => {

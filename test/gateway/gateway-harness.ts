@@ -9,7 +9,7 @@ import { buildApp } from '../../gateway/app';
 import { CallbackIds, RequestFormInputs } from '../../integrations/slack/block-kit/ids';
 import { createResponseUrlSender } from '../../gateway/slack/response-url';
 import { temporalReadiness } from '../../integrations/temporal/readiness';
-import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
+import { JumpCloudReadClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { createReconcilerService } from '../../integrations/temporal/reconciler-service';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { type GatewayResponse, type OpenedView, type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
@@ -17,7 +17,7 @@ import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import {
   APPROVAL_CHANNEL,
   createGrantHarness,
-  JUMPCLOUD_API_KEY,
+  JUMPCLOUD_READ_ONLY_API_KEY,
   SLACK_BOT_TOKEN,
   SLACK_SIGNING_SECRET,
   type GrantHarness,
@@ -82,11 +82,21 @@ export async function startHarnessGateway(
   policy: JitPolicy,
 ): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildApp({
-    config: { SLACK_SIGNING_SECRET, SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL, SLACK_COMMAND: '/jit' },
+    config: {
+      SLACK_SIGNING_SECRET,
+      SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
+      SLACK_COMMAND: '/jit',
+      SLACK_RESPONSE_URL_PREFIX: h.slack.responseUrlPrefix,
+    },
     policy,
     grants: h.grants,
     reconciler: createReconcilerService(h.client, h.taskQueue),
-    directory: new JumpCloudClient({ baseUrl: h.jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
+    // As in production: the gateway reads JumpCloud with a Read Only administrator's key.
+    directory: new JumpCloudReadClient({
+      baseUrl: h.jumpcloud.baseUrl,
+      apiKey: JUMPCLOUD_READ_ONLY_API_KEY,
+      timeoutMs: 2000,
+    }),
     slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: h.slack.apiUrl, timeoutMs: 2000 }),
     respond: createResponseUrlSender({ timeoutMs: 2000 }),
     temporalReady: temporalReadiness(h.client.connection),
@@ -142,6 +152,8 @@ export async function createGatewayHarness(
     ].join('\n'),
     'test policy',
   );
+  // One policy file for both, as in production: the worker checks every grant against it before any add.
+  h.useWorkerPolicy(policy);
   const gateway = await startHarnessGateway(h, policy);
   started.app = gateway.app;
   h.slack.gatewayUrl = gateway.url;

@@ -106,7 +106,12 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     list: record('grants.list', () => []),
   };
   const app = await buildApp({
-    config: { SLACK_SIGNING_SECRET: FAKE_SECRET, SLACK_APPROVAL_CHANNEL: FAKE_CHANNEL, SLACK_COMMAND: '/jit' },
+    config: {
+      SLACK_SIGNING_SECRET: FAKE_SECRET,
+      SLACK_APPROVAL_CHANNEL: FAKE_CHANNEL,
+      SLACK_COMMAND: '/jit',
+      SLACK_RESPONSE_URL_PREFIX: 'https://hooks.slack.com/',
+    },
     policy: options.policy ?? fakePolicy,
     grants,
     reconciler: { state: record('reconciler.state', () => undefined) },

@@ -36,7 +36,7 @@ import { parsePolicy } from '../../config/policy';
 import { buildApp } from '../../gateway/app';
 import { gatewayLoggerOptions } from '../../gateway/logger';
 import { createResponseUrlSender } from '../../gateway/slack/response-url';
-import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
+import { JumpCloudReadClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { CallbackIds } from '../../integrations/slack/block-kit/ids';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { type GrantService } from '../../integrations/temporal/grant-service';
@@ -48,7 +48,7 @@ import { eventually } from '../support/eventually';
 import {
   APPROVAL_CHANNEL,
   createGrantHarness,
-  JUMPCLOUD_API_KEY,
+  JUMPCLOUD_READ_ONLY_API_KEY,
   SLACK_BOT_TOKEN,
   SLACK_SIGNING_SECRET,
 } from '../support/grant-harness';
@@ -173,11 +173,20 @@ test('10,000 hostile requests get a 4xx or a refusal the user sees, never a 5xx;
   const frozenNowMs = Date.now();
   const grantCalls: GrantCall[] = [];
   const app = await buildApp({
-    config: { SLACK_SIGNING_SECRET, SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL, SLACK_COMMAND: '/jit' },
+    config: {
+      SLACK_SIGNING_SECRET,
+      SLACK_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
+      SLACK_COMMAND: '/jit',
+      SLACK_RESPONSE_URL_PREFIX: h.slack.responseUrlPrefix,
+    },
     policy,
     grants: recorded(h.grants, grantCalls),
     reconciler: createReconcilerService(h.client, h.taskQueue),
-    directory: new JumpCloudClient({ baseUrl: h.jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
+    directory: new JumpCloudReadClient({
+      baseUrl: h.jumpcloud.baseUrl,
+      apiKey: JUMPCLOUD_READ_ONLY_API_KEY,
+      timeoutMs: 2000,
+    }),
     slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: h.slack.apiUrl, timeoutMs: 2000 }),
     respond: createResponseUrlSender({ timeoutMs: 2000 }),
     temporalReady: temporalReadiness(h.client.connection),

@@ -780,6 +780,7 @@ function commandDefects(world: HostileWorld): fc.Arbitrary<HostileRequest> {
     '//evil.example/x',
     'http//x',
     'https://',
+    ...OUTSIDE_RESPONSE_URL_PREFIX,
   );
   const otherCommand = fc
     .oneof(fc.constantFrom(...nearMisses(world.command), '/JIT', '/jit2', '/deploy', '/', 'jit'), hostileText)
@@ -872,6 +873,17 @@ interface Mutation {
 
 const mutation = (path: string, how: string) => (value: unknown) => ({ how, path, value });
 
+/**
+ * Well-formed http(s) URLs outside the gateway's response_url prefix (the Slack stand-in's `/response/`): Slack's own
+ * hooks count as outside too, since only the configured prefix does.
+ */
+const OUTSIDE_RESPONSE_URL_PREFIX = [
+  'https://hooks.slack.com.evil.example/commands/T0/1/x',
+  'https://hooks.slack.com/actions/T0SANDBOX/1/x',
+  'http://127.0.0.1:9/response/x',
+  'https://evil.example/response/x',
+];
+
 /** Breaking mutations of a block_actions payload whose action is `actionId`. */
 function clickMutations(actionId: string, validValue: string): fc.Arbitrary<Mutation> {
   const unknownAction = fc
@@ -926,6 +938,9 @@ function clickMutations(actionId: string, validValue: string): fc.Arbitrary<Muta
         fc.constantFrom('', 'javascript:alert(1)', 'ftp://x/y', 'file:///etc/passwd', 'not a url'),
       )
       .map(mutation('response_url', 'response_url not an http(s) URL')),
+    fc
+      .constantFrom(...OUTSIDE_RESPONSE_URL_PREFIX)
+      .map(mutation('response_url', 'response_url outside the Slack prefix')),
     fc
       .oneof(
         fc.constant(DELETE),

@@ -62,6 +62,7 @@ describe('the policy file', () => {
           allowSelfApproval: false,
           standingMembers: [],
           onDrift: 'report',
+          maxDriftRemovals: 3,
           requiredApprovals: 1,
           maxExtensions: 2,
           remindBeforeSeconds: 600,
@@ -75,6 +76,7 @@ describe('the policy file', () => {
           approvalChannel: 'C0SECOPS001',
           standingMembers: [],
           onDrift: 'report',
+          maxDriftRemovals: 3,
           requiredApprovals: 1,
           maxExtensions: 2,
           remindBeforeSeconds: 600,
@@ -93,10 +95,15 @@ describe('the policy file', () => {
     );
     assert.deepEqual(policy.groups[0]?.standingMembers, ['64f0c0ffee0000000000b001', 'ops@example.com']);
     assert.equal(policy.groups[0]?.onDrift, 'remove');
+    assert.equal(policy.groups[0]?.maxDriftRemovals, 3, 'the default cap on removals per run');
   });
 
   test('a standing member that is neither an ID nor an email, and an unknown onDrift, are named with their lines', () => {
     rejects(withLineAfter(8, '    onDrift: delete'), /groups\[0\]\.onDrift \(line 9\): must be report or remove/);
+    rejects(
+      withLineAfter(8, '    maxDriftRemovals: 0'),
+      /groups\[0\]\.maxDriftRemovals \(line 9\): must be a whole number, at least 1/,
+    );
     rejects(
       withLineAfter(8, '    standingMembers: [bob]'),
       /groups\[0\]\.standingMembers\[0\] \(line 9\): must be a JumpCloud user ID/,

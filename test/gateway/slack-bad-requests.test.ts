@@ -177,6 +177,23 @@ test('every unauthenticated or malformed Slack request is refused with a 4xx nam
       { status: 400, message: /trigger_id/ },
     ),
   );
+  await t.test('a slash command whose response_url is outside the Slack prefix → 400 naming the prefix', () =>
+    refused(
+      h,
+      { path: '/slack/commands', body: command(h, { response_url: 'https://hooks.slack.com.evil.example/c/1' }) },
+      { status: 400, message: new RegExp(`response_url: must start with ${h.slack.responseUrlPrefix}`) },
+    ),
+  );
+  await t.test('a click whose response_url is elsewhere on the same host (the Web API) → 400', () =>
+    refused(
+      h,
+      {
+        path: '/slack/interactions',
+        body: interaction(approveClick(h, { response_url: `${h.slack.apiUrl}chat.postMessage` })),
+      },
+      { status: 400, message: /invalid block_actions payload: response_url: must start with/ },
+    ),
+  );
   await t.test('a command this app does not own → 400', () =>
     refused(
       h,

@@ -124,6 +124,25 @@ test('requests without the right x-api-key get 401 Unauthorized and change nothi
   );
 });
 
+test("a Read Only administrator's key reads users and groups, and a membership change it asks for gets 403 and changes nothing", async (t) => {
+  const readOnly = 'jc-read-only-key';
+  const jc = await startJumpCloud(t, { readOnlyApiKey: readOnly });
+  const headers = { 'x-api-key': readOnly };
+  assert.equal((await api(jc, '/systemusers', { headers })).status, 200);
+  assert.equal((await api(jc, `/v2/users/${ALICE}/memberof`, { headers })).status, 200);
+  const members = `/v2/usergroups/${ENG_PROD}/members`;
+  const add = await api(jc, members, { method: 'POST', body: addBob, headers });
+  assert.equal(add.status, 403);
+  assert.deepEqual(await add.json(), { message: 'Forbidden' });
+  assert.equal(
+    (await api(jc, members, { method: 'POST', body: { ...addBob, op: 'remove', id: ALICE }, headers })).status,
+    403,
+  );
+  assert.equal(jc.isMember(ENG_PROD, BOB), false);
+  assert.equal(jc.isMember(ENG_PROD, ALICE), true);
+  assert.equal((await api(jc, members, { method: 'POST', body: addBob })).status, 204, 'the write key still writes');
+});
+
 test('with an org id configured, a missing x-org-id answers 401 and a different one 404', async (t) => {
   const orgId = '5a0000000000000000000042';
   const jc = await startJumpCloud(t, { orgId });

@@ -1,10 +1,13 @@
 import { type TestContext } from 'node:test';
 import { type Client } from '@temporalio/client';
 import { createActivities } from '../../activities';
+import { type JitPolicy } from '../../config/policy';
 import { type AuditSink } from '../../integrations/audit/audit-sinks';
 import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { createGrantService, type GrantService } from '../../integrations/temporal/grant-service';
+import { reconcilerConfig } from '../../integrations/temporal/reconciler-service';
+import { type ReconcilerConfig } from '../../workflows/reconciler/reconciler-types';
 import { startJumpCloudStandIn, type JumpCloudStandIn } from '../../stand-ins/jumpcloud/jumpcloud-stand-in';
 import { type SlackRateLimits, startSlackStandIn, type SlackStandIn } from '../../stand-ins/slack/slack-stand-in';
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
@@ -15,7 +18,34 @@ import { randomObjectId, type TestTemporal, testTemporal, testWorkflowBundle, un
 export const SLACK_BOT_TOKEN = 'xoxb-test-token';
 export const SLACK_SIGNING_SECRET = 'test-signing-secret';
 export const JUMPCLOUD_API_KEY = 'jc-test-api-key';
+/** A Read Only administrator's key: the gateway's (the stand-in refuses every change asked with it). */
+export const JUMPCLOUD_READ_ONLY_API_KEY = 'jc-test-read-only-key';
 export const APPROVAL_CHANNEL = 'C0APPROVALS';
+/** Where the worker reports grants its policy refuses. */
+export const SECURITY_CHANNEL = 'C0SECURITY';
+
+/** A policy allowing every grant the harness's tests make on `groups`: self-approval, break-glass, 1 h. */
+function loosePolicy(groups: Array<{ id: string; name: string }>, approvers: string[]): JitPolicy {
+  return {
+    approvalTimeoutSeconds: 3600,
+    durationPresetsSeconds: [3600],
+    groups: groups.map(({ id, name }) => ({
+      id,
+      name,
+      maxDurationSeconds: 3600,
+      approvers,
+      allowSelfApproval: true,
+      requiredApprovals: 1,
+      maxExtensions: 2,
+      maxTotalDurationSeconds: 7200,
+      remindBeforeSeconds: 600,
+      standingMembers: [],
+      onDrift: 'report',
+      maxDriftRemovals: 3,
+      breakGlass: { maxDurationSeconds: 3600, alertChannel: 'C0BREAKGLASS', reviewWithinSeconds: 3600 },
+    })),
+  };
+}
 
 export interface Person {
   slackUserId: string;
@@ -44,6 +74,11 @@ export interface GrantHarness {
   otherGroup: { id: string; name: string };
   grantInput(overrides?: Partial<GrantInput>): GrantInput;
   startWorker(): Promise<RunningWorker>;
+  /** Replaces the worker's policy (read at each check, as the worker reads its current policy). */
+  useWorkerPolicy(policy: JitPolicy): void;
+  workerPolicy(): JitPolicy;
+  /** The reconciler's retry pacing and audit budget (its interval is 1 s). */
+  useSweepTiming(timing: ReconcilerConfig['timing']): void;
   waitForStatus(workflowId: string, status: GrantStatus, timeoutMs?: number): Promise<GrantState>;
   isMember(person?: Person): boolean;
 }
@@ -80,6 +115,7 @@ export async function createGrantHarness(
 
   const jumpcloud = await startJumpCloudStandIn({
     apiKey: JUMPCLOUD_API_KEY,
+    readOnlyApiKey: JUMPCLOUD_READ_ONLY_API_KEY,
     seed: {
       users: people.map((p) => ({ id: p.jumpcloudUserId, email: p.email, username: p.name })),
       groups: [group, otherGroup],
@@ -96,11 +132,20 @@ export async function createGrantHarness(
 
   const taskQueue = uniqueName('grant-test');
   const grants = createGrantService(temporal.client, taskQueue);
+  // The worker's own policy: by default both groups with the loosest rules any test asks for, so a grant is refused
+  // only where a test means it to be (useWorkerPolicy).
+  // The reconciler's pacing, as startSweep sets it.
+  let sweepTiming: ReconcilerConfig['timing'] = { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5 };
+  let workerPolicy = loosePolicy([group, otherGroup], [approver.slackUserId, secondApprover.slackUserId]);
   const activities = createActivities({
     directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
     slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: slack.apiUrl, timeoutMs: 2000 }),
     grants,
     auditSinks: options.auditSinks,
+    policy: () => workerPolicy,
+    securityChannel: SECURITY_CHANNEL,
+    reconcilerConfig: () =>
+      reconcilerConfig(workerPolicy, { intervalSeconds: 1, securityChannel: SECURITY_CHANNEL, timing: sweepTiming }),
   });
   const workflowBundle = await testWorkflowBundle();
 
@@ -159,6 +204,13 @@ export async function createGrantHarness(
       ...overrides,
     }),
     startWorker,
+    useWorkerPolicy: (policy) => {
+      workerPolicy = policy;
+    },
+    workerPolicy: () => workerPolicy,
+    useSweepTiming: (timing) => {
+      sweepTiming = { ...sweepTiming, ...timing };
+    },
     waitForStatus: (workflowId, status, timeoutMs = 30_000) =>
       eventually(
         `grant ${workflowId} to reach ${status}`,

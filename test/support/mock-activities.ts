@@ -3,6 +3,7 @@ import { type Activities } from '../../activities';
 /** The activities the grant workflow calls (the worker's full set may hold others, e.g. the reconciler's). */
 export type GrantActivities = Pick<
   Activities,
+  | 'checkGrantPolicy'
   | 'isGroupMember'
   | 'addMembership'
   | 'revokeMembership'
@@ -52,6 +53,8 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
   const calls: ActivityCall[] = [];
   let nextTs = 1;
   const defaults: GrantActivities = {
+    // The worker's policy allows every grant unless a test says otherwise.
+    checkGrantPolicy: async () => undefined,
     isGroupMember: async () => false,
     addMembership: async () => ({ alreadyMember: false }),
     revokeMembership: async () => ({ wasMember: true }),
@@ -134,6 +137,10 @@ export function mockWorkerActivities(
 ): Activities {
   return {
     inspectGroup: async ({ groupId }) => ({ groupId, members: 0, drift: [] }),
+    reconcilerSettings: async () => {
+      throw new Error('no reconciler settings in this test: pass reconcilerSettings');
+    },
+    removeDriftMember: async () => ({ removed: true }),
     postDriftAlert: async () => undefined,
     ...reconciler,
     ...grant,

@@ -12,9 +12,7 @@ import {
   type ReconcilerState,
 } from '../../workflows/reconciler/reconciler-types';
 import { eventually } from './eventually';
-import { type GrantHarness } from './grant-harness';
-
-export const SECURITY_CHANNEL = 'C0SECURITY';
+import { type GrantHarness, SECURITY_CHANNEL } from './grant-harness';
 
 export interface Sweep {
   service: ReconcilerService;
@@ -24,40 +22,28 @@ export interface Sweep {
   alerts(): string[];
 }
 
-/** The reconciler on the harness's task queue, every second, over the harness's JIT group; stopped after the test. */
+/**
+ * The reconciler on the harness's task queue, every second, over the harness's JIT groups with `group`'s rules for the
+ * main one; stopped after the test. The rules go into the worker's policy, where the reconciler reads them each run.
+ */
 export async function startSweep(
   t: TestContext,
   h: GrantHarness,
-  group: { onDrift?: DriftAction; standingMembers?: string[] } = {},
+  group: { onDrift?: DriftAction; standingMembers?: string[]; maxDriftRemovals?: number } = {},
   timing: ReconcilerConfig['timing'] = {},
 ): Promise<Sweep> {
+  const policy = h.workerPolicy();
+  h.useWorkerPolicy({
+    ...policy,
+    groups: policy.groups.map((g) => (g.id === h.group.id ? { ...g, ...group } : g)),
+  });
+  h.useSweepTiming(timing);
   const service = createReconcilerService(h.client, h.taskQueue);
-  const config = reconcilerConfig(
-    {
-      approvalTimeoutSeconds: 60,
-      durationPresetsSeconds: [60],
-      groups: [
-        {
-          id: h.group.id,
-          name: h.group.name,
-          maxDurationSeconds: 3600,
-          approvers: [h.approver.slackUserId],
-          allowSelfApproval: false,
-          requiredApprovals: 1,
-          maxExtensions: 2,
-          maxTotalDurationSeconds: 7200,
-          remindBeforeSeconds: 600,
-          standingMembers: group.standingMembers ?? [],
-          onDrift: group.onDrift ?? 'report',
-        },
-      ],
-    },
-    {
-      intervalSeconds: 1,
-      securityChannel: SECURITY_CHANNEL,
-      timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5, ...timing },
-    },
-  );
+  const config = reconcilerConfig(h.workerPolicy(), {
+    intervalSeconds: 1,
+    securityChannel: SECURITY_CHANNEL,
+    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5, ...timing },
+  });
   await service.ensureRunning(config);
   t.after(() => h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).terminate('test over'));
   const state = async () => {

@@ -26,7 +26,7 @@ export interface WorkerProcess {
  */
 export function startWorkerProcess(
   t: TestContext | undefined,
-  h: Pick<GrantHarness, 'taskQueue' | 'group' | 'approver' | 'secondApprover' | 'slack' | 'jumpcloud'>,
+  h: Pick<GrantHarness, 'taskQueue' | 'group' | 'otherGroup' | 'approver' | 'secondApprover' | 'slack' | 'jumpcloud'>,
   env: NodeJS.ProcessEnv = {},
   options: {
     /**
@@ -48,6 +48,11 @@ export function startWorkerProcess(
       'groups:',
       `  - id: ${h.group.id}`,
       `    name: ${h.group.name}`,
+      '    maxDuration: 1h',
+      `    approvers: [${h.approver.slackUserId}, ${h.secondApprover.slackUserId}]`,
+      // The worker checks every grant against this policy: both of the harness's groups are in it.
+      `  - id: ${h.otherGroup.id}`,
+      `    name: ${h.otherGroup.name}`,
       '    maxDuration: 1h',
       `    approvers: [${h.approver.slackUserId}, ${h.secondApprover.slackUserId}]`,
     ].join('\n'),

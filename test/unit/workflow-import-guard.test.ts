@@ -2,31 +2,15 @@
  * The determinism guard of eslint.config.mjs: workflow code is bundled into Temporal's sandbox, so it may not import
  * the integrations, the gateway, the worker, the stand-ins, Node built-ins or activities as values. These tests lint
  * made-up workflow files at several depths under workflows/ with the repository's real ESLint config, so a pattern
- * that only holds one folder deep (`../integrations/*`) fails here.
- *
- * The files are virtual (lintText with a path that is not on disk), so the TypeScript project service cannot place
- * them in tsconfig.json's program: only the type-aware parts are switched off (the parser's projectService and the
- * rules that need type information). Every other rule, no-restricted-imports included, is the real config's.
+ * that only holds one folder deep (`../integrations/*`) fails here. The files are virtual (lintText with a path that
+ * is not on disk); test/support/lint-imports.ts says what that switches off.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
-import { ESLint, type Linter } from 'eslint';
-import { plugin as typescriptEslintPlugin } from 'typescript-eslint';
-
-const repoRoot = join(__dirname, '..', '..');
-
-const typeAwareRulesOff: Linter.RulesRecord = Object.fromEntries(
-  Object.entries((typescriptEslintPlugin as ESLint.Plugin).rules ?? {})
-    .filter(([, rule]) => (rule.meta?.docs as { requiresTypeChecking?: boolean } | undefined)?.requiresTypeChecking)
-    .map(([name]) => [`@typescript-eslint/${name}`, 'off']),
-);
-
-const eslint = new ESLint({
-  cwd: repoRoot,
-  overrideConfig: { languageOptions: { parserOptions: { projectService: false } }, rules: typeAwareRulesOff },
-});
+import { type Linter } from 'eslint';
+import { eslint, repoRoot, restrictedImports, typeAwareRulesOff, typeScriptFiles } from '../support/lint-imports';
 
 /** Workflow files one, two and three folders deep, with the relative prefix that reaches the repository root. */
 const DEPTHS = [
@@ -34,14 +18,6 @@ const DEPTHS = [
   { filePath: 'workflows/reconciler/x.ts', up: '../../' },
   { filePath: 'workflows/grant/phase/x.ts', up: '../../../' },
 ];
-
-async function restrictedImports(code: string, filePath: string): Promise<Linter.LintMessage[]> {
-  const [result] = await eslint.lintText(code, { filePath: join(repoRoot, filePath) });
-  assert.ok(result, `no lint result for ${filePath}`);
-  const fatal = result.messages.filter((m) => m.fatal);
-  assert.deepEqual(fatal, [], `${filePath} did not parse`);
-  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports');
-}
 
 describe('the determinism guard for workflow code (eslint.config.mjs)', () => {
   test('the guard is no-restricted-imports from the real config, not something this test adds', async () => {
@@ -112,13 +88,7 @@ describe('the determinism guard for workflow code (eslint.config.mjs)', () => {
   }
 
   test('every import in the real workflow code passes the guard (no pattern catches a workflow-local module)', async () => {
-    const workflowFiles = (function list(dir: string): string[] {
-      return readdirSync(dir).flatMap((name) => {
-        const path = join(dir, name);
-        if (statSync(path).isDirectory()) return list(path);
-        return name.endsWith('.ts') ? [path] : [];
-      });
-    })(join(repoRoot, 'workflows'));
+    const workflowFiles = typeScriptFiles(join(repoRoot, 'workflows'));
     assert.ok(workflowFiles.length > 5, `only ${workflowFiles.length} workflow files found`);
     for (const file of workflowFiles) {
       const reported = await restrictedImports(readFileSync(file, 'utf8'), relative(repoRoot, file));

@@ -68,6 +68,48 @@ test('worker config names a malformed URL and a malformed number', () => {
   );
 });
 
+test('worker config refuses every outbound base URL that is not https:// unless its host is loopback, naming the variable', () => {
+  const outbound = [
+    'JUMPCLOUD_API_URL',
+    'SLACK_API_URL',
+    'SERVICENOW_INSTANCE_URL',
+    'JIRA_BASE_URL',
+    'AUDIT_WEBHOOK_URL',
+  ] as const;
+  for (const variable of outbound) {
+    for (const url of [
+      'http://console.jumpcloud.com/api',
+      'http://10.0.0.7/x',
+      'http://127.0.0.1.example.com/',
+      'ftp://x/y',
+    ]) {
+      assert.throws(
+        () => loadWorkerConfig({ ...complete, [variable]: url }),
+        (err: Error) =>
+          err instanceof ConfigError && new RegExp(`${variable}: must be an https:// URL`).test(err.message),
+        `${variable}=${url}`,
+      );
+    }
+  }
+  const sinks = {
+    SERVICENOW_TOKEN: 'oauth-token',
+    JIRA_EMAIL: 'jit@example.com',
+    JIRA_API_TOKEN: 'jira-token',
+    JIRA_PROJECT_KEY: 'SEC',
+    AUDIT_WEBHOOK_SECRET: 'a-secret-of-sixteen+',
+  };
+  for (const url of [
+    'https://example.com/api',
+    'http://127.0.0.1:3002/api',
+    'http://127.8.9.1/',
+    'http://[::1]:3/',
+    'http://localhost:3005/',
+  ]) {
+    const env = { ...complete, ...sinks, ...Object.fromEntries(outbound.map((variable) => [variable, url])) };
+    assert.equal(loadWorkerConfig(env).JUMPCLOUD_API_URL, url, url);
+  }
+});
+
 test('the worker process stops at start with a message naming the bad variable', () => {
   const env = {
     PATH: process.env.PATH,

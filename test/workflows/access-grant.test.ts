@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { WorkflowFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { createGrantService, GrantRefusedError, grantFirstRunId } from '../../integrations/temporal/grant-service';
+import { WorkflowFailedError } from '@temporalio/client';
+import {
+  createGrantService,
+  GrantRefusedError,
+  grantFirstRunId,
+  GrantUpdatePendingError,
+} from '../../integrations/temporal/grant-service';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { grantSearchAttributes as sa } from '../../workflows/search-attributes';
 import { type GrantState } from '../../workflows/grant/grant-types';
 import { parseGrantRef } from '../../workflows/grant/grant-workflow-id';
 import { activeGrantsTaskQueue, notificationTaskQueue } from '../../workflows/task-queues';
-import { APPROVAL_CHANNEL, createGrantHarness, type GrantHarness } from '../support/grant-harness';
+import { APPROVAL_CHANNEL, createGrantHarness, type GrantHarness, SECURITY_CHANNEL } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { eventually } from '../support/eventually';
-import { closeTestTemporal, eventsOfAllRuns } from '../support/temporal';
+import { closeTestTemporal, eventsOfAllRuns, uniqueName } from '../support/temporal';
+import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
+import { decideUpdate } from '../../workflows/grant/grant-updates';
 
 after(() => closeTestTemporal());
 
@@ -426,7 +433,7 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     const approve = { decision: 'approve', deciderSlackUserId: h.approver.slackUserId } as const;
     // No worker runs the grant yet, so an attempt runs out of time before the workflow can take the Update.
     const once = createGrantService(h.client, h.taskQueue, { updatePatience: { attemptMs: 300, attempts: 1 } });
-    await assert.rejects(once.decide(workflowId, approve, 'click'), WorkflowUpdateRPCTimeoutOrCancelledError);
+    await assert.rejects(once.decide(workflowId, approve, 'click'), GrantUpdatePendingError);
     // Patient enough for a loaded machine (5 min): what is proved is that it keeps sending, not how long it takes.
     const patient = createGrantService(h.client, h.taskQueue, { updatePatience: { attemptMs: 300, attempts: 1000 } });
     const decided = patient.decide(workflowId, approve, 'click');
@@ -492,6 +499,36 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     });
     assert.equal(h.jumpcloud.calls.length, 0);
     assert.equal(h.slack.calls.length, 0);
+  });
+
+  test("a grant written into the namespace with approvers the worker's policy does not name adds nothing", async (t) => {
+    const h = await createGrantHarness(t);
+    // A namespace writer starts a grant as the gateway never would: the outsider named its approver, then approving.
+    const input = h.grantInput({
+      durationSeconds: 60,
+      policy: { ...h.grantInput().policy, approvers: [h.outsider.slackUserId] },
+    });
+    const handle = await h.client.workflow.start(accessGrantWorkflow, {
+      taskQueue: h.taskQueue,
+      workflowId: uniqueName('forged-grant'),
+      args: [input],
+    });
+    await handle.executeUpdate(decideUpdate, {
+      args: [{ decision: 'approve', deciderSlackUserId: h.outsider.slackUserId }],
+    });
+    const final = (await handle.result()) as GrantState;
+    assert.equal(final.status, 'FAILED');
+    assert.match(
+      final.failure ?? '',
+      new RegExp(`refused by the worker's policy: ${h.outsider.slackUserId} is not an approver`),
+    );
+    assert.equal(membershipChanges(h, 'add').length, 0, 'nothing was added');
+    assert.equal(h.isMember(), false);
+    const alert = await h.slack.waitFor(
+      'the alert in the security channel',
+      () => h.slack.messages(SECURITY_CHANNEL)[0],
+    );
+    assert.match(alert.text ?? '', /refused before any change/);
   });
 
   test('cancelling an active grant still removes the membership', async (t) => {

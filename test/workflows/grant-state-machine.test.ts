@@ -68,7 +68,7 @@ after(async () => {
 
 /** Every grant activity, handing each call to the mocks of the test whose workflow made it. */
 function dispatchingActivities(): GrantActivities {
-  const names = [...MEMBERSHIP_ACTIVITIES, ...SLACK_ACTIVITIES, ...AUDIT_ACTIVITIES];
+  const names = [...POLICY_ACTIVITIES, ...MEMBERSHIP_ACTIVITIES, ...SLACK_ACTIVITIES, ...AUDIT_ACTIVITIES];
   return Object.fromEntries(
     names.map((name) => [
       name,
@@ -83,6 +83,7 @@ function dispatchingActivities(): GrantActivities {
 }
 
 const MEMBERSHIP_ACTIVITIES: ActivityName[] = ['isGroupMember', 'addMembership', 'revokeMembership'];
+const POLICY_ACTIVITIES: ActivityName[] = ['checkGrantPolicy'];
 const SLACK_ACTIVITIES: ActivityName[] = [
   'postApprovalRequest',
   'updateApprovalMessage',

@@ -48,6 +48,8 @@ describe('the reconciler on the real Temporal dev server', { concurrency: 4 }, (
   test('with onDrift: remove, a membership added by hand is removed with the verified removal and reported', async (t) => {
     const h = await createGrantHarness(t);
     const sweep = await startSweep(t, h, { onDrift: 'remove' });
+    // The group's first run in remove mode only reports; this test is about the runs after it.
+    await sweep.runsPass(1);
     h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
 
     await eventually('the member to be removed', () => !h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId));
@@ -60,6 +62,63 @@ describe('the reconciler on the real Temporal dev server', { concurrency: 4 }, (
       (await sweep.state()).recentRuns.reduce((sum, run) => sum + run.removed, 0),
       1,
     );
+  });
+
+  test("a group's first run in remove mode removes nothing and says so; the next run removes", async (t) => {
+    const h = await createGrantHarness(t);
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
+    const sweep = await startSweep(t, h, { onDrift: 'remove' });
+    const held = await eventually('the held alert', () => about(h.outsider, sweep.alerts())[0]);
+    assert.match(held, /not removed: the group has just switched to onDrift: remove/);
+    await eventually('the member to be removed', () => !h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId));
+    await eventually('the removal alert', () =>
+      about(h.outsider, sweep.alerts()).find((a) => /has been removed/.test(a)),
+    );
+  });
+
+  test('more unexplained members than maxDriftRemovals in one run: none is removed, each is reported', async (t) => {
+    const h = await createGrantHarness(t);
+    const sweep = await startSweep(t, h, { onDrift: 'remove', maxDriftRemovals: 1 });
+    await sweep.runsPass(1);
+    for (const person of [h.outsider, h.secondApprover])
+      h.jumpcloud.setMember(h.group.id, person.jumpcloudUserId, true);
+    for (const person of [h.outsider, h.secondApprover]) {
+      const alert = await eventually('the held alert', () => about(person, sweep.alerts())[0]);
+      assert.match(alert, /not removed: 2 members to remove is over the group's maxDriftRemovals of 1/);
+    }
+    await sweep.runsPass(3);
+    assert.equal(membershipChanges(h, 'remove').length, 0, 'nothing removed');
+    assert.equal(h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId), true);
+  });
+
+  test("a standing member's email that matches no JumpCloud user holds the group's removals and is reported", async (t) => {
+    const h = await createGrantHarness(t);
+    const sweep = await startSweep(t, h, { onDrift: 'remove', standingMembers: ['nobody-by-this-name@example.com'] });
+    await sweep.runsPass(1);
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
+    const held = await eventually('the held alert', () => about(h.outsider, sweep.alerts())[0]);
+    assert.match(held, /standing members that match no JumpCloud user: nobody-by-this-name@example\.com/);
+    const state = await sweep.runsPass(2);
+    assert.deepEqual(
+      state.lastRun?.errors.map((e) => e.groupId),
+      [h.group.id],
+    );
+    assert.equal(membershipChanges(h, 'remove').length, 0, 'nothing removed');
+  });
+
+  test("the configure signal cannot turn removal on: the sweep follows the worker's policy", async (t) => {
+    const h = await createGrantHarness(t);
+    const sweep = await startSweep(t, h);
+    const forged = (await sweep.state()).config;
+    const removing = { ...forged, groups: forged.groups.map((g) => ({ ...g, onDrift: 'remove' as const })) };
+    // What a namespace writer could send; the worker's policy says report.
+    await sweep.service.ensureRunning(removing);
+    await sweep.runsPass(1);
+    h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
+    await eventually('the drift alert', () => about(h.outsider, sweep.alerts())[0]);
+    await sweep.runsPass(3);
+    assert.equal(h.jumpcloud.isMember(h.group.id, h.outsider.jumpcloudUserId), true, 'report only: not removed');
+    assert.ok((await sweep.state()).config.groups.every((g) => g.onDrift === 'report'));
   });
 
   test('a grant terminated by an operator while active leaves a membership that is found and removed', async (t) => {
@@ -144,7 +203,8 @@ describe('the reconciler on the real Temporal dev server', { concurrency: 4 }, (
 
     const done = await eventually('a run that read the group despite the faults', async () => {
       const state = await sweep.state();
-      return h.jumpcloud.faults.list().length === 0 && state.lastRun?.groupsChecked === 1 ? state : undefined;
+      const groups = h.workerPolicy().groups.length;
+      return h.jumpcloud.faults.list().length === 0 && state.lastRun?.groupsChecked === groups ? state : undefined;
     });
     assert.deepEqual(done.lastRun?.errors, []);
     assert.ok(

@@ -784,8 +784,8 @@ const scenarios: Scenario[] = [
       unmet(
         [hasPatchMarker(history, 'removeAfterUncertainAdd'), 'no remove-after-uncertain-add patch marker'],
         [final.addRemoved === undefined, 'a refused add was removed'],
-        // The sinks question and the pre-check; a removal would be a third, or an activity.
-        [localActivityMarkers(history) === 2, `${localActivityMarkers(history)} local activities: a removal ran`],
+        // The sinks question, the worker's policy check and the pre-check; a removal would be a fourth, or an activity.
+        [localActivityMarkers(history) === 3, `${localActivityMarkers(history)} local activities: a removal ran`],
         [!scheduledActivities(history).includes('revokeMembership'), 'a removal was scheduled'],
       ),
   }),
@@ -819,16 +819,73 @@ const scenarios: Scenario[] = [
         [final.addRemoved === true && final.grantedAt === undefined, 'not removed as an uncertain add'],
       ),
   }),
+
+  // Recorded from the version whose worker checks every grant against its own policy ('worker-policy-check').
+  grantScenario('grant-refused-by-worker-policy', {
+    activities: { checkGrantPolicy: async () => 'U0OUTSIDER is not an approver of prod-db-readonly' },
+    drive: approve,
+    status: 'FAILED',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, 'workerPolicyCheck'), 'no worker-policy-check patch marker'],
+        [/refused by the worker's policy/.test(final.failure ?? ''), `failure ${String(final.failure)}`],
+        [!scheduledActivities(history).includes('addMembership'), 'an add was scheduled'],
+      ),
+  }),
+  grantScenario('grant-break-glass-policy-checked-in-turn', {
+    activities: auditedActivities,
+    input: (input) => ({
+      ...input,
+      durationSeconds: 5,
+      justification: 'Primary database is down, incident INC-912',
+      breakGlass: { alertChannel: 'C0INCIDENTS', reviewWithinSeconds: 600 },
+    }),
+    status: 'EXPIRED',
+    run: 'first',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, 'workerPolicyCheck'), 'no worker-policy-check patch marker'],
+        [final.breakGlass === true, 'not marked break-glass'],
+        // Its first task asks the sinks, checks the policy and makes the pre-check: three local activities in turn.
+        [localActivityMarkers(history) === 3, `${localActivityMarkers(history)} local activity markers`],
+        [scheduledActivities(history).includes('addMembership'), 'no add'],
+      ),
+  }),
   reconcilerScenario('reconciler-drift-found-then-ended'),
   reconcilerScenario('reconciler-drift-audited', auditedActivities),
+  // Recorded from the version whose reconciler reads the worker's policy and brakes its removals ('guarded-reconciler').
+  reconcilerScenario('reconciler-guarded-held-then-removed', auditedActivities, {
+    removing: true,
+    check: (history) =>
+      unmet(
+        [hasPatchMarker(history, 'guardedReconciler'), 'no guarded-reconciler patch marker'],
+        [scheduledActivities(history).includes('removeDriftMember'), 'no removal after the held run'],
+      ),
+  }),
 ];
 
-/** The reconciler after three runs: drift found on the first, gone on the second, nothing on the third. */
-function reconcilerScenario(name: string, activities: Partial<GrantActivities> = {}): Scenario {
+/**
+ * The reconciler after three runs: drift found on the first, gone on the second, nothing on the third. `removing`: the
+ * group is in remove mode and its drift stays for two runs: held on the first (the group's first run in remove mode),
+ * removed on the second.
+ */
+function reconcilerScenario(
+  name: string,
+  activities: Partial<GrantActivities> = {},
+  options: { removing?: boolean; check?: (history: History) => string[] } = {},
+): Scenario {
   const config: ReconcilerConfig = {
     intervalSeconds: 1,
     securityChannel: 'C0SECURITY',
-    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
+    groups: [
+      {
+        id: group.id,
+        name: group.name,
+        onDrift: options.removing ? 'remove' : 'report',
+        standingMembers: [],
+        ...(options.removing && { maxRemovalsPerRun: 3 }),
+      },
+    ],
     timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
   };
   return {
@@ -839,11 +896,12 @@ function reconcilerScenario(name: string, activities: Partial<GrantActivities> =
         inspectGroup: async ({ groupId }) => {
           inspections += 1;
           const drift =
-            inspections === 1
+            inspections <= (options.removing ? 2 : 1)
               ? [{ kind: 'unexplained-member' as const, groupId, userId: people.requester.jumpcloudUserId }]
               : [];
-          return { groupId, members: drift.length, drift };
+          return { groupId, members: drift.length, drift, unresolvedStanding: [] };
         },
+        reconcilerSettings: async () => config,
       });
     },
     async record({ client, taskQueue }) {
@@ -854,6 +912,8 @@ function reconcilerScenario(name: string, activities: Partial<GrantActivities> =
       const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
       const history = await handle.fetchHistory();
       await handle.terminate('history recorded');
+      const problems = options.check?.(history) ?? [];
+      if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}`);
       return history;
     },
   };

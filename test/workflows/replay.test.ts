@@ -58,6 +58,11 @@ const REQUIRED_SCENARIOS = [
   'grant-add-refused-nothing-removed',
   'grant-add-unverified-then-removed',
   'grant-cancelled-while-adding',
+  // Recorded from the version whose worker checks every grant against its own policy ('worker-policy-check').
+  'grant-refused-by-worker-policy',
+  'grant-break-glass-policy-checked-in-turn',
+  // Recorded from the version whose reconciler reads the worker's policy and brakes its removals.
+  'reconciler-guarded-held-then-removed',
 ];
 
 const fixtures = readdirSync(historiesDir)

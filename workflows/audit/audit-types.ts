@@ -37,10 +37,15 @@ export interface GrantAuditEvent {
   extensionId?: number;
 }
 
-/** A drift alert of the reconciler, as an audit event: `drift.found`, `drift.removed`, `drift.removal_failing`, `drift.ended`. */
+/**
+ * A drift alert of the reconciler, as an audit event: `drift.found`, `drift.removed`, `drift.removal_failing`,
+ * `drift.removal_held`, `drift.ended`.
+ */
 export interface DriftAuditEvent {
   subject: 'drift';
-  kind: 'found' | 'removed' | 'removal_failing' | 'ended';
+  kind: 'found' | 'removed' | 'removal_failing' | 'removal_held' | 'ended';
+  /** Why a removal was held back (removal_held). */
+  reason?: string;
   /** ISO 8601 */
   at: string;
   /** The reconciler's workflow ID. */

@@ -17,6 +17,20 @@ import { MEMBERSHIP_ADD_REFUSED } from './grant-types';
 export async function grantAndHold(run: GrantRun): Promise<void> {
   const { state, input, membership, member, notices } = run;
   if (!run.fewerWrites) notices.refreshApprovalMessage();
+  if (isPatched('workerPolicyCheck')) {
+    const refusal = await membership.checkGrantPolicy({
+      input,
+      approvedBy: state.breakGlass ? [] : state.approvals.map((a) => a.bySlackUserId),
+    });
+    if (refusal !== undefined) {
+      state.failure = `refused by the worker's policy: ${refusal}`;
+      state.endedAt = new Date().toISOString();
+      run.setStatus('FAILED');
+      run.audit('ended');
+      notices.announce();
+      return;
+    }
+  }
   if (await membership.isGroupMember(member)) {
     // Standing access is never ours to remove.
     state.standingAccess = true;

@@ -8,6 +8,8 @@ type Member = Parameters<Activities['isGroupMember']>[0];
 
 /** The grant's three JumpCloud calls, as the grant's patches say to make them. */
 export interface MembershipCalls {
+  /** The worker's own policy on this grant (the worker-policy-check patch): its refusal, or undefined. */
+  checkGrantPolicy(check: Parameters<Activities['checkGrantPolicy']>[0]): ReturnType<Activities['checkGrantPolicy']>;
   isGroupMember(member: Member): ReturnType<Activities['isGroupMember']>;
   addMembership(member: Member): ReturnType<Activities['addMembership']>;
   /**
@@ -47,9 +49,23 @@ export function membershipCalls(input: GrantInput, named: boolean, mode: 'remote
       named ? fn.executeWithOptions({ summary }, args) : fn(...args);
   const isMemberSummary = `is ${who} already in ${group}?`;
   const removeSummary = `remove ${who} from ${group}`;
+  const policySummary = `may ${who} be added to ${group}?`;
+  const checkGrantPolicy = labelled(activities.checkGrantPolicy, policySummary);
   const isGroupMember = labelled(activities.isGroupMember, isMemberSummary);
   const remove = labelled(activities.revokeMembership, removeSummary);
   const calls: MembershipCalls = {
+    // It reads the worker's memory: a local activity where the grant makes them (in turn with the others), else an
+    // activity, for a grant started before local activities that reaches its add on this code.
+    checkGrantPolicy:
+      typeof mode === 'function'
+        ? (check) =>
+            mode(
+              () => quick.checkGrantPolicy.executeWithOptions({ summary: policySummary }, [check]),
+              () => checkGrantPolicy(check),
+            )
+        : mode === 'local'
+          ? (check) => local.checkGrantPolicy.executeWithOptions({ summary: policySummary }, [check])
+          : checkGrantPolicy,
     isGroupMember:
       typeof mode === 'function'
         ? (m) =>

@@ -1,4 +1,4 @@
-import { type FoundDrift, type GroupInspection, type OpenDrift } from './reconciler-types';
+import { type FoundDrift, type GroupInspection, type OpenDrift, type ReconcilerConfig } from './reconciler-types';
 
 /** The same access problem across runs: one kind, one user, one group. */
 export function driftKey(drift: Pick<FoundDrift, 'kind' | 'groupId' | 'userId'>): string {
@@ -36,4 +36,61 @@ export function reconcilerConfigProblem(config: { intervalSeconds: number; secur
   }
   if (config.securityChannel.trim() === '') return 'a security channel is required';
   return undefined;
+}
+
+/** A run removes at most this many members of one group unless the policy says otherwise: more means misconfiguration. */
+export const DEFAULT_MAX_DRIFT_REMOVALS = 3;
+
+/**
+ * Why this run removes none of the group's unexplained members, or undefined: the brakes on onDrift: remove. The run
+ * after a group switches to remove only reports (what it would remove is then seen before it happens); a group with a
+ * standing member who matches no JumpCloud user would lose that person; more removals than the group's cap in one run
+ * means a misconfiguration, not drift.
+ */
+export function removalHold(check: {
+  wasRemoving: boolean;
+  unresolvedStanding: readonly string[];
+  toRemove: number;
+  maxRemovals: number;
+}): string | undefined {
+  if (check.unresolvedStanding.length > 0) {
+    return `standing members that match no JumpCloud user: ${check.unresolvedStanding.join(', ')}; fix the policy`;
+  }
+  if (!check.wasRemoving) return 'the group has just switched to onDrift: remove, and this first run only reports';
+  if (check.toRemove > check.maxRemovals) {
+    return `${check.toRemove} members to remove is over the group's maxDriftRemovals of ${check.maxRemovals}`;
+  }
+  return undefined;
+}
+
+/**
+ * For each group in remove mode inspected this run, why its removals are held back this run (removalHold), if they
+ * are. A group whose read failed removes nothing anyway: its drift was not looked at.
+ */
+export function removalHolds(
+  config: ReconcilerConfig,
+  inspections: readonly GroupInspection[],
+  open: readonly OpenDrift[],
+  removingBefore: readonly string[],
+): Map<string, string | undefined> {
+  const holds = new Map<string, string | undefined>();
+  for (const group of config.groups) {
+    if (group.onDrift !== 'remove') continue;
+    const inspection = inspections.find((i) => i.groupId === group.id);
+    if (!inspection) {
+      holds.set(group.id, 'its members could not be read this run');
+      continue;
+    }
+    const toRemove = open.filter((d) => d.groupId === group.id && d.kind === 'unexplained-member').length;
+    holds.set(
+      group.id,
+      removalHold({
+        wasRemoving: removingBefore.includes(group.id),
+        unresolvedStanding: inspection.unresolvedStanding ?? [],
+        toRemove,
+        maxRemovals: group.maxRemovalsPerRun ?? DEFAULT_MAX_DRIFT_REMOVALS,
+      }),
+    );
+  }
+  return holds;
 }

@@ -9,6 +9,8 @@ export interface ReconciledGroup {
   onDrift: DriftAction;
   /** JumpCloud user IDs or emails of members who hold the group without a grant, by policy. */
   standingMembers: string[];
+  /** With onDrift: remove, the most members one run removes (the guarded-reconciler patch); more: none, and an alert. */
+  maxRemovalsPerRun?: number;
 }
 
 export interface ReconcilerConfig {
@@ -53,6 +55,8 @@ export interface GroupInspection {
   groupId: string;
   members: number;
   drift: FoundDrift[];
+  /** Standing-member emails that match no JumpCloud user: that person would look like drift, so removals stop. */
+  unresolvedStanding?: string[];
 }
 
 export interface ReconcileRun {
@@ -77,12 +81,19 @@ export interface ReconcilerState {
   alertFailures: number;
   /** Drift events an audit sink kept refusing until its budget ran out (absent before the audit trail existed). */
   auditFailures?: number;
+  /**
+   * The groups that were in remove mode in the last run (the guarded-reconciler patch): a group that switches to it
+   * has a run that only reports first.
+   */
+  removingGroups?: string[];
 }
 
-/** One message to the security channel: a drift first seen, removed, not removable yet, or gone. */
+/** One message to the security channel: a drift first seen, removed, not removable yet, held back, or gone. */
 export interface DriftAlert {
-  event: 'found' | 'removed' | 'removal-failing' | 'ended';
+  event: 'found' | 'removed' | 'removal-failing' | 'removal-held' | 'ended';
   drift: OpenDrift;
+  /** Why a removal was held back (event removal-held). */
+  reason?: string;
   groupName: string;
   /** ISO 8601 */
   at: string;

@@ -1,11 +1,12 @@
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../../activities';
-import { membershipChangeOptions, slackActivities } from '../activity-options';
+import { slackActivities } from '../activity-options';
 import { createAuditTrail } from '../audit/audit-trail';
+import { type DriftAuditEvent } from '../audit/audit-types';
 import { failureMessage } from '../failure-message';
 import { isPatched } from '../patches';
 import { notificationTaskQueue } from '../task-queues';
-import { compareDrift, driftKey, reconcilerConfigProblem } from './drift-rules';
+import { compareDrift, driftKey, reconcilerConfigProblem, removalHolds } from './drift-rules';
+import { inspectActivities, removalActivities, settingsActivities } from './reconciler-activities';
 import { countNotificationGivenUp, recordReconcileRun } from '../grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
 import {
@@ -20,6 +21,15 @@ import {
 /** Continue-as-new after this many runs, so the history stays short however long the sweep lives. */
 const RUNS_PER_EXECUTION = 100;
 const RECENT_RUNS_KEPT = 10;
+
+/** A Slack alert's event as the audit event's kind. */
+const AUDIT_KINDS = {
+  found: 'found',
+  removed: 'removed',
+  'removal-failing': 'removal_failing',
+  'removal-held': 'removal_held',
+  ended: 'ended',
+} as const satisfies Record<DriftAlert['event'], DriftAuditEvent['kind']>;
 
 export interface ReconcilerInput {
   config: ReconcilerConfig;
@@ -40,6 +50,8 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   const notificationQueue = isPatched('notificationTaskQueue')
     ? notificationTaskQueue(wf.workflowInfo().taskQueue)
     : undefined;
+  // The configuration comes from the worker's policy at every run, and removals have brakes (docs/architecture.md).
+  const guarded = isPatched('guardedReconciler');
   const state: ReconcilerState = {
     config: input.config,
     runs: input.carried?.runs ?? 0,
@@ -48,9 +60,12 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     recentRuns: input.carried?.recentRuns ?? [],
     alertFailures: input.carried?.alertFailures ?? 0,
     ...(auditing && { auditFailures: input.carried?.auditFailures ?? 0 }),
+    ...(guarded && { removingGroups: input.carried?.removingGroups ?? [] }),
   };
   wf.setHandler(reconcilerStateQuery, () => state);
   wf.setHandler(configureReconcilerSignal, (config) => {
+    // Anyone who can write to the namespace can signal: the payload is no authority over what is removed.
+    if (guarded) return wf.log.warn("Reconciler configuration signal ignored: it comes from the worker's policy");
     const problem = reconcilerConfigProblem(config);
     if (problem) wf.log.warn('Reconciler configuration ignored', { problem });
     else state.config = config;
@@ -76,11 +91,12 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     if (auditing) {
       trail.record({
         subject: 'drift',
-        kind: message.event === 'removal-failing' ? 'removal_failing' : message.event,
+        kind: AUDIT_KINDS[message.event],
         at: message.at,
         workflowId: wf.workflowInfo().workflowId,
         drift: message.drift,
         groupName: message.groupName,
+        ...(message.reason && { reason: message.reason }),
       });
     }
     const slack = slackActivities(notificationQueue, state.config.timing?.notificationBudgetSeconds);
@@ -113,13 +129,21 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   }
 
   async function reconcileOnce(startedAt: number): Promise<ReconcileRun> {
+    const errors: ReconcileRun['errors'] = [];
+    if (guarded) {
+      try {
+        state.config = await settingsActivities(state.config).reconcilerSettings();
+      } catch (err) {
+        errors.push({ groupId: '', error: `the worker's policy could not be read: ${failureMessage(err)}` });
+        return runSummary(startedAt, [], 0, errors);
+      }
+    }
     const config = state.config;
     const inspect = inspectActivities(config);
     const settled = await Promise.allSettled(
       config.groups.map((group) => inspect.inspectGroup({ groupId: group.id, standingMembers: group.standingMembers })),
     );
     const inspections: GroupInspection[] = [];
-    const errors: ReconcileRun['errors'] = [];
     settled.forEach((result, index) => {
       const groupId = config.groups[index]?.id ?? '';
       if (result.status === 'fulfilled') inspections.push(result.value);
@@ -133,15 +157,30 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
       if (drift.alerted) alert({ event: 'ended', drift, groupName: groupName(drift.groupId), at: nowIso });
     }
 
+    const holds = guarded ? removalHolds(config, inspections, open, state.removingGroups ?? []) : undefined;
     let removed = 0;
     const keep: OpenDrift[] = [];
     for (const drift of open) {
       const group = config.groups.find((g) => g.id === drift.groupId);
-      if (drift.kind === 'unexplained-member' && group?.onDrift === 'remove') {
+      const at = () => new Date().toISOString();
+      if (drift.kind === 'unexplained-member' && group?.onDrift === 'remove' && holds?.get(group.id) === undefined) {
         try {
-          await removalActivities(config).revokeMembership({ groupId: drift.groupId, userId: drift.userId });
+          if (guarded) {
+            // A fresh look first: the drift may be explained by now, or come from a run that could not read.
+            const { removed: done } = await removalActivities(config).removeDriftMember({
+              groupId: group.id,
+              userId: drift.userId,
+              standingMembers: group.standingMembers,
+            });
+            if (!done) {
+              keep.push(drift);
+              continue;
+            }
+          } else {
+            await removalActivities(config).revokeMembership({ groupId: drift.groupId, userId: drift.userId });
+          }
           removed += 1;
-          alert({ event: 'removed', drift, groupName: groupName(drift.groupId), at: new Date().toISOString() });
+          alert({ event: 'removed', drift, groupName: groupName(drift.groupId), at: at() });
           continue;
         } catch (err) {
           wf.log.warn('Drift removal failed; retried next run', { key: driftKey(drift), error: failureMessage(err) });
@@ -151,20 +190,24 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
           continue;
         }
       }
-      if (!drift.alerted) alert({ event: 'found', drift, groupName: groupName(drift.groupId), at: nowIso });
+      const reason = group?.onDrift === 'remove' ? holds?.get(group.id) : undefined;
+      if (!drift.alerted) {
+        const event = reason === undefined ? 'found' : 'removal-held';
+        alert({ event, drift, groupName: groupName(drift.groupId), at: nowIso, ...(reason && { reason }) });
+      }
       keep.push({ ...drift, alerted: true });
     }
     state.openDrift = keep;
-
-    return {
-      startedAt: new Date(startedAt).toISOString(),
-      finishedAt: new Date().toISOString(),
-      groupsChecked: inspections.length,
-      members: inspections.reduce((sum, i) => sum + i.members, 0),
-      driftFound: inspections.reduce((sum, i) => sum + i.drift.length, 0),
-      removed,
-      errors,
-    };
+    if (guarded) state.removingGroups = config.groups.filter((g) => g.onDrift === 'remove').map((g) => g.id);
+    for (const i of inspections) {
+      if (i.unresolvedStanding?.length) {
+        errors.push({
+          groupId: i.groupId,
+          error: `standing members match no JumpCloud user: ${i.unresolvedStanding.join(', ')}`,
+        });
+      }
+    }
+    return runSummary(startedAt, inspections, removed, errors);
   }
 
   function groupName(groupId: string): string {
@@ -172,19 +215,19 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   }
 }
 
-/** Reads are retried within the interval; a group still failing then is an error of this run, not of the sweep. */
-function inspectActivities(config: ReconcilerConfig) {
-  return wf.proxyActivities<Activities>({
-    startToCloseTimeout: '60 seconds',
-    scheduleToCloseTimeout: `${Math.max(config.intervalSeconds, 10)} seconds`,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-  });
-}
-
-/** The grant's own verified removal, bounded by the interval: what fails now is tried again next run. */
-function removalActivities(config: ReconcilerConfig) {
-  return wf.proxyActivities<Activities>({
-    ...membershipChangeOptions(config.timing?.membershipRetryMaxIntervalSeconds),
-    scheduleToCloseTimeout: `${Math.max(config.intervalSeconds, 10)} seconds`,
-  });
+function runSummary(
+  startedAt: number,
+  inspections: readonly GroupInspection[],
+  removed: number,
+  errors: ReconcileRun['errors'],
+): ReconcileRun {
+  return {
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date().toISOString(),
+    groupsChecked: inspections.length,
+    members: inspections.reduce((sum, i) => sum + i.members, 0),
+    driftFound: inspections.reduce((sum, i) => sum + i.drift.length, 0),
+    removed,
+    errors,
+  };
 }

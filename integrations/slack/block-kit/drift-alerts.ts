@@ -27,6 +27,8 @@ function headlineOf(alert: DriftAlert, who: string, group: string, since: string
       return `:lock: ${who} was in ${group} with no grant (seen since ${since}) and has been removed.`;
     case 'removal-failing':
       return `:rotating_light: ${who} is in ${group} with no grant (seen since ${since}); removing them failed and is retried every run.`;
+    case 'removal-held':
+      return `:rotating_light: ${who} is in ${group} with no grant (seen since ${since}); not removed: ${escapeMrkdwn(alert.reason ?? 'held back')}.`;
     case 'ended':
       return `:white_check_mark: Resolved: ${who} is no longer in ${group} without a grant (seen since ${since}).`;
   }

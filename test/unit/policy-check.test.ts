@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { grantPolicyRefusal, type GrantPolicyCheck } from '../../activities/policy-check';
+import { type JitPolicy, type PolicyGroup } from '../../config/policy';
+import { group, people, plainGrantInput } from '../support/grant-inputs';
+
+const policyGroup: PolicyGroup = {
+  id: group.id,
+  name: group.name,
+  maxDurationSeconds: 3600,
+  approvers: [people.approver, people.secondApprover],
+  allowSelfApproval: false,
+  requiredApprovals: 1,
+  maxExtensions: 2,
+  maxTotalDurationSeconds: 7200,
+  remindBeforeSeconds: 600,
+  standingMembers: [],
+  onDrift: 'report',
+  maxDriftRemovals: 3,
+};
+const policyOf = (overrides: Partial<PolicyGroup> = {}): JitPolicy => ({
+  approvalTimeoutSeconds: 3600,
+  durationPresetsSeconds: [3600],
+  groups: [{ ...policyGroup, ...overrides }],
+});
+const check = (overrides: Partial<GrantPolicyCheck['input']> = {}, approvedBy: string[] = [people.approver]) => ({
+  input: { ...plainGrantInput(), ...overrides },
+  approvedBy,
+});
+
+describe("the worker's policy check before an add", () => {
+  test('a grant the policy allows, approved by a policy approver, passes', () => {
+    assert.equal(grantPolicyRefusal(policyOf(), check()), undefined);
+  });
+
+  test('a grant for a group the worker does not know is refused', () => {
+    const refusal = grantPolicyRefusal(policyOf(), check({ group: { id: '64f0c0ffee0000000000beef', name: 'x' } }));
+    assert.match(refusal ?? '', /not in the worker's policy/);
+  });
+
+  test('an input naming approvers the policy does not name is refused', () => {
+    const input = plainGrantInput({ policy: { approvers: [people.approver, people.outsider] } });
+    assert.match(
+      grantPolicyRefusal(policyOf(), check(input)) ?? '',
+      new RegExp(`${people.outsider} is not an approver`),
+    );
+  });
+
+  test('an approval by someone the policy does not name is refused', () => {
+    assert.match(grantPolicyRefusal(policyOf(), check({}, [people.outsider])) ?? '', /may not approve/);
+  });
+
+  test("the requester's own approval is refused unless the policy allows self-approval with one approver", () => {
+    const self = check({}, [people.requester.slackUserId]);
+    assert.match(grantPolicyRefusal(policyOf(), self) ?? '', /may not approve their own/);
+    assert.equal(grantPolicyRefusal(policyOf({ allowSelfApproval: true }), self), undefined);
+    const twoPerson = policyOf({ allowSelfApproval: true, requiredApprovals: 2 });
+    assert.match(
+      grantPolicyRefusal(twoPerson, check({}, [people.requester.slackUserId, people.approver])) ?? '',
+      /own/,
+    );
+  });
+
+  test('fewer distinct approvals than the policy requires are refused', () => {
+    const twoPerson = policyOf({ requiredApprovals: 2 });
+    assert.match(grantPolicyRefusal(twoPerson, check()) ?? '', /needs 2 approvals, the grant has 1/);
+    assert.equal(grantPolicyRefusal(twoPerson, check({}, [people.approver, people.secondApprover])), undefined);
+  });
+
+  test("a duration over the policy's maximum is refused, whatever the input's own policy says", () => {
+    const input = plainGrantInput({ durationSeconds: 7200, policy: { maxDurationSeconds: 9999 } });
+    assert.match(grantPolicyRefusal(policyOf(), check(input)) ?? '', /over prod-db-readonly's maximum of 3600s/);
+  });
+
+  test('break-glass is refused where the policy does not allow it, or past its cap; allowed within it', () => {
+    const breakGlass = { alertChannel: 'C0ALERTS', reviewWithinSeconds: 600 };
+    assert.match(grantPolicyRefusal(policyOf(), check({ breakGlass }, [])) ?? '', /does not allow break-glass/);
+    const allowing = policyOf({
+      breakGlass: { maxDurationSeconds: 900, alertChannel: 'C0ALERTS', reviewWithinSeconds: 600 },
+    });
+    assert.match(
+      grantPolicyRefusal(allowing, check({ breakGlass, durationSeconds: 1800 }, [])) ?? '',
+      /break-glass maximum/,
+    );
+    assert.equal(grantPolicyRefusal(allowing, check({ breakGlass, durationSeconds: 600 }, [])), undefined);
+  });
+});
