@@ -7,10 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type WorkflowHandle, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { activityInfo } from '@temporalio/activity';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
-import { createGrantWorker, type GrantWorker } from '../../worker/create-worker';
 import {
   type GrantInput,
   type GrantState,
@@ -30,60 +27,24 @@ import {
   type ActivityName,
   failingFirst,
   type GrantActivities,
-  mockWorkerActivities,
   type RecordingActivities,
   recordingActivities,
 } from '../support/mock-activities';
-import { testTemporalAddress, testWorkflowBundle, uniqueName } from '../support/temporal';
+import { type MockGrantWorker, startMockGrantWorker } from '../support/mock-grant-worker';
+import { uniqueName } from '../support/temporal';
 
-let env: TestWorkflowEnvironment | undefined;
 const taskQueue = uniqueName('grant-state-machine');
-const mocksByWorkflow = new Map<string, RecordingActivities>();
-let worker: { grantWorker: GrantWorker; running: Promise<void> } | undefined;
+let worker: MockGrantWorker | undefined;
 
 before(async () => {
-  env = await TestWorkflowEnvironment.createFromExistingServer({
-    address: testTemporalAddress(),
-    namespace: 'default',
-  });
-  // Production's own three Workers, so the test follows its queues: handed-off grants run on the active grants'
-  // queue, Slack and audit activities on the notification queue.
-  const grantWorker = await createGrantWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities: mockWorkerActivities(dispatchingActivities()),
-    workflowBundle: await testWorkflowBundle(),
-    // No drain at the end: the tests' workflows are over or terminated by then.
-    shutdownGraceSeconds: 0,
-  });
-  worker = { grantWorker, running: grantWorker.run() };
+  worker = await startMockGrantWorker(taskQueue);
 });
 
 after(async () => {
-  worker?.grantWorker.shutdown();
-  await worker?.running;
-  await env?.teardown();
+  await worker?.stop();
 });
 
-/** Every grant activity, handing each call to the mocks of the test whose workflow made it. */
-function dispatchingActivities(): GrantActivities {
-  const names = [...POLICY_ACTIVITIES, ...MEMBERSHIP_ACTIVITIES, ...SLACK_ACTIVITIES, ...AUDIT_ACTIVITIES];
-  return Object.fromEntries(
-    names.map((name) => [
-      name,
-      (...args: unknown[]) => {
-        const workflowId = activityInfo().workflowExecution?.workflowId ?? '';
-        const mocks = mocksByWorkflow.get(workflowId);
-        if (!mocks) throw ApplicationFailure.nonRetryable(`no mock activities for workflow ${workflowId}`);
-        return (mocks.activities[name] as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
-    ]),
-  ) as unknown as GrantActivities;
-}
-
 const MEMBERSHIP_ACTIVITIES: ActivityName[] = ['isGroupMember', 'addMembership', 'revokeMembership'];
-const POLICY_ACTIVITIES: ActivityName[] = ['checkGrantPolicy'];
 const SLACK_ACTIVITIES: ActivityName[] = [
   'postApprovalRequest',
   'updateApprovalMessage',
@@ -94,15 +55,14 @@ const SLACK_ACTIVITIES: ActivityName[] = [
   'notifyExtension',
   'remindRequester',
 ];
-const AUDIT_ACTIVITIES: ActivityName[] = ['auditSinks', 'recordAuditEvent'];
-
 /** Fast grants: 1 s of access, 30 s to decide (tests decide at once), retries paced at 1 s. */
 const fastInput = (overrides: GrantInputOverrides = {}): GrantInput =>
   plainGrantInput({
     durationSeconds: 1,
     ...overrides,
     policy: { approvalTimeoutSeconds: 30, ...overrides.policy },
-    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5 },
+    // An add attempt here lasts at most 1.5 s: the removal after a cancellation waits 2 s for it.
+    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5, addSettleSeconds: 2 },
   });
 
 interface GrantRun {
@@ -122,12 +82,12 @@ async function withGrant<T>(
   options: { activities?: Partial<GrantActivities>; input?: GrantInputOverrides },
   body: (run: GrantRun) => Promise<T>,
 ): Promise<T> {
-  assert.ok(env, 'the test workflow environment was not created');
-  const { client } = env;
+  assert.ok(worker, 'the worker was not started');
+  const { client } = worker;
   const mocks = recordingActivities(options.activities);
   const input = fastInput(options.input);
   const workflowId = uniqueName('jit-grant-state-machine');
-  mocksByWorkflow.set(workflowId, mocks);
+  worker.register(workflowId, mocks.activities);
   const handle = await client.workflow.start(accessGrantWorkflow, { taskQueue, workflowId, args: [input] });
   const run: GrantRun = {
     handle,
@@ -149,7 +109,7 @@ async function withGrant<T>(
     return await body(run);
   } finally {
     if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test over');
-    mocksByWorkflow.delete(workflowId);
+    worker.forget(workflowId);
   }
 }
 
@@ -328,6 +288,7 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       assert.equal(jumpcloud.has({ groupId: input.group.id, userId: input.requester.jumpcloudUserId }), false);
       const state = await handle.query(grantStateQuery);
       assert.equal(state.status, 'REVOKED');
+      assert.equal(state.addRemoved, true, 'removed as an add whose outcome was unknown');
       assert.equal(state.endReason, 'the grant workflow was cancelled');
     });
   });

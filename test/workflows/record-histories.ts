@@ -805,6 +805,7 @@ const scenarios: Scenario[] = [
   }),
   grantScenario('grant-cancelled-while-adding', {
     activities: { addMembership: landsThenTimesOut },
+    input: (input) => ({ ...input, timing: { ...input.timing, addSettleSeconds: 1 } }),
     drive: async (grant) => {
       await whenPosted(grant);
       await approve(grant);
@@ -817,6 +818,7 @@ const scenarios: Scenario[] = [
       unmet(
         [hasPatchMarker(history, 'removeAfterUncertainAdd'), 'no remove-after-uncertain-add patch marker'],
         [final.addRemoved === true && final.grantedAt === undefined, 'not removed as an uncertain add'],
+        [timersStarted(history) >= 2, 'no wait for the add to settle before the removal'],
       ),
   }),
 

@@ -9,6 +9,9 @@ import { type GrantRun, type ToldSoFar } from './grant-run';
 import { unreviewedAlertDue } from './grant-rules';
 import { MEMBERSHIP_ADD_REFUSED } from './grant-types';
 
+/** An add attempt runs at most its start-to-close timeout (30 s, workflows/activity-options.ts); then some margin. */
+const DEFAULT_ADD_SETTLE_SECONDS = 35;
+
 /**
  * An approved grant (or break-glass access): the pre-check, the add, then the access held until it ends. A user who
  * was already a member keeps their standing access and is never added or removed; an add JumpCloud refuses for good
@@ -43,9 +46,7 @@ export async function grantAndHold(run: GrantRun): Promise<void> {
   // Asked before the add is scheduled: from here an add that may have landed is always removed.
   const removesUncertainAdd = isPatched('removeAfterUncertainAdd');
   try {
-    const added = await (removesUncertainAdd
-      ? membership.addMembershipToTheEnd(member)
-      : membership.addMembership(member));
+    const added = await membership.addMembership(member);
     // "Already a member" right after we saw the user outside the group means our own earlier attempt landed.
     if (added.alreadyMember) wf.log.info('Membership already present on add; treating as ours', member);
   } catch (err) {
@@ -186,27 +187,30 @@ function addRefused(err: unknown): boolean {
 
 /**
  * An add that failed or was cancelled may still have landed: JumpCloud accepted it and the read that verifies it
- * failed, or the workflow was cancelled while it ran (the add's cancellation waits for it to finish). The grant owns
- * that membership: it removes it, non-cancellable and retried until verified, then ends FAILED, or REVOKED when
- * cancelled, as a cancellation while active does.
+ * failed, a refusal came on a retry after an attempt that timed out, or the workflow was cancelled while an attempt
+ * ran or waited for its retry. The grant owns that membership: it removes it, non-cancellable and retried until
+ * verified, then ends FAILED, or REVOKED when cancelled, as a cancellation while active does. After a cancellation the
+ * removal waits `addSettleSeconds` first: an attempt still running on a worker could otherwise land after it.
  */
 async function removeUncertainAdd(run: GrantRun, err: unknown): Promise<void> {
-  const { state, notices } = run;
+  const { state, notices, input } = run;
   const cancelled = wf.isCancellation(err);
   if (cancelled) state.endReason = 'the grant workflow was cancelled';
   else state.failure = failureMessage(err);
   state.endingAt = new Date().toISOString();
-  await wf.CancellationScope.nonCancellable(() => run.membership.removeMembership(run.member));
+  await wf.CancellationScope.nonCancellable(async () => {
+    if (cancelled) await wf.sleep((input.timing?.addSettleSeconds ?? DEFAULT_ADD_SETTLE_SECONDS) * 1000);
+    await run.membership.removeMembership(run.member);
+  });
   state.addRemoved = true;
   state.endedAt = new Date().toISOString();
   run.setStatus(cancelled ? 'REVOKED' : 'FAILED');
+  // Sent and awaited outside the cancellation: the approvers and the requester learn that nothing was left behind.
   await wf.CancellationScope.nonCancellable(async () => {
     run.audit('ended');
     notices.announce();
-    if (cancelled) {
-      await notices.settled();
-      await run.trail.settled();
-    }
+    await notices.settled();
+    await run.trail.settled();
   });
   if (cancelled) throw err;
 }

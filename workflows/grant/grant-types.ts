@@ -54,6 +54,11 @@ export interface GrantTiming {
   notificationBudgetSeconds?: number;
   /** How long one audit record keeps retrying before it is given up (default 24 h). */
   auditBudgetSeconds?: number;
+  /**
+   * After a cancellation during the add, how long the removal waits for an attempt still running to end (default 35 s,
+   * more than the add's 30 s start-to-close timeout).
+   */
+  addSettleSeconds?: number;
 }
 
 export interface GrantInput {

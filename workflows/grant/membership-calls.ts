@@ -13,11 +13,6 @@ export interface MembershipCalls {
   isGroupMember(member: Member): ReturnType<Activities['isGroupMember']>;
   addMembership(member: Member): ReturnType<Activities['addMembership']>;
   /**
-   * The add whose cancellation waits for the activity to finish (the remove-after-uncertain-add patch): a cancelled
-   * grant learns of it only once JumpCloud is done, so the removal that follows can never run before the add lands.
-   */
-  addMembershipToTheEnd(member: Member): ReturnType<Activities['addMembership']>;
-  /**
    * The verified removal, at expiry, revocation, cancellation or failure alike. Registered as `revokeMembership`: the
    * name is in every running grant's history, so it stays.
    */
@@ -35,10 +30,6 @@ export function membershipCalls(input: GrantInput, named: boolean, mode: 'remote
   // No maximumAttempts and no scheduleToClose: a grant's membership change retries until it happens.
   const options = membershipChangeOptions(input.timing?.membershipRetryMaxIntervalSeconds);
   const activities = wf.proxyActivities<Activities>(options);
-  const toTheEnd = wf.proxyActivities<Activities>({
-    ...options,
-    cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
   const local = wf.proxyLocalActivities<Activities>(options);
   const quick = wf.proxyLocalActivities<Activities>(QUICK_LOCAL_ATTEMPT);
   const who = `${input.requester.email} (${input.requester.jumpcloudUserId})`;
@@ -77,7 +68,6 @@ export function membershipCalls(input: GrantInput, named: boolean, mode: 'remote
           ? (m) => local.isGroupMember.executeWithOptions({ summary: isMemberSummary }, [m])
           : isGroupMember,
     addMembership: labelled(activities.addMembership, `add ${who} to ${group}`),
-    addMembershipToTheEnd: labelled(toTheEnd.addMembership, `add ${who} to ${group}`),
     removeMembership:
       typeof mode === 'function'
         ? (m) =>
