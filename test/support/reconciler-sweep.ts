@@ -56,10 +56,15 @@ export async function startSweep(
     state,
     async runsPass(count) {
       const from = (await state()).runs;
-      return eventually(`${count} reconcile runs`, async () => {
-        const now = await state();
-        return now.runs >= from + count ? now : undefined;
-      });
+      // A run every second when idle; a loaded machine stretches them, so each may take up to 5 s here.
+      return eventually(
+        `${count} reconcile runs`,
+        async () => {
+          const now = await state();
+          return now.runs >= from + count ? now : undefined;
+        },
+        Math.max(30_000, count * 5_000),
+      );
     },
     alerts: () => h.slack.messages(SECURITY_CHANNEL).map((m) => m.text ?? ''),
   };
