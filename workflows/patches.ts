@@ -94,6 +94,13 @@ export const PATCHES = {
     what: 'before the add, the worker checks the grant against its own policy; a refusal ends it FAILED, nothing added',
     retireWhen: GRANT_LIFETIME,
   },
+  patchesAskedFirst: {
+    id: 'patches-asked-first',
+    added: '2026-12-07',
+    workflows: ['grant'],
+    what: 'every later patch of a grant is asked in its first workflow task: a patch first asked after a local activity\'s result could replay without its marker (docs/architecture.md, "Patches")',
+    retireWhen: GRANT_LIFETIME,
+  },
   guardedReconciler: {
     id: 'guarded-reconciler',
     added: '2026-12-07',

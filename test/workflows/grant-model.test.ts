@@ -35,10 +35,10 @@ import { type MockGrantWorker, startMockGrantWorker } from '../support/mock-gran
 import { uniqueName } from '../support/temporal';
 
 /**
- * 150 in the suite, started last (scripts/run-test-suite.ts): 1,000 take 130 s of both cores alone, and beside the
- * chaos tests they starved them. `MODEL_RUNS=1000` runs the full model (docs/architecture.md).
+ * 250 in the suite, started last (scripts/run-test-suite.ts): 1,000 take 125-140 s of both cores alone, which the
+ * suite's budget does not yet hold. `MODEL_RUNS=1000` runs the full model (docs/architecture.md).
  */
-const RUNS = Number(process.env.MODEL_RUNS ?? 150);
+const RUNS = Number(process.env.MODEL_RUNS ?? 250);
 const STREAMS = Number(process.env.MODEL_STREAMS ?? 15);
 const seed = Number(process.env.MODEL_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const taskQueue = uniqueName('grant-model');
@@ -209,10 +209,7 @@ const commands = fc.commands(
     fc.constantFrom(...WHO).map((by) => new EndGrant(by)),
     fc.constant(new Extend()),
     who.map((by) => new DecideExtension(by)),
-    // Cancel is not generated yet: with it the model finds a replay bug of a grant cancelled while active (a query or
-    // a cache eviction replays its history and meets the final-notices-survive-cancel marker, or an upsert, where the
-    // code issues another command), present before this test existed. MODEL_CANCEL=1 generates it.
-    ...(process.env.MODEL_CANCEL === '1' ? [fc.constant(new Cancel())] : []),
+    fc.constant(new Cancel()),
     fc.integer({ min: 0, max: 1200 }).map((ms) => new Pause(ms)),
   ],
   { maxCommands: 5 },

@@ -473,4 +473,29 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       assert.equal(state.endReason, 'the grant workflow was cancelled');
     });
   });
+
+  test('every patch of a grant is decided in the first workflow task of each run, so a replay asks none too late', async () => {
+    await withGrant({ input: { durationSeconds: 600 } }, async ({ handle, approve, waitFor }) => {
+      await approve();
+      await waitFor('ACTIVE');
+      await handle.cancel();
+      await workflowFailure(handle.result());
+      const described = await handle.describe();
+      const firstRunId = described.raw.workflowExecutionInfo?.firstRunId ?? described.runId;
+      // The first run hands the active grant off; the cancellation ends the second.
+      for (const runId of new Set([firstRunId, described.runId])) {
+        const events = (await worker!.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
+        const secondTask = events.filter((e) => e.workflowTaskCompletedEventAttributes)[1]?.eventId;
+        const late = events.filter(
+          (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch' && Number(e.eventId) > Number(secondTask),
+        );
+        assert.ok(secondTask !== undefined, `run ${runId} had one workflow task`);
+        assert.deepEqual(
+          late.map((e) => Number(e.eventId)),
+          [],
+          `run ${runId} recorded patch markers after its first task`,
+        );
+      }
+    });
+  });
 });

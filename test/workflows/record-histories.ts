@@ -132,6 +132,16 @@ const decideExtension = (
 const unmet = (...checks: [ok: boolean, problem: string][]): string[] =>
   checks.filter(([ok]) => !ok).map(([, problem]) => problem);
 
+/** Patch markers recorded after the run's first workflow task. */
+function patchMarkersAfterFirstTask(history: History): number {
+  const events = history.events ?? [];
+  const secondTask = events.filter((e) => e.workflowTaskCompletedEventAttributes)[1]?.eventId;
+  if (secondTask === undefined || secondTask === null) return 0;
+  return events.filter(
+    (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch' && Number(e.eventId) > Number(secondTask),
+  ).length;
+}
+
 /** The activities the workflow scheduled, in order. */
 function scheduledActivities(history: History): string[] {
   return (history.events ?? []).flatMap((event) => {
@@ -851,6 +861,35 @@ const scenarios: Scenario[] = [
         // Its first task asks the sinks, checks the policy and makes the pre-check: three local activities in turn.
         [localActivityMarkers(history) === 3, `${localActivityMarkers(history)} local activity markers`],
         [scheduledActivities(history).includes('addMembership'), 'no add'],
+      ),
+  }),
+
+  // Recorded from the version that asks every grant patch in the first workflow task ('patches-asked-first').
+  grantScenario('grant-patches-asked-first-handed-off', {
+    ...approvedThenHandedOff,
+    run: 'first',
+    check: (_final, history) =>
+      unmet(
+        [hasPatchMarker(history, 'patchesAskedFirst'), 'no patches-asked-first patch marker'],
+        [patchMarkersAfterFirstTask(history) === 0, 'patch markers after the first workflow task'],
+      ),
+  }),
+  grantScenario('grant-patches-asked-first-cancelled-while-active', {
+    input: longAccess,
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      await grant.client.workflow.getHandle(grant.workflowId).cancel();
+    },
+    status: 'REVOKED',
+    closedAs: 'CANCELLED',
+    check: (final, history) =>
+      unmet(
+        [hasPatchMarker(history, 'patchesAskedFirst'), 'no patches-asked-first patch marker'],
+        [patchMarkersAfterFirstTask(history) === 0, 'patch markers after the first workflow task'],
+        [final.endReason === 'the grant workflow was cancelled', `end reason ${final.endReason ?? '-'}`],
+        [scheduledActivities(history).includes('announceGrant'), 'no final notices'],
       ),
   }),
   reconcilerScenario('reconciler-drift-found-then-ended'),

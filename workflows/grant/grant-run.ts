@@ -4,7 +4,7 @@ import { type AuditTrail, createAuditTrail } from '../audit/audit-trail';
 import { type GrantAuditKind } from '../audit/audit-types';
 import { recordGrantTransition } from '../grant-metrics';
 import { type LocalFirst, localFirst, localFirstInTurn } from '../local-first';
-import { isPatched } from '../patches';
+import { isPatched, type PatchName } from '../patches';
 import { grantSearchAttributes as sa } from '../search-attributes';
 import { notificationTaskQueue } from '../task-queues';
 import { grantCurrentDetails } from './grant-descriptions';
@@ -34,6 +34,14 @@ export interface ToldSoFar {
  * One run of a grant: its state (which the Update handlers in grant-handlers.ts change), the patches it runs under,
  * and what every phase uses: the membership calls, the Slack messages and the audit trail.
  */
+/** The grant's patches asked after its first workflow task on code without `patchesAskedFirst`. */
+const LATER_GRANT_PATCHES: PatchName[] = [
+  'workerPolicyCheck',
+  'removeAfterUncertainAdd',
+  'activeGrantsQueue',
+  'finalNoticesSurviveCancel',
+];
+
 export class GrantRun {
   readonly state: GrantState;
   readonly requestedAt: number;
@@ -72,6 +80,11 @@ export class GrantRun {
       : isPatched('localActivitiesInTurn')
         ? localFirstInTurn()
         : localFirst;
+    // A patch first asked once a local activity has resolved may replay before its marker is known, and take the old
+    // branch: asked here, each is decided once, in the first workflow task, and recorded there.
+    if (isPatched('patchesAskedFirst')) {
+      for (const later of LATER_GRANT_PATCHES) isPatched(later);
+    }
     this.requestedAt = Date.now();
     // Pending from the first instruction: an Update that arrived with the start is validated as soon as its handler
     // is registered, so the state must already be what the validator expects. Break-glass access is approved from the
