@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
+import { LATER_GRANT_PATCHES } from '../../workflows/grant/grant-run';
 import { PATCHES, type PatchName } from '../../workflows/patches';
 
 const root = join(__dirname, '..', '..');
@@ -83,5 +84,17 @@ describe('patch registry', () => {
     const recorded = new Set(fixtures.flatMap(({ ids }) => ids));
     const untested = names.filter((name) => !recorded.has(PATCHES[name].id));
     assert.deepEqual(untested, [], 'patches no recorded history carries: their new branch is never replayed');
+  });
+
+  test("every grant patch is asked in the grant's first workflow task: by the GrantRun constructor, or in LATER_GRANT_PATCHES", () => {
+    const grantRun = readFileSync(join(workflowsDir, 'grant', 'grant-run.ts'), 'utf8');
+    const late = names.filter(
+      (name) =>
+        (PATCHES[name].workflows as readonly string[]).includes('grant') &&
+        !LATER_GRANT_PATCHES.includes(name) &&
+        !grantRun.includes(`isPatched('${name}')`),
+    );
+    // Asked only after a local activity's result, a patch can replay without its marker (docs/architecture.md).
+    assert.deepEqual(late, [], 'grant patches first asked after the first workflow task');
   });
 });

@@ -30,18 +30,18 @@ export interface ToldSoFar {
   remindedFor?: string;
 }
 
-/**
- * One run of a grant: its state (which the Update handlers in grant-handlers.ts change), the patches it runs under,
- * and what every phase uses: the membership calls, the Slack messages and the audit trail.
- */
 /** The grant's patches asked after its first workflow task on code without `patchesAskedFirst`. */
-const LATER_GRANT_PATCHES: PatchName[] = [
+export const LATER_GRANT_PATCHES: readonly PatchName[] = [
   'workerPolicyCheck',
   'removeAfterUncertainAdd',
   'activeGrantsQueue',
   'finalNoticesSurviveCancel',
 ];
 
+/**
+ * One run of a grant: its state (which the Update handlers in grant-handlers.ts change), the patches it runs under,
+ * and what every phase uses: the membership calls, the Slack messages and the audit trail.
+ */
 export class GrantRun {
   readonly state: GrantState;
   readonly requestedAt: number;
