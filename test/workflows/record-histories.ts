@@ -108,6 +108,14 @@ const approveByTwo = async (grant: StartedGrant) => {
   );
 };
 
+/** Approved, then its workflow cancelled once the access is active. */
+const cancelWhenActive = async (grant: StartedGrant) => {
+  await whenPosted(grant);
+  await approve(grant);
+  await grant.waitFor('ACTIVE');
+  await grant.client.workflow.getHandle(grant.workflowId).cancel();
+};
+
 /** The requester asks for `extraSeconds` more on the active grant (extension 1). */
 const requestExtension = ({ grants, workflowId }: StartedGrant, extraSeconds: number) =>
   grants.requestExtension(
@@ -481,12 +489,7 @@ const scenarios: Scenario[] = [
   }),
   grantScenario('grant-cancelled-while-active-with-final-notices', {
     input: longAccess,
-    drive: async (grant) => {
-      await whenPosted(grant);
-      await approve(grant);
-      await grant.waitFor('ACTIVE');
-      await grant.client.workflow.getHandle(grant.workflowId).cancel();
-    },
+    drive: cancelWhenActive,
     status: 'REVOKED',
     closedAs: 'CANCELLED',
     check: (final, history) => {
@@ -876,12 +879,7 @@ const scenarios: Scenario[] = [
   }),
   grantScenario('grant-patches-asked-first-cancelled-while-active', {
     input: longAccess,
-    drive: async (grant) => {
-      await whenPosted(grant);
-      await approve(grant);
-      await grant.waitFor('ACTIVE');
-      await grant.client.workflow.getHandle(grant.workflowId).cancel();
-    },
+    drive: cancelWhenActive,
     status: 'REVOKED',
     closedAs: 'CANCELLED',
     check: (final, history) =>
