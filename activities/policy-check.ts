@@ -21,9 +21,6 @@ export function grantPolicyRefusal(policy: JitPolicy, check: GrantPolicyCheck): 
   const group = findPolicyGroup(policy, input.group.id);
   if (!group) return `the group ${input.group.id} is not in the worker's policy`;
   const label = policyGroupLabel(group);
-  const unknown = input.policy.approvers.filter((a) => !group.approvers.includes(a));
-  if (unknown.length > 0)
-    return `${unknown.join(', ')} ${unknown.length === 1 ? 'is not an approver' : 'are not approvers'} of ${label}`;
   if (input.breakGlass) {
     if (!group.breakGlass) return `${label} does not allow break-glass access`;
     if (input.durationSeconds > group.breakGlass.maxDurationSeconds) {
@@ -40,8 +37,12 @@ export function grantPolicyRefusal(policy: JitPolicy, check: GrantPolicyCheck): 
   if (selfApproved && (!group.allowSelfApproval || group.requiredApprovals > 1)) {
     return `the requester may not approve their own request for ${label}`;
   }
-  const strangers = [...approvers].filter((a) => a !== requester && !group.approvers.includes(a));
-  if (strangers.length > 0) return `${strangers.join(', ')} may not approve requests for ${label}`;
+  // Whoever approved must be an approver now: the input's list may be older (an approver left the policy while the
+  // request was pending) or forged. A requester who approved their own request is one of them too (allowSelfApproval).
+  const strangers = [...approvers].filter((a) => !group.approvers.includes(a));
+  if (strangers.length > 0) {
+    return `${strangers.join(', ')} ${strangers.length === 1 ? 'is not an approver' : 'are not approvers'} of ${label}`;
+  }
   if (approvers.size < group.requiredApprovals) {
     return `${label} needs ${group.requiredApprovals} approvals, the grant has ${approvers.size}`;
   }

@@ -31,6 +31,14 @@ export interface PolicyGroup {
   maxDriftRemovals: number;
   /** Emergency access without approval, alerted and reviewed afterwards; absent = not allowed for this group. */
   breakGlass?: PolicyBreakGlass;
+  /** Who may ask for the group: these Slack users and members of these JumpCloud groups; absent = anyone. */
+  requesters?: PolicyRequesters;
+}
+
+/** A group's `requesters`, split by kind. */
+export interface PolicyRequesters {
+  slackUserIds: string[];
+  jumpcloudGroupIds: string[];
 }
 
 /** A group's break-glass rules. Durations in seconds. */
@@ -133,6 +141,22 @@ const groupSchema = z
     maxTotalDuration: duration.optional(),
     remindBefore: duration.optional(),
     breakGlass: breakGlassSchema.optional(),
+    requesters: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^([UW][A-Z0-9]+|[0-9a-f]{24})$/,
+            'must be a Slack user ID such as U0123ABCD or a JumpCloud group ID (24 hexadecimal characters)',
+          ),
+        { error: 'must be a list of Slack user IDs and JumpCloud group IDs' },
+      )
+      .min(1, 'must list at least one Slack user ID or JumpCloud group ID (leave it out to let anyone ask)')
+      .transform((ids) => ({
+        slackUserIds: ids.filter((id) => /^[UW]/.test(id)),
+        jumpcloudGroupIds: ids.filter((id) => !/^[UW]/.test(id)),
+      }))
+      .optional(),
   })
   .refine((group) => group.maxTotalDuration === undefined || group.maxTotalDuration >= group.maxDuration, {
     path: ['maxTotalDuration'],

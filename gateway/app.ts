@@ -9,6 +9,7 @@ import { metrics } from './plugins/metrics';
 import { type GatewayDeps, type GatewayServices } from './deps';
 import { slackSignature } from './plugins/slack-signature';
 import { SLACK_BODY_LIMIT_BYTES } from './slack/request-signature';
+import { ownTeamIdOf } from './people/resolve-person';
 import { healthRoutes } from './routes/health';
 import { slackCommandRoutes } from './routes/slack-commands';
 import { slackInteractionRoutes } from './routes/slack-interactions';
@@ -64,6 +65,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     respond: deps.respond,
     temporalReady: deps.temporalReady,
     now: deps.now ?? Date.now,
+    ownTeamId: ownTeamIdOf(deps.slack),
     background,
     log: app.log,
   };

@@ -13,13 +13,14 @@ export interface GatewaySlack {
   views: Pick<WebClient['views'], 'open' | 'update'>;
   chat: Pick<WebClient['chat'], 'postMessage' | 'postEphemeral'>;
   users: Pick<WebClient['users'], 'info'>;
+  auth: Pick<WebClient['auth'], 'test'>;
 }
 
 /**
  * What the gateway reads in JumpCloud: who the requester is and which groups they are already in. Picked from the
  * read-only client, so no gateway code can change a membership, whatever client it is handed.
  */
-export type GatewayDirectory = Pick<JumpCloudReadClient, 'findUserByEmail' | 'listUserGroupIds'>;
+export type GatewayDirectory = Pick<JumpCloudReadClient, 'findUserByEmail' | 'listUserGroupIds' | 'getUser'>;
 
 /** Everything buildApp needs, as small interfaces so tests can hand in stand-ins or fakes. */
 export interface GatewayDeps {
@@ -48,6 +49,8 @@ export interface GatewayDeps {
 /** The deps as the route handlers see them: with the clock resolved, the background tracker and a logger. */
 export interface GatewayServices extends Omit<GatewayDeps, 'logger' | 'now' | 'shutdownGraceMs'> {
   now(): number;
+  /** The Slack workspace the app is installed in: people of any other are not trusted (gateway/people/). */
+  ownTeamId(): Promise<string>;
   background: BackgroundTasks;
   log: FastifyBaseLogger;
 }

@@ -44,6 +44,8 @@ export interface DemoPerson {
   title: string;
   /** undefined = a Slack user with no JumpCloud account (the gateway tells them so) */
   jumpcloudUserId?: string;
+  /** A Slack guest (`is_restricted`): refused whatever JumpCloud says (docs/gateway.md, "Who may ask and decide"). */
+  guest?: boolean;
 }
 
 export const DEMO_PEOPLE: readonly DemoPerson[] = [
@@ -94,6 +96,15 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
     email: 'sam@contractor.example',
     title: 'Contractor (no JumpCloud account)',
   },
+  {
+    slackUserId: 'U0GUSGUES1',
+    name: 'gus',
+    realName: 'Gus Guest',
+    email: 'gus@partner.example',
+    title: 'Slack guest from a partner (has a JumpCloud account)',
+    jumpcloudUserId: '64a000000000000000000006',
+    guest: true,
+  },
 ];
 
 export const DEMO_GROUPS = {
@@ -142,7 +153,13 @@ const STANDING: ReadonlyArray<[groupId: string, people: string[]]> = [
 ];
 
 export function demoSlackUsers(): SlackUser[] {
-  return DEMO_PEOPLE.map((p) => ({ id: p.slackUserId, name: p.name, realName: p.realName, email: p.email }));
+  return DEMO_PEOPLE.map((p) => ({
+    id: p.slackUserId,
+    name: p.name,
+    realName: p.realName,
+    email: p.email,
+    ...(p.guest && { isRestricted: true }),
+  }));
 }
 
 export function demoJumpCloudSeed(): JumpCloudSeed {

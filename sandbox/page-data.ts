@@ -22,7 +22,7 @@ export interface SandboxPageConfig {
     realName: string;
     title: string;
     jumpcloudUserId?: string;
-    /** 'requester' (has a JumpCloud account) and/or 'approver' */
+    /** 'requester' (has a JumpCloud account, not a guest), 'guest' and/or 'approver' */
     roles: string[];
     /** names of the groups this person approves */
     approves: string[];
@@ -51,7 +51,11 @@ export function sandboxPageConfig(input: {
     approvalChannelId: input.approvalChannelId,
     people: input.people.map((p) => {
       const approves = policy.groups.filter((g) => g.approvers.includes(p.slackUserId)).map(policyGroupLabel);
-      const roles = [...(p.jumpcloudUserId ? ['requester'] : []), ...(approves.length > 0 ? ['approver'] : [])];
+      const roles = [
+        ...(p.jumpcloudUserId && !p.guest ? ['requester'] : []),
+        ...(p.guest ? ['guest'] : []),
+        ...(approves.length > 0 ? ['approver'] : []),
+      ];
       return {
         slackUserId: p.slackUserId,
         realName: p.realName,

@@ -2,6 +2,7 @@ import { GrantRefusedError, GrantUpdatePendingError } from '../../integrations/t
 import { type DecisionInput, type GrantState } from '../../workflows/grant/grant-types';
 import { type GrantRef } from '../../workflows/grant/grant-workflow-id';
 import { type GatewayServices } from '../deps';
+import { clickRefusal } from '../people/who-may-click';
 
 /** A click's Update on a grant, and what its clicker is told of it (gateway/handlers/grant-actions.ts). */
 export type GrantUpdate =
@@ -31,8 +32,9 @@ const TELL_OUTCOME_WITHIN_MS = 25 * 60_000;
 
 /**
  * The one path from a click to the grant's Update, and the one place that turns its outcome into the clicker's
- * message: the workflow validator's reason as it stands, or, when Temporal could not be reached, a request to try
- * again (nothing changed either way). An Update that outlasted its attempts may still take effect, so the clicker is
+ * message. The gateway's own checks of the clicker come first (gateway/people/who-may-click.ts); then the workflow
+ * validator's reason as it stands, or, when Temporal could not be reached, a request to try again (nothing changed
+ * either way). An Update that outlasted its attempts may still take effect, so the clicker is
  * told it is being processed, then what became of it: two posts, within the five a response_url takes.
  */
 export async function updateGrant(
@@ -45,6 +47,20 @@ export async function updateGrant(
 ): Promise<void> {
   const answerBy = services.now() + TELL_OUTCOME_WITHIN_MS;
   const words = UPDATE_WORDS[update.kind];
+  let refusal: string | undefined;
+  try {
+    refusal = await clickRefusal(services, grant.workflowId, clicker, update.kind);
+  } catch (err) {
+    services.log.warn({ err, workflowId: grant.workflowId }, `could not check who sent the ${words.noun}`);
+    await tell(
+      `:warning: I couldn't check your ${words.noun} with Slack and JumpCloud just now. Please try again in a minute.`,
+    );
+    return;
+  }
+  if (refusal !== undefined) {
+    await tell(`:no_entry: ${refusal}`);
+    return;
+  }
   try {
     await sendUpdate(services, grant, clicker, update);
   } catch (err) {

@@ -15,7 +15,11 @@ export interface JumpCloudUser {
   email: string;
   username: string;
   displayName?: string;
+  /** STAGED, ACTIVATED or SUSPENDED. */
   state?: string;
+  suspended?: boolean;
+  accountLocked?: boolean;
+  passwordExpired?: boolean;
 }
 
 const PAGE_SIZE = 100;
@@ -27,6 +31,8 @@ const systemUser = z.object({
   displayname: z.string().nullish(),
   state: z.string().nullish(),
   suspended: z.boolean().nullish(),
+  account_locked: z.boolean().nullish(),
+  password_expired: z.boolean().nullish(),
 });
 const systemUserList = z.object({ totalCount: z.number(), results: z.array(systemUser) });
 const graphObject = z.object({ id: z.string(), type: z.string() });
@@ -173,5 +179,8 @@ function toUser(user: z.infer<typeof systemUser>): JumpCloudUser {
     username: user.username,
     displayName: user.displayname ?? undefined,
     state: user.state ?? undefined,
+    suspended: user.suspended ?? undefined,
+    accountLocked: user.account_locked ?? undefined,
+    passwordExpired: user.password_expired ?? undefined,
   };
 }

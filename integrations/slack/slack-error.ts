@@ -45,3 +45,9 @@ export function classifySlackError(err: unknown): SlackFailure {
       return { message: e.message ?? String(err), retryable: true };
   }
 }
+
+/** Whether Slack answered the call with this platform error code (e.g. users.info's `user_not_found`). */
+export function isSlackPlatformError(err: unknown, code: string): boolean {
+  const e = err as { code?: string; data?: { error?: string } };
+  return e.code === ErrorCode.PlatformError && e.data?.error === code;
+}

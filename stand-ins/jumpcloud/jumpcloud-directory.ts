@@ -7,6 +7,8 @@ export interface JcUser {
   firstname?: string;
   lastname?: string;
   state?: 'STAGED' | 'ACTIVATED' | 'SUSPENDED';
+  accountLocked?: boolean;
+  passwordExpired?: boolean;
 }
 
 export interface JcGroup {
@@ -86,6 +88,14 @@ export class JumpCloudDirectory {
     this.#groups.set(id, group);
     this.#members.set(id, new Set());
     return { ...group };
+  }
+
+  /** Changes a user's account state, as an admin does in the console (suspend, lock, expire the password). */
+  updateUser(id: string, change: Partial<Pick<JcUser, 'state' | 'accountLocked' | 'passwordExpired'>>): JcUser {
+    const user = this.#users.get(id);
+    if (!user) throw new Error(`JumpCloud stand-in: no user ${id}`);
+    Object.assign(user, change);
+    return { ...user };
   }
 
   user(id: string): JcUser | undefined {

@@ -51,6 +51,8 @@ const V1_USER_FIELDS = new Set([
   'state',
   'activated',
   'suspended',
+  'account_locked',
+  'password_expired',
 ]);
 const V2_GROUP_FIELDS = new Set(['id', 'name', 'type', 'membershipMethod', 'description']);
 const GRAPH_FIELDS = new Set(['id', 'type']);
@@ -89,8 +91,8 @@ function v1User(directory: JumpCloudDirectory, user: JcUser, behaviour: JumpClou
     state,
     activated: state === 'ACTIVATED',
     suspended: state === 'SUSPENDED',
-    account_locked: false,
-    password_expired: false,
+    account_locked: user.accountLocked ?? false,
+    password_expired: user.passwordExpired ?? false,
     externally_managed: false,
     mfa: { configured: false, exclusion: false },
     attributes: [],

@@ -30,6 +30,8 @@ export interface JumpCloudStandIn {
   /** every completed API call (faulted ones included), in completion order; control routes are not recorded */
   readonly calls: RecordedCall[];
   addUser(u: NewJcUser): JcUser;
+  /** Suspends, locks or expires a user's account (as in the admin console). */
+  updateUser(id: string, change: Partial<Pick<JcUser, 'state' | 'accountLocked' | 'passwordExpired'>>): JcUser;
   addGroup(g: NewJcGroup): JcGroup;
   setMember(groupId: string, userId: string, member: boolean): void;
   isMember(groupId: string, userId: string): boolean;
@@ -144,6 +146,7 @@ export async function startJumpCloudStandIn(opts: JumpCloudStandInOptions): Prom
     faults,
     calls,
     addUser: (u) => directory.addUser(u),
+    updateUser: (id, change) => directory.updateUser(id, change),
     addGroup: (g) => directory.addGroup(g),
     setMember: (groupId, userId, member) => {
       directory.setMember(groupId, userId, member);

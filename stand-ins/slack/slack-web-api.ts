@@ -129,9 +129,11 @@ function userObject(ws: SlackWorkspace, user: SlackUser, settings: WebApiSetting
   const realName = user.realName ?? user.name;
   return {
     id: user.id,
-    team_id: ws.teamId,
+    team_id: user.teamId ?? ws.teamId,
     name: user.name,
     deleted: user.deleted ?? false,
+    is_restricted: user.isRestricted ?? false,
+    is_ultra_restricted: user.isUltraRestricted ?? false,
     real_name: realName,
     tz: 'UTC',
     is_admin: false,

@@ -8,6 +8,12 @@ export interface SlackUser {
   email?: string;
   isBot?: boolean;
   deleted?: boolean;
+  /** A multi-channel guest (users.info `is_restricted`). */
+  isRestricted?: boolean;
+  /** A single-channel guest (`is_ultra_restricted`). */
+  isUltraRestricted?: boolean;
+  /** Someone of another workspace (Slack Connect): their own team ID. */
+  teamId?: string;
 }
 
 export interface StoredMessage {

@@ -839,7 +839,15 @@ test('config/policy.example.yaml has the documented shape: defaults plus groups 
 
   const groups = policy.groups ?? [];
   assert.ok(groups.length >= 2 && groups.length <= 3, `expected 2-3 example groups, got ${groups.length}`);
-  const allowed = new Set(['id', 'name', 'maxDuration', 'approvers', 'allowSelfApproval', 'approvalChannel']);
+  const allowed = new Set([
+    'id',
+    'name',
+    'maxDuration',
+    'approvers',
+    'allowSelfApproval',
+    'approvalChannel',
+    'requesters',
+  ]);
   for (const group of groups) {
     for (const key of Object.keys(group)) assert.ok(allowed.has(key), `unexpected group key ${key}`);
     assert.match(String(group.id), /^[0-9a-f]{24}$/);
@@ -849,6 +857,9 @@ test('config/policy.example.yaml has the documented shape: defaults plus groups 
     for (const approver of group.approvers as unknown[]) assert.match(String(approver), /^[UW][A-Z0-9]+$/);
     assert.equal(typeof group.allowSelfApproval, 'boolean');
     if ('approvalChannel' in group) assert.match(String(group.approvalChannel), /^C[A-Z0-9]+$/);
+    for (const requester of (group.requesters as unknown[] | undefined) ?? []) {
+      assert.match(String(requester), /^([UW][A-Z0-9]+|[0-9a-f]{24})$/);
+    }
   }
   assert.equal(new Set(groups.map((g) => g.id)).size, groups.length, 'group ids are not unique');
 });

@@ -38,6 +38,8 @@ export interface PolicyKnobs {
   maxTotalDuration?: string;
   /** defaults.remindBefore, e.g. '2s' (default: the policy's default, 10m) */
   remindBefore?: string;
+  /** requesters of the harness's main group (absent = anyone): Slack user IDs and JumpCloud group IDs */
+  requesters?: string[];
   /** breakGlass of the harness's main group (absent = not allowed), e.g. { maxDuration: '10m', reviewWithin: '2s' } */
   breakGlass?: { maxDuration: string; alertChannel?: string; reviewWithin?: string };
 }
@@ -137,6 +139,7 @@ export async function createGatewayHarness(
       `    requiredApprovals: ${knobs.requiredApprovals ?? 1}`,
       `    maxExtensions: ${knobs.maxExtensions ?? 2}`,
       ...(knobs.maxTotalDuration ? [`    maxTotalDuration: ${knobs.maxTotalDuration}`] : []),
+      ...(knobs.requesters ? [`    requesters: [${knobs.requesters.join(', ')}]`] : []),
       ...(knobs.breakGlass
         ? [
             '    breakGlass:',

@@ -12,6 +12,9 @@ export const GROUP_A = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 export const GROUP_B = 'bbbbbbbbbbbbbbbbbbbbbbbb';
 export const REQUESTER_JC = 'cccccccccccccccccccccccc';
 
+/** The workspace the fake Slack says the app is installed in. */
+const FAKE_TEAM = 'T0FAKE';
+
 export const fakePolicy: JitPolicy = parsePolicy(
   `
 defaults:
@@ -90,9 +93,17 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     users: {
       info: record('users.info', () => ({
         ok: true,
-        user: { id: 'U0ASKER', deleted: false, is_bot: false, profile: { email: 'asker@example.com' } },
+        user: {
+          id: 'U0ASKER',
+          team_id: FAKE_TEAM,
+          deleted: false,
+          is_bot: false,
+          profile: { email: 'asker@example.com' },
+        },
       })),
     },
+    // Asked once per gateway for the workspace's own team: not a call the tests follow.
+    auth: { test: async () => ({ ok: true, team_id: FAKE_TEAM }) },
   } as unknown as GatewaySlack;
   const grants: GrantService = {
     start: record('grants.start', () => ({ outcome: 'started', workflowId: 'wf' })),
@@ -120,8 +131,15 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
         id: REQUESTER_JC,
         email: 'asker@example.com',
         username: 'asker',
+        state: 'ACTIVATED',
       })),
       listUserGroupIds: record('directory.listUserGroupIds', () => []),
+      getUser: record('directory.getUser', () => ({
+        id: REQUESTER_JC,
+        email: 'asker@example.com',
+        username: 'asker',
+        state: 'ACTIVATED',
+      })),
     },
     slack,
     respond: async (url, body) => {

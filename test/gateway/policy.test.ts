@@ -110,6 +110,20 @@ describe('the policy file', () => {
     );
   });
 
+  test('requesters are read per group, split into Slack user IDs and JumpCloud group IDs; absent means anyone', () => {
+    const policy = parsePolicy(withLineAfter(8, '    requesters: [U0ALICE1, 64f0c0ffee0000000000c001]'), 'policy.yaml');
+    assert.deepEqual(policy.groups[0]?.requesters, {
+      slackUserIds: ['U0ALICE1'],
+      jumpcloudGroupIds: ['64f0c0ffee0000000000c001'],
+    });
+    assert.equal(policy.groups[1]?.requesters, undefined);
+    rejects(
+      withLineAfter(8, '    requesters: [alice@example.com]'),
+      /groups\[0\]\.requesters\[0\] \(line 9\): must be a Slack user ID such as U0123ABCD or a JumpCloud group ID/,
+    );
+    rejects(withLineAfter(8, '    requesters: []'), /groups\[0\]\.requesters \(line 9\): must list at least one/);
+  });
+
   test('requiredApprovals above the number of approvers, or below one, is named with its line', () => {
     rejects(
       withLineAfter(8, '    requiredApprovals: 3'),

@@ -81,7 +81,7 @@ describe('the two-person rule (requiredApprovals: 2), through signed Slack paylo
     );
     await h.click(h.requester, message, ActionIds.approve);
     await h.slack.waitFor('the requester to be refused', () =>
-      h.ephemeralsFor(h.requester).find((m) => /needs 2 approvers other than the requester/.test(m.text ?? '')),
+      h.ephemeralsFor(h.requester).find((m) => /not an approver for prod-db-readonly/.test(m.text ?? '')),
     );
     await h.click(h.outsider, message, ActionIds.approve);
     await h.slack.waitFor('the outsider to be refused', () =>

@@ -148,12 +148,19 @@ describe('decisionRefusal', () => {
     }
   });
 
-  test('with allowSelfApproval the requester may decide even when not listed as approver', () => {
-    const selfService = plainGrantInput({ policy: { approvers: [], allowSelfApproval: true } });
-    const state = grantStateFor(selfService);
-    assert.equal(decisionRefusal(state, selfService.policy, decide(people.requester.slackUserId)), undefined);
+  test('allowSelfApproval lets an approver decide on their own request, never a requester who is not an approver', () => {
+    const notListed = plainGrantInput({ policy: { allowSelfApproval: true } });
     assert.equal(
-      decisionRefusal(state, selfService.policy, decide(people.outsider)),
+      decisionRefusal(grantStateFor(notListed), notListed.policy, decide(people.requester.slackUserId)),
+      `you are not an approver for ${group.name}`,
+    );
+    const listed = plainGrantInput({
+      policy: { approvers: [people.approver, people.requester.slackUserId], allowSelfApproval: true },
+    });
+    const state = grantStateFor(listed);
+    assert.equal(decisionRefusal(state, listed.policy, decide(people.requester.slackUserId)), undefined);
+    assert.equal(
+      decisionRefusal(state, listed.policy, decide(people.outsider)),
       `you are not an approver for ${group.name}`,
       'self-approval does not open the decision to everyone',
     );

@@ -38,22 +38,34 @@ describe("the worker's policy check before an add", () => {
     assert.match(refusal ?? '', /not in the worker's policy/);
   });
 
-  test('an input naming approvers the policy does not name is refused', () => {
+  test('approvals count only from approvers the policy names now, whatever approvers the input names', () => {
     const input = plainGrantInput({ policy: { approvers: [people.approver, people.outsider] } });
     assert.match(
-      grantPolicyRefusal(policyOf(), check(input)) ?? '',
-      new RegExp(`${people.outsider} is not an approver`),
+      grantPolicyRefusal(policyOf(), check(input, [people.outsider])) ?? '',
+      new RegExp(`${people.outsider} is not an approver of`),
+      'a forged input naming the outsider approver',
+    );
+    assert.equal(
+      grantPolicyRefusal(policyOf({ approvers: [people.secondApprover] }), check({}, [people.secondApprover])),
+      undefined,
+      'an approver who left the policy while the request was pending did not approve: the grant goes on',
+    );
+    assert.match(
+      grantPolicyRefusal(policyOf({ approvers: [people.secondApprover] }), check()) ?? '',
+      new RegExp(`${people.approver} is not an approver of`),
+      'the approval of an approver who left the policy does not count',
     );
   });
 
-  test('an approval by someone the policy does not name is refused', () => {
-    assert.match(grantPolicyRefusal(policyOf(), check({}, [people.outsider])) ?? '', /may not approve/);
-  });
-
-  test("the requester's own approval is refused unless the policy allows self-approval with one approver", () => {
+  test("the requester's own approval is refused unless they are an approver and the policy allows self-approval with one approver", () => {
     const self = check({}, [people.requester.slackUserId]);
     assert.match(grantPolicyRefusal(policyOf(), self) ?? '', /may not approve their own/);
-    assert.equal(grantPolicyRefusal(policyOf({ allowSelfApproval: true }), self), undefined);
+    assert.match(grantPolicyRefusal(policyOf({ allowSelfApproval: true }), self) ?? '', /is not an approver/);
+    const listed = policyOf({
+      allowSelfApproval: true,
+      approvers: [people.approver, people.secondApprover, people.requester.slackUserId],
+    });
+    assert.equal(grantPolicyRefusal(listed, self), undefined);
     const twoPerson = policyOf({ allowSelfApproval: true, requiredApprovals: 2 });
     assert.match(
       grantPolicyRefusal(twoPerson, check({}, [people.requester.slackUserId, people.approver])) ?? '',

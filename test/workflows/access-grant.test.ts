@@ -221,11 +221,32 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
   });
 
-  test('self-approval works when the group policy allows it', async (t) => {
+  test('with allowSelfApproval an approver may approve their own request, and a requester who is not an approver may not', async (t) => {
     const h = await createGrantHarness(t);
-    const input = h.grantInput({ durationSeconds: 1 });
-    input.policy.allowSelfApproval = true;
-    const { workflowId } = await h.grants.start(input);
+    const notListed = h.grantInput({ durationSeconds: 1 });
+    notListed.policy.allowSelfApproval = true;
+    const refused = await h.grants.start(notListed);
+    await assert.rejects(
+      h.grants.decide(refused.workflowId, { decision: 'approve', deciderSlackUserId: h.requester.slackUserId }, 's1'),
+      (err: Error) => err instanceof GrantRefusedError && /not an approver/.test(err.message),
+    );
+    await h.grants.revoke(refused.workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+    await h.client.workflow.getHandle(refused.workflowId).result();
+
+    // The requester as one of the group's approvers, in the grant's input and in the worker's policy.
+    const policy = h.workerPolicy();
+    h.useWorkerPolicy({
+      ...policy,
+      groups: policy.groups.map((g) => ({
+        ...g,
+        allowSelfApproval: true,
+        approvers: [...g.approvers, h.requester.slackUserId],
+      })),
+    });
+    const listed = h.grantInput({ durationSeconds: 1 });
+    listed.policy.allowSelfApproval = true;
+    listed.policy.approvers.push(h.requester.slackUserId);
+    const { workflowId } = await h.grants.start(listed);
     await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.requester.slackUserId }, 's2');
     const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
     assert.equal(final.status, 'EXPIRED');

@@ -125,18 +125,15 @@ class Decide implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
-    const requester = this.by === people.requester.slackUserId;
     const wasRefused = await refused(
       real,
       real.handle.executeUpdate(decideUpdate, {
         args: [{ decision: this.decision, deciderSlackUserId: this.by }],
       }),
     );
-    // Who may never decide, whatever the state: a stranger; the requester unless the group allows it (one approver).
-    const mayDecide =
-      APPROVERS.includes(this.by) ||
-      (requester && real.input.policy.allowSelfApproval && real.scenario.requiredApprovals === 1);
-    if (!mayDecide) assert.ok(wasRefused, `${this.by}'s ${this.decision} was accepted`);
+    // Who may never decide, whatever the state: a stranger, and the requester, who is no approver here
+    // (allowSelfApproval only lets an approver decide on their own request).
+    if (!APPROVERS.includes(this.by)) assert.ok(wasRefused, `${this.by}'s ${this.decision} was accepted`);
     if (!wasRefused && this.decision === 'approve') {
       assert.ok(!model.approvedBy.has(this.by), `${this.by} approved twice`);
       model.approvedBy.add(this.by);
@@ -281,10 +278,7 @@ function checkEnd(real: Real, final: GrantState | undefined): void {
   if (add) {
     const approvers = new Set(final.approvals.map((a) => a.bySlackUserId));
     assert.ok(approvers.size >= real.scenario.requiredApprovals, `added with approvals ${[...approvers].join()}`);
-    for (const a of approvers) {
-      const self = a === people.requester.slackUserId && real.input.policy.allowSelfApproval;
-      assert.ok(APPROVERS.includes(a) || self, `added on the approval of ${a}`);
-    }
+    for (const a of approvers) assert.ok(APPROVERS.includes(a), `added on the approval of ${a}`);
     assert.ok(Date.parse(final.decidedAt ?? '') <= add.at, 'added before the quorum was decided');
   }
   const kinds = real.audit.map((e) => e.kind);

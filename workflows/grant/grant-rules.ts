@@ -109,7 +109,8 @@ export function decisionRefusal(
   const required = requiredApprovalsOf(policy);
   if (isRequester && required > 1) return `this group needs ${required} approvers other than the requester`;
   if (isRequester && !policy.allowSelfApproval) return 'you cannot decide on your own request';
-  if (!isRequester && !policy.approvers.includes(decider)) return `you are not an approver for ${state.group.name}`;
+  // allowSelfApproval lets an approver decide on their own request, never a requester who is not an approver.
+  if (!policy.approvers.includes(decider)) return `you are not an approver for ${state.group.name}`;
   if (input.decision === 'approve' && state.approvals.some((a) => a.bySlackUserId === decider)) {
     return `you have already approved this request; it needs ${required} approvals from different approvers`;
   }

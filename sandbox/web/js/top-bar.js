@@ -52,6 +52,7 @@ export function renderWho(page) {
   if (!me) return;
   const chips = [];
   if (!me.jumpcloudUserId) chips.push(h('span', { class: 'role-chip none', text: 'no JumpCloud account' }));
+  if (me.roles.includes('guest')) chips.push(h('span', { class: 'role-chip none', text: 'Slack guest' }));
   if (me.roles.includes('requester')) chips.push(h('span', { class: 'role-chip', text: 'requester' }));
   if (me.roles.includes('approver'))
     chips.push(h('span', { class: 'role-chip approver', text: `approves ${me.approves.join(', ')}` }));

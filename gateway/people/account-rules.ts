@@ -1,0 +1,44 @@
+import { type JumpCloudUser } from '../../integrations/jumpcloud/jumpcloud-client';
+
+/** What Slack's users.info says about a person that decides whether we trust them (Slack's `user` object). */
+export interface SlackAccountFacts {
+  team_id?: string;
+  deleted?: boolean;
+  is_bot?: boolean;
+  is_app_user?: boolean;
+  /** A multi-channel guest. */
+  is_restricted?: boolean;
+  /** A single-channel guest. */
+  is_ultra_restricted?: boolean;
+  /** Someone of another workspace, seen through a shared channel. */
+  is_stranger?: boolean;
+}
+
+/**
+ * Why this Slack account may not ask or decide, as the end of "your Slack account …", or undefined. Only full members
+ * of the app's own workspace count: guests, people of another workspace (Slack Connect), bots and deactivated
+ * accounts do not, whatever JumpCloud says about the email they carry.
+ */
+export function slackAccountProblem(user: SlackAccountFacts, ownTeamId: string): string | undefined {
+  if (user.deleted) return 'is deactivated';
+  if (user.is_bot || user.is_app_user) return 'is a bot';
+  if (user.is_restricted || user.is_ultra_restricted) return 'is a guest account';
+  if (user.is_stranger || (user.team_id !== undefined && user.team_id !== ownTeamId)) {
+    return 'belongs to another Slack workspace';
+  }
+  return undefined;
+}
+
+/**
+ * Why this JumpCloud account may not hold access or decide on it, as the end of "your JumpCloud account …", or
+ * undefined. Only an ACTIVATED account that is neither locked nor past its password's expiry counts; a state the API
+ * did not give is not taken as active.
+ */
+export function jumpCloudAccountProblem(user: JumpCloudUser): string | undefined {
+  if (user.suspended || user.state === 'SUSPENDED') return 'is suspended';
+  if (user.state === 'STAGED') return 'is staged (not activated yet)';
+  if (user.state !== 'ACTIVATED') return `is not active (its state is ${user.state ?? 'unknown'})`;
+  if (user.accountLocked) return 'is locked';
+  if (user.passwordExpired) return 'has an expired password';
+  return undefined;
+}

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { parsePolicy } from '../../config/policy';
+import { ActionIds, CallbackIds } from '../../integrations/slack/block-kit/ids';
+import { membershipChanges } from '../support/jumpcloud-calls';
+import { closeTestTemporal, randomObjectId } from '../support/temporal';
+import { createGatewayHarness, type GatewayHarness, startHarnessGateway } from './gateway-harness';
+
+after(() => closeTestTemporal());
+
+/** What the person was told last: the modal's notice and the ephemeral say the same. */
+async function toldAtJit(h: GatewayHarness, slackUserId: string, pattern: RegExp): Promise<void> {
+  await h.slack.sendSlashCommand({ userId: slackUserId });
+  await h.slack.waitFor(`the refusal for ${slackUserId}`, () =>
+    h.slack.messages().find((m) => m.ephemeralTo === slackUserId && pattern.test(m.text ?? '')),
+  );
+  const views = h.slack.views(slackUserId);
+  assert.ok(
+    views.every((v) => v.view.callback_id !== CallbackIds.request),
+    'no request form was offered',
+  );
+}
+
+/** An ephemeral to `slackUserId` matching `pattern` (a click's refusal). */
+function ephemeralTo(h: GatewayHarness, slackUserId: string, pattern: RegExp) {
+  return h.slack.waitFor(`an ephemeral to ${slackUserId} matching ${String(pattern)}`, () =>
+    h.slack.messages().find((m) => m.ephemeralTo === slackUserId && pattern.test(m.text ?? '')),
+  );
+}
+
+describe('only trusted people ask and decide, through signed Slack payloads', { concurrency: 3 }, () => {
+  test('guests, people of another workspace and suspended, locked or staged JumpCloud accounts cannot ask, and nothing starts', async (t) => {
+    const h = await createGatewayHarness(t);
+    const guest = h.newPerson('guest');
+    h.slack.addUser({ id: guest.slackUserId, name: 'guest', email: guest.email, isRestricted: true });
+    await toldAtJit(h, guest.slackUserId, /Your Slack account is a guest account/);
+    const single = h.newPerson('single-channel-guest');
+    h.slack.addUser({ id: single.slackUserId, name: 'single', email: single.email, isUltraRestricted: true });
+    await toldAtJit(h, single.slackUserId, /Your Slack account is a guest account/);
+    const external = h.newPerson('external');
+    h.slack.addUser({ id: external.slackUserId, name: 'external', email: external.email, teamId: 'T0OTHERORG' });
+    await toldAtJit(h, external.slackUserId, /belongs to another Slack workspace/);
+
+    const suspended = h.newPerson('suspended');
+    h.jumpcloud.updateUser(suspended.jumpcloudUserId, { state: 'SUSPENDED' });
+    await toldAtJit(h, suspended.slackUserId, /Your JumpCloud account \(\*.*\*\) is suspended/);
+    const locked = h.newPerson('locked');
+    h.jumpcloud.updateUser(locked.jumpcloudUserId, { accountLocked: true });
+    await toldAtJit(h, locked.slackUserId, /is locked/);
+    const staged = h.newPerson('staged');
+    h.jumpcloud.updateUser(staged.jumpcloudUserId, { state: 'STAGED' });
+    await toldAtJit(h, staged.slackUserId, /is staged/);
+    assert.deepEqual(await h.startedWorkflows(), []);
+  });
+
+  test('a group with requesters is offered only to them; a forged submit for it is refused in a DM and starts nothing', async (t) => {
+    const requesterGroup = randomObjectId();
+    const h = await createGatewayHarness(t, { requesters: [requesterGroup] });
+    const outsider = h.newPerson('not-a-requester');
+    const form = await h.openRequestForm(outsider);
+    assert.ok(!JSON.stringify(form.view.blocks).includes(h.group.id), 'the group is not offered to a non-requester');
+    assert.ok(JSON.stringify(form.view.blocks).includes(h.otherGroup.id), 'a group without requesters is');
+    const ack = await h.submitRequest(form, { groupId: h.group.id }, outsider);
+    assert.equal(ack.status, 200, ack.body);
+    await h.slack.waitFor('the refusal DM', () =>
+      h.slack.dms(outsider.slackUserId).find((m) => /not among the people who may request it/.test(m.text ?? '')),
+    );
+    assert.deepEqual(await h.startedWorkflows(), []);
+
+    // A member of the requesters' JumpCloud group (nested membership counts too, as JumpCloud's memberof reports).
+    h.jumpcloud.addGroup({ id: requesterGroup, name: `requesters-${requesterGroup.slice(0, 6)}` });
+    h.jumpcloud.setMember(requesterGroup, h.requester.jumpcloudUserId, true);
+    const offered = await h.openRequestForm(h.requester);
+    assert.ok(JSON.stringify(offered.view.blocks).includes(h.group.id), 'the group is offered to a requester');
+    const { workflowId } = await h.requestAccess({ durationSeconds: 3 });
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
+
+  test("a suspended requester's pending request cannot be approved; an approver made a guest decides nothing", async (t) => {
+    const h = await createGatewayHarness(t);
+    const { workflowId, message } = await h.requestAccess({ durationSeconds: 3 });
+    h.jumpcloud.updateUser(h.requester.jumpcloudUserId, { state: 'SUSPENDED' });
+    assert.equal((await h.click(h.approver, message, ActionIds.approve)).status, 200);
+    await ephemeralTo(h, h.approver.slackUserId, /The requester's JumpCloud account is suspended/);
+
+    h.jumpcloud.updateUser(h.requester.jumpcloudUserId, { state: 'ACTIVATED' });
+    h.slack.addUser({
+      id: h.secondApprover.slackUserId,
+      name: 'second-approver',
+      email: h.secondApprover.email,
+      isRestricted: true,
+    });
+    await h.click(h.secondApprover, message, ActionIds.approve);
+    await ephemeralTo(h, h.secondApprover.slackUserId, /Your Slack account is a guest account/);
+
+    const state = await h.grants.state(workflowId);
+    assert.equal(state.status, 'PENDING_APPROVAL');
+    assert.deepEqual(state.approvals, []);
+    assert.deepEqual(membershipChanges(h, 'add'), [], 'nothing was added');
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
+
+  test('an approver removed from the policy while a request is pending can neither approve nor reject it; one still listed can', async (t) => {
+    const h = await createGatewayHarness(t);
+    const { workflowId, message } = await h.requestAccess({ durationSeconds: 3 });
+    // The gateway restarted with a policy that no longer names the first approver (the worker reads it too).
+    const changed = parsePolicy(
+      [
+        'defaults:',
+        '  approvalTimeout: 10m',
+        '  durations: [3s, 10m]',
+        'groups:',
+        `  - id: ${h.group.id}`,
+        `    name: ${h.group.name}`,
+        '    maxDuration: 1h',
+        `    approvers: [${h.secondApprover.slackUserId}]`,
+      ].join('\n'),
+      'changed policy',
+    );
+    h.useWorkerPolicy(changed);
+    const gateway = await startHarnessGateway(h, changed);
+    t.after(() => gateway.app.close());
+    h.slack.gatewayUrl = gateway.url;
+
+    await h.click(h.approver, message, ActionIds.approve);
+    await ephemeralTo(h, h.approver.slackUserId, /you are not an approver for prod-db-readonly/);
+    await h.click(h.approver, message, ActionIds.reject);
+    await h.slack.waitFor('the second refusal', () =>
+      h.slack.messages().filter((m) => m.ephemeralTo === h.approver.slackUserId && /not an approver/.test(m.text ?? ''))
+        .length >= 2
+        ? true
+        : undefined,
+    );
+    assert.equal((await h.grants.state(workflowId)).status, 'PENDING_APPROVAL');
+
+    await h.click(h.secondApprover, message, ActionIds.approve);
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    assert.equal(membershipChanges(h, 'add').length, 1);
+  });
+
+  test('with allowSelfApproval a requester who is not an approver cannot approve their own request', async (t) => {
+    const h = await createGatewayHarness(t, { allowSelfApproval: true });
+    const { workflowId, message } = await h.requestAccess({ durationSeconds: 3 });
+    await h.click(h.requester, message, ActionIds.approve);
+    await ephemeralTo(h, h.requester.slackUserId, /you are not an approver for prod-db-readonly/);
+    const state = await h.grants.state(workflowId);
+    assert.equal(state.status, 'PENDING_APPROVAL');
+    assert.deepEqual(membershipChanges(h, 'add'), []);
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+  });
+});
