@@ -1,5 +1,6 @@
 import { type WebClient } from '@slack/web-api';
 import { type AuditSink } from '../integrations/audit/audit-sinks';
+import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createAuditActivities } from './audit';
 import { type JitPolicy } from '../config/policy';
 import { type ReconcilerConfig } from '../workflows/reconciler/reconciler-types';
@@ -9,7 +10,7 @@ import { createReconcileActivities, type ReconcileDirectory, type ReconcileGrant
 import { createSlackNotificationActivities } from './slack-notifications';
 
 export interface ActivityDeps {
-  directory: MembershipDirectory & ReconcileDirectory;
+  directory: MembershipDirectory & ReconcileDirectory & Pick<JumpCloudClient, 'listUserGroupIds'>;
   slack: WebClient;
   /** Temporal's view of the grants, for the reconciler's reads. */
   grants: ReconcileGrants;

@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
 import { findPolicyGroup, type JitPolicy, policyGroupLabel } from '../config/policy';
+import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantInput } from '../workflows/grant/grant-types';
 
 /** What the worker checks before a grant's add: the grant as it asks, and who approved it. */
@@ -8,6 +9,8 @@ export interface GrantPolicyCheck {
   input: Pick<GrantInput, 'group' | 'requester' | 'durationSeconds' | 'policy' | 'breakGlass'>;
   /** The Slack IDs of the approvals that make the quorum (none for break-glass). */
   approvedBy: string[];
+  /** Approvers by JumpCloud approver group, as the gateway found them: Slack ID → group ID (absent = none). */
+  approvedVia?: Record<string, string>;
 }
 
 /**
@@ -16,7 +19,12 @@ export interface GrantPolicyCheck {
  * and this is where the policy the worker was deployed with has the last word before JumpCloud changes. An input may
  * be stricter than the policy (a request made before a change that loosened it), never looser.
  */
-export function grantPolicyRefusal(policy: JitPolicy, check: GrantPolicyCheck): string | undefined {
+export function grantPolicyRefusal(
+  policy: JitPolicy,
+  check: GrantPolicyCheck,
+  /** Approvers the worker found in one of the group's approverGroups in JumpCloud just now (directoryApprovers). */
+  inApproverGroups: ReadonlySet<string> = new Set(),
+): string | undefined {
   const { input, approvedBy } = check;
   const group = findPolicyGroup(policy, input.group.id);
   if (!group) return `the group ${input.group.id} is not in the worker's policy`;
@@ -39,7 +47,7 @@ export function grantPolicyRefusal(policy: JitPolicy, check: GrantPolicyCheck): 
   }
   // Whoever approved must be an approver now: the input's list may be older (an approver left the policy while the
   // request was pending) or forged. A requester who approved their own request is one of them too (allowSelfApproval).
-  const strangers = [...approvers].filter((a) => !group.approvers.includes(a));
+  const strangers = [...approvers].filter((a) => !group.approvers.includes(a) && !inApproverGroups.has(a));
   if (strangers.length > 0) {
     return `${strangers.join(', ')} ${strangers.length === 1 ? 'is not an approver' : 'are not approvers'} of ${label}`;
   }
@@ -49,10 +57,35 @@ export function grantPolicyRefusal(policy: JitPolicy, check: GrantPolicyCheck): 
   return undefined;
 }
 
+/**
+ * The approvers of the check, named by approver group and not listed by Slack ID, who are members of one of the
+ * group's `approverGroups` in JumpCloud now (Slack ID → Slack profile email → JumpCloud user → its groups), so that
+ * an approver removed from the group in JumpCloud approves nothing, whatever the gateway saw at the click.
+ */
+export async function directoryApprovers(
+  deps: Pick<PolicyCheckDeps, 'slack' | 'directory'>,
+  policy: JitPolicy,
+  check: GrantPolicyCheck,
+): Promise<Set<string>> {
+  const group = findPolicyGroup(policy, check.input.group.id);
+  const found = new Set<string>();
+  if (!group || group.approverGroups.length === 0) return found;
+  for (const slackUserId of Object.keys(check.approvedVia ?? {})) {
+    if (group.approvers.includes(slackUserId)) continue;
+    const email = (await deps.slack.users.info({ user: slackUserId })).user?.profile?.email;
+    const user = email ? await deps.directory.findUserByEmail(email) : undefined;
+    const memberOf = user ? await deps.directory.listUserGroupIds(user.id) : [];
+    if (group.approverGroups.some((id) => memberOf.includes(id))) found.add(slackUserId);
+  }
+  return found;
+}
+
 export interface PolicyCheckDeps {
   /** The worker's policy as it stands now. */
   policy: () => JitPolicy;
   slack: WebClient;
+  /** JumpCloud, to confirm approvers named by approver group. */
+  directory: Pick<JumpCloudClient, 'findUserByEmail' | 'listUserGroupIds'>;
   /** Where a refusal is reported (the reconciler's channel). */
   securityChannel: string;
 }
@@ -61,7 +94,8 @@ export function createPolicyCheckActivities(deps: PolicyCheckDeps) {
   return {
     /** The worker's refusal of the grant, or undefined; a refusal is logged and reported in the security channel. */
     async checkGrantPolicy(check: GrantPolicyCheck): Promise<string | undefined> {
-      const refusal = grantPolicyRefusal(deps.policy(), check);
+      const policy = deps.policy();
+      const refusal = grantPolicyRefusal(policy, check, await directoryApprovers(deps, policy, check));
       if (refusal === undefined) return undefined;
       const who = `${check.input.requester.email} → ${check.input.group.name} (${check.input.group.id})`;
       log.warn("Grant refused by the worker's policy", { grant: who, refusal });

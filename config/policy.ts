@@ -1,17 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './env';
 import { DEFAULT_MAX_DRIFT_REMOVALS } from '../workflows/reconciler/drift-rules';
 import { type DriftAction } from '../workflows/reconciler/reconciler-types';
 import { formatDuration, parseDuration } from './durations';
+import { describePath, lineOf } from './yaml-location';
 
 /** One JumpCloud user group that can be requested, with its rules. Durations in seconds. */
 export interface PolicyGroup {
   id: string;
   name?: string;
   maxDurationSeconds: number;
+  /** Slack user IDs of the approvers (may be empty when `approverGroups` names the approvers). */
   approvers: string[];
+  /** JumpCloud user groups whose members approve too, resolved at each decision (docs/gateway.md). */
+  approverGroups: string[];
   allowSelfApproval: boolean;
   /** Overrides SLACK_APPROVAL_CHANNEL for this group. */
   approvalChannel?: string;
@@ -101,9 +105,14 @@ const groupSchema = z
     maxDuration: duration,
     approvers: z
       .array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID such as U0123ABCD (not a @name)'), {
-        error: requiredOr('must be a list of Slack user IDs'),
+        error: 'must be a list of Slack user IDs',
       })
-      .min(1, 'must list at least one Slack user ID'),
+      .default([]),
+    approverGroups: z
+      .array(z.string().regex(/^[0-9a-f]{24}$/, 'must be a JumpCloud group ID: 24 hexadecimal characters'), {
+        error: 'must be a list of JumpCloud group IDs',
+      })
+      .default([]),
     allowSelfApproval: z.boolean({ error: requiredOr('must be true or false') }).default(false),
     approvalChannel: z
       .string()
@@ -166,7 +175,12 @@ const groupSchema = z
     path: ['breakGlass', 'maxDuration'],
     message: "must be at most the group's maxDuration",
   })
-  .refine((group) => group.requiredApprovals <= group.approvers.length, {
+  .refine((group) => group.approvers.length > 0 || group.approverGroups.length > 0, {
+    path: ['approvers'],
+    message: 'must list at least one Slack user ID (or give approverGroups)',
+  })
+  // With approverGroups the number of approvers is JumpCloud's to say, and changes.
+  .refine((group) => group.approverGroups.length > 0 || group.requiredApprovals <= group.approvers.length, {
     path: ['requiredApprovals'],
     message: 'must not exceed the number of approvers (distinct approvers are needed, and the requester never counts)',
   })
@@ -271,35 +285,4 @@ export function findPolicyGroup(policy: JitPolicy, groupId: string): PolicyGroup
 /** How a group is shown to people: its policy name, or its JumpCloud ID when the policy gives none. */
 export function policyGroupLabel(group: PolicyGroup): string {
   return group.name ?? group.id;
-}
-
-function describePath(path: readonly PropertyKey[]): string {
-  return (
-    path.reduce<string>(
-      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
-      '',
-    ) || '(top level)'
-  );
-}
-
-/** The line of the deepest node on `path` that exists: the key itself when present, else its nearest parent. */
-function lineOf(root: unknown, path: readonly PropertyKey[], lineCounter: LineCounter): number {
-  let node = root as YamlNode | null | undefined;
-  let offset = node?.range?.[0] ?? 0;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === key);
-      if (!pair) break;
-      offset = (pair.key as YamlNode).range?.[0] ?? offset;
-      node = pair.value as YamlNode | null;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key] as YamlNode | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return lineCounter.linePos(offset).line;
 }

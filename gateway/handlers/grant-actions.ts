@@ -73,7 +73,8 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
 async function openRejectReason(services: GatewayServices, payload: BlockActions, grant: GrantRef): Promise<void> {
   const { workflowId } = grant;
   const group = findPolicyGroup(services.policy, groupIdOf(workflowId));
-  if (!group || !group.approvers.includes(payload.user.id)) {
+  // Members of approverGroups get the modal too: JumpCloud is asked when the reason is submitted (who-may-click.ts).
+  if (!group || (!group.approvers.includes(payload.user.id) && group.approverGroups.length === 0)) {
     const what = group ? policyGroupLabel(group) : 'this group';
     await tellEphemeral(services, payload.response_url, `:no_entry: you are not an approver for ${what}`);
     return;

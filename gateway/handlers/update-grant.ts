@@ -2,7 +2,7 @@ import { GrantRefusedError, GrantUpdatePendingError } from '../../integrations/t
 import { type DecisionInput, type GrantState } from '../../workflows/grant/grant-types';
 import { type GrantRef } from '../../workflows/grant/grant-workflow-id';
 import { type GatewayServices } from '../deps';
-import { clickRefusal } from '../people/who-may-click';
+import { checkClick, type ClickCheck } from '../people/who-may-click';
 
 /** A click's Update on a grant, and what its clicker is told of it (gateway/handlers/grant-actions.ts). */
 export type GrantUpdate =
@@ -47,9 +47,9 @@ export async function updateGrant(
 ): Promise<void> {
   const answerBy = services.now() + TELL_OUTCOME_WITHIN_MS;
   const words = UPDATE_WORDS[update.kind];
-  let refusal: string | undefined;
+  let check: ClickCheck;
   try {
-    refusal = await clickRefusal(services, grant.workflowId, clicker, update.kind);
+    check = await checkClick(services, grant.workflowId, clicker, update.kind);
   } catch (err) {
     services.log.warn({ err, workflowId: grant.workflowId }, `could not check who sent the ${words.noun}`);
     await tell(
@@ -57,12 +57,12 @@ export async function updateGrant(
     );
     return;
   }
-  if (refusal !== undefined) {
-    await tell(`:no_entry: ${refusal}`);
+  if (check.refusal !== undefined) {
+    await tell(`:no_entry: ${check.refusal}`);
     return;
   }
   try {
-    await sendUpdate(services, grant, clicker, update);
+    await sendUpdate(services, grant, { slackUserId: clicker, approverVia: check.approverVia }, update);
   } catch (err) {
     if (err instanceof GrantRefusedError) {
       await tell(`:no_entry: ${err.message}`);
@@ -99,16 +99,17 @@ async function outcomeOf(
 function sendUpdate(
   services: GatewayServices,
   { workflowId, runId }: GrantRef,
-  clicker: string,
+  { slackUserId: clicker, approverVia }: { slackUserId: string; approverVia: string | undefined },
   update: GrantUpdate,
 ): Promise<GrantState> {
   // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
   const updateId = `${workflowId}:${update.kind}:${clicker}`;
+  const via = approverVia === undefined ? {} : { approverVia };
   switch (update.kind) {
     case 'revoke':
       return services.grants.revoke(workflowId, { bySlackUserId: clicker }, updateId, runId);
     case 'acknowledge':
-      return services.grants.acknowledgeBreakGlass(workflowId, { bySlackUserId: clicker }, updateId, runId);
+      return services.grants.acknowledgeBreakGlass(workflowId, { bySlackUserId: clicker, ...via }, updateId, runId);
     case 'extend':
       // One Update per submitted form (a double submit is one request), never one per person.
       return services.grants.requestExtension(
@@ -125,6 +126,7 @@ function sendUpdate(
           extensionId: update.extensionId,
           decision: update.kind === 'approveExtension' ? 'approve' : 'reject',
           deciderSlackUserId: clicker,
+          ...via,
         },
         `${workflowId}:${update.kind}-${update.extensionId}:${clicker}`,
         runId,
@@ -132,8 +134,8 @@ function sendUpdate(
     default: {
       const decision: DecisionInput =
         update.kind === 'reject'
-          ? { decision: 'reject', deciderSlackUserId: clicker, reason: update.reason }
-          : { decision: 'approve', deciderSlackUserId: clicker };
+          ? { decision: 'reject', deciderSlackUserId: clicker, reason: update.reason, ...via }
+          : { decision: 'approve', deciderSlackUserId: clicker, ...via };
       return services.grants.decide(workflowId, decision, updateId, runId);
     }
   }

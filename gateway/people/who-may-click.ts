@@ -15,35 +15,52 @@ const DECISIONS: ReadonlySet<ClickKind> = new Set([
   'rejectExtension',
 ]);
 
+/** The gateway's answer to a click: a refusal for the clicker, or go, with the approver group that made them one. */
+export type ClickCheck = { refusal: string } | { refusal?: undefined; approverVia?: string };
+
 /**
- * Why the gateway will not send this click to the grant, as a sentence for the clicker, or undefined. The policy the
- * gateway runs with now decides who may decide (a grant's input carries the approvers of the day it was asked, and
- * its validator still has its own say); the clicker's Slack and JumpCloud accounts are read again (guests, other
- * workspaces, suspended or locked accounts decide nothing); and no access is approved for a requester whose JumpCloud
- * account is no longer active. A revocation is never held here: ending access is always welcome, and the workflow
- * checks who asks. Throws when Slack or JumpCloud cannot be read (nothing is sent then either).
+ * Whether the gateway sends this click to the grant. The policy the gateway runs with now decides who may decide (a
+ * grant's input carries the approvers of the day it was asked, and its validator still has its own say): listed by
+ * Slack ID, or a member now of one of the group's JumpCloud `approverGroups`, which is then named in the Update. The
+ * clicker's Slack and JumpCloud accounts are read again (guests, other workspaces, suspended or locked accounts decide
+ * nothing), and no access is approved for a requester whose JumpCloud account is no longer active. A revocation is
+ * never held here: ending access is always welcome, and the workflow checks who asks. Throws when Slack or JumpCloud
+ * cannot be read (nothing is sent then either).
  */
-export async function clickRefusal(
+export async function checkClick(
   deps: PeopleDeps & { policy: JitPolicy },
   workflowId: string,
   clicker: string,
   kind: ClickKind,
-): Promise<string | undefined> {
-  if (kind === 'revoke') return undefined;
+): Promise<ClickCheck> {
+  if (kind === 'revoke') return {};
   const ids = parseGrantWorkflowId(workflowId);
   const group = ids && findPolicyGroup(deps.policy, ids.groupId);
-  if (!ids || !group) return 'this group is no longer in the access policy: nobody can decide on it here';
+  if (!ids || !group) return { refusal: 'this group is no longer in the access policy: nobody can decide on it here' };
   const label = policyGroupLabel(group);
-  if (DECISIONS.has(kind) && !group.approvers.includes(clicker)) return `you are not an approver for ${label}`;
+  const deciding = DECISIONS.has(kind);
+  const listed = group.approvers.includes(clicker);
+  if (deciding && !listed && group.approverGroups.length === 0)
+    return { refusal: `you are not an approver for ${label}` };
   const clickerAccount = await resolvePerson(deps, clicker);
   if (!clickerAccount.ok) {
     if (clickerAccount.cause) throw clickerAccount.cause;
-    return clickerAccount.problem;
+    return { refusal: clickerAccount.problem };
   }
-  if (kind === 'extend') {
+  let approverVia: string | undefined;
+  if (kind === 'extend' || (deciding && !listed)) {
     const memberOf = await deps.directory.listUserGroupIds(clickerAccount.person.jumpcloudUserId);
-    if (!mayRequest(group, clicker, memberOf)) return `you are no longer among the people who may request ${label}`;
+    if (kind === 'extend' && !mayRequest(group, clicker, memberOf)) {
+      return { refusal: `you are no longer among the people who may request ${label}` };
+    }
+    if (deciding && !listed) {
+      approverVia = group.approverGroups.find((id) => memberOf.includes(id));
+      if (approverVia === undefined) return { refusal: `you are not an approver for ${label}` };
+    }
   }
-  if (kind === 'approve' || kind === 'approveExtension') return requesterAccountProblem(deps, ids.jumpcloudUserId);
-  return undefined;
+  if (kind === 'approve' || kind === 'approveExtension') {
+    const problem = await requesterAccountProblem(deps, ids.jumpcloudUserId);
+    if (problem) return { refusal: problem };
+  }
+  return approverVia === undefined ? {} : { approverVia };
 }

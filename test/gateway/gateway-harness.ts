@@ -40,6 +40,8 @@ export interface PolicyKnobs {
   remindBefore?: string;
   /** requesters of the harness's main group (absent = anyone): Slack user IDs and JumpCloud group IDs */
   requesters?: string[];
+  /** approverGroups of the harness's main group: JumpCloud groups whose members approve beside its two approvers */
+  approverGroups?: string[];
   /** breakGlass of the harness's main group (absent = not allowed), e.g. { maxDuration: '10m', reviewWithin: '2s' } */
   breakGlass?: { maxDuration: string; alertChannel?: string; reviewWithin?: string };
 }
@@ -140,6 +142,7 @@ export async function createGatewayHarness(
       `    maxExtensions: ${knobs.maxExtensions ?? 2}`,
       ...(knobs.maxTotalDuration ? [`    maxTotalDuration: ${knobs.maxTotalDuration}`] : []),
       ...(knobs.requesters ? [`    requesters: [${knobs.requesters.join(', ')}]`] : []),
+      ...(knobs.approverGroups ? [`    approverGroups: [${knobs.approverGroups.join(', ')}]`] : []),
       ...(knobs.breakGlass
         ? [
             '    breakGlass:',

@@ -59,6 +59,7 @@ describe('the policy file', () => {
           maxDurationSeconds: 28_800,
           maxTotalDurationSeconds: 57_600,
           approvers: ['U0APPROVER1', 'W0APPROVER2'],
+          approverGroups: [],
           allowSelfApproval: false,
           standingMembers: [],
           onDrift: 'report',
@@ -72,6 +73,7 @@ describe('the policy file', () => {
           maxDurationSeconds: 86_400,
           maxTotalDurationSeconds: 172_800,
           approvers: ['U0APPROVER1'],
+          approverGroups: [],
           allowSelfApproval: true,
           approvalChannel: 'C0SECOPS001',
           standingMembers: [],
@@ -201,6 +203,20 @@ describe('the policy file', () => {
 
   test('a group without approvers is named with its line', () => {
     rejects(withLine(8, '    approvers: []'), /groups\[0\]\.approvers \(line 8\): must list at least one/);
+  });
+
+  test('approverGroups may name the approvers instead of approvers; then requiredApprovals is not capped by the list', () => {
+    const policy = parsePolicy(
+      withLine(8, '    approverGroups: [64f0c0ffee0000000000c001]\n    requiredApprovals: 2'),
+      'policy.yaml',
+    );
+    assert.deepEqual(policy.groups[0]?.approvers, []);
+    assert.deepEqual(policy.groups[0]?.approverGroups, ['64f0c0ffee0000000000c001']);
+    assert.equal(policy.groups[0]?.requiredApprovals, 2);
+    rejects(
+      withLineAfter(8, '    approverGroups: [ops-team]'),
+      /groups\[0\]\.approverGroups\[0\] \(line 9\): must be a JumpCloud group ID/,
+    );
   });
 
   test('a zero or malformed preset duration is named with its line', () => {

@@ -148,4 +148,45 @@ describe('only trusted people ask and decide, through signed Slack payloads', { 
     assert.deepEqual(membershipChanges(h, 'add'), []);
     await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
   });
+
+  test('approverGroups: a member of the JumpCloud group approves, recorded with the group; removed from it, they decide nothing', async (t) => {
+    const approverGroup = randomObjectId();
+    const h = await createGatewayHarness(t, { approverGroups: [approverGroup] });
+    h.jumpcloud.addGroup({ id: approverGroup, name: `approvers-${approverGroup.slice(0, 6)}` });
+    const oncall = h.newPerson('oncall-lead');
+    const leaver = h.newPerson('leaver');
+    h.jumpcloud.setMember(approverGroup, oncall.jumpcloudUserId, true);
+    h.jumpcloud.setMember(approverGroup, leaver.jumpcloudUserId, true);
+    const { workflowId, message } = await h.requestAccess({ durationSeconds: 3 });
+
+    // Offboarded from the approver group while the request is pending: at once, no policy change needed.
+    h.jumpcloud.setMember(approverGroup, leaver.jumpcloudUserId, false);
+    await h.click(leaver, message, ActionIds.approve);
+    await ephemeralTo(h, leaver.slackUserId, /you are not an approver for prod-db-readonly/);
+    assert.equal((await h.grants.state(workflowId)).status, 'PENDING_APPROVAL');
+
+    await h.click(oncall, message, ActionIds.approve);
+    const active = await h.waitForStatus(workflowId, 'ACTIVE');
+    assert.deepEqual(
+      active.approvals.map((a) => [a.bySlackUserId, a.via]),
+      [[oncall.slackUserId, approverGroup]],
+    );
+    assert.equal(membershipChanges(h, 'add').length, 1);
+  });
+
+  test('an approval naming an approver group the approver is not in adds nothing: the worker asks JumpCloud before the add', async (t) => {
+    const approverGroup = randomObjectId();
+    const h = await createGatewayHarness(t, { approverGroups: [approverGroup] });
+    h.jumpcloud.addGroup({ id: approverGroup, name: `approvers-${approverGroup.slice(0, 6)}` });
+    const { workflowId } = await h.requestAccess({ durationSeconds: 3 });
+    // Written straight into the namespace, past the gateway: the validator takes the group's word, the worker does not.
+    await h.grants.decide(
+      workflowId,
+      { decision: 'approve', deciderSlackUserId: h.outsider.slackUserId, approverVia: approverGroup },
+      'forged',
+    );
+    const final = await h.waitForStatus(workflowId, 'FAILED');
+    assert.match(final.failure ?? '', new RegExp(`${h.outsider.slackUserId} is not an approver of prod-db-readonly`));
+    assert.deepEqual(membershipChanges(h, 'add'), []);
+  });
 });

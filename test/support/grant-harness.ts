@@ -13,6 +13,7 @@ import { type SlackRateLimits, startSlackStandIn, type SlackStandIn } from '../.
 import { type GrantInput, type GrantState, type GrantStatus } from '../../workflows/grant/grant-types';
 import { createGrantWorker, type GrantWorker } from '../../worker/create-worker';
 import { eventually } from './eventually';
+import { policyGroup } from './grant-inputs';
 import { randomObjectId, type TestTemporal, testTemporal, testWorkflowBundle, uniqueName } from './temporal';
 
 export const SLACK_BOT_TOKEN = 'xoxb-test-token';
@@ -29,21 +30,15 @@ function loosePolicy(groups: Array<{ id: string; name: string }>, approvers: str
   return {
     approvalTimeoutSeconds: 3600,
     durationPresetsSeconds: [3600],
-    groups: groups.map(({ id, name }) => ({
-      id,
-      name,
-      maxDurationSeconds: 3600,
-      approvers,
-      allowSelfApproval: true,
-      requiredApprovals: 1,
-      maxExtensions: 2,
-      maxTotalDurationSeconds: 7200,
-      remindBeforeSeconds: 600,
-      standingMembers: [],
-      onDrift: 'report',
-      maxDriftRemovals: 3,
-      breakGlass: { maxDurationSeconds: 3600, alertChannel: 'C0BREAKGLASS', reviewWithinSeconds: 3600 },
-    })),
+    groups: groups.map(({ id, name }) =>
+      policyGroup({
+        id,
+        name,
+        approvers,
+        allowSelfApproval: true,
+        breakGlass: { maxDurationSeconds: 3600, alertChannel: 'C0BREAKGLASS', reviewWithinSeconds: 3600 },
+      }),
+    ),
   };
 }
 

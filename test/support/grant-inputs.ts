@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type PolicyGroup } from '../../config/policy';
 import { pendingGrantState } from '../../workflows/grant/grant-rules';
 import { type GrantInput, type GrantPolicy, type GrantState } from '../../workflows/grant/grant-types';
 
@@ -49,4 +50,24 @@ export function plainGrantInput(overrides: GrantInputOverrides = {}): GrantInput
 /** The state the workflow starts from for `input` (pending approval), with `overrides` applied. */
 export function grantStateFor(input: GrantInput, overrides: Partial<GrantState> = {}): GrantState {
   return { ...pendingGrantState(input, Date.parse('2030-01-01T09:00:00.000Z')), ...overrides };
+}
+
+/** A policy group as the policy file would give it (every default spelt out): `group`, two approvers, 1 h. */
+export function policyGroup(overrides: Partial<PolicyGroup> = {}): PolicyGroup {
+  return {
+    id: group.id,
+    name: group.name,
+    maxDurationSeconds: 3600,
+    approvers: [people.approver, people.secondApprover],
+    approverGroups: [],
+    allowSelfApproval: false,
+    requiredApprovals: 1,
+    maxExtensions: 2,
+    maxTotalDurationSeconds: 7200,
+    remindBeforeSeconds: 600,
+    standingMembers: [],
+    onDrift: 'report',
+    maxDriftRemovals: 3,
+    ...overrides,
+  };
 }

@@ -166,6 +166,22 @@ describe('decisionRefusal', () => {
     );
   });
 
+  test("an approver by JumpCloud group is accepted only for one of the grant's approverGroupIds", () => {
+    const grouped = plainGrantInput({ policy: { approverGroupIds: ['64f0c0ffee0000000000c001'] } });
+    const state = grantStateFor(grouped);
+    const via = (approverVia: string) => ({ ...decide(people.outsider), approverVia });
+    assert.equal(decisionRefusal(state, grouped.policy, via('64f0c0ffee0000000000c001')), undefined);
+    assert.equal(
+      decisionRefusal(state, grouped.policy, via('64f0c0ffee0000000000c002')),
+      `you are not an approver for ${group.name}`,
+    );
+    assert.equal(
+      decisionRefusal(grantStateFor(input), input.policy, via('64f0c0ffee0000000000c001')),
+      `you are not an approver for ${group.name}`,
+      'a grant without approver groups takes no group as an approver',
+    );
+  });
+
   test('a request that is no longer pending takes no decision; the reason is the closed reason of its status', () => {
     for (const status of CLOSED_FOR_DECISIONS) {
       const state = grantStateFor(input, { status, decidedBy: people.secondApprover });

@@ -2,26 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { grantPolicyRefusal, type GrantPolicyCheck } from '../../activities/policy-check';
 import { type JitPolicy, type PolicyGroup } from '../../config/policy';
-import { group, people, plainGrantInput } from '../support/grant-inputs';
+import { group, people, plainGrantInput, policyGroup } from '../support/grant-inputs';
 
-const policyGroup: PolicyGroup = {
-  id: group.id,
-  name: group.name,
-  maxDurationSeconds: 3600,
-  approvers: [people.approver, people.secondApprover],
-  allowSelfApproval: false,
-  requiredApprovals: 1,
-  maxExtensions: 2,
-  maxTotalDurationSeconds: 7200,
-  remindBeforeSeconds: 600,
-  standingMembers: [],
-  onDrift: 'report',
-  maxDriftRemovals: 3,
-};
 const policyOf = (overrides: Partial<PolicyGroup> = {}): JitPolicy => ({
   approvalTimeoutSeconds: 3600,
   durationPresetsSeconds: [3600],
-  groups: [{ ...policyGroup, ...overrides }],
+  groups: [policyGroup(overrides)],
 });
 const check = (overrides: Partial<GrantPolicyCheck['input']> = {}, approvedBy: string[] = [people.approver]) => ({
   input: { ...plainGrantInput(), ...overrides },
@@ -71,6 +57,16 @@ describe("the worker's policy check before an add", () => {
       grantPolicyRefusal(twoPerson, check({}, [people.requester.slackUserId, people.approver])) ?? '',
       /own/,
     );
+  });
+
+  test('an approver by approver group counts only when the worker found them in one of the groups in JumpCloud', () => {
+    const policy = policyOf({ approverGroups: ['64f0c0ffee0000000000c001'] });
+    const viaGroup = {
+      ...check({}, [people.outsider]),
+      approvedVia: { [people.outsider]: '64f0c0ffee0000000000c001' },
+    };
+    assert.match(grantPolicyRefusal(policy, viaGroup) ?? '', /is not an approver of/);
+    assert.equal(grantPolicyRefusal(policy, viaGroup, new Set([people.outsider])), undefined);
   });
 
   test('fewer distinct approvals than the policy requires are refused', () => {

@@ -21,9 +21,12 @@ export async function grantAndHold(run: GrantRun): Promise<void> {
   const { state, input, membership, member, notices } = run;
   if (!run.fewerWrites) notices.refreshApprovalMessage();
   if (isPatched('workerPolicyCheck')) {
+    const approvedVia = Object.fromEntries(state.approvals.flatMap((a) => (a.via ? [[a.bySlackUserId, a.via]] : [])));
     const refusal = await membership.checkGrantPolicy({
       input,
       approvedBy: state.breakGlass ? [] : state.approvals.map((a) => a.bySlackUserId),
+      // Only when an approver group made someone an approver: other grants ask exactly as before.
+      ...(Object.keys(approvedVia).length > 0 && { approvedVia }),
     });
     if (refusal !== undefined) {
       state.failure = `refused by the worker's policy: ${refusal}`;

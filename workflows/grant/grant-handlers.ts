@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { grantSearchAttributes as sa } from '../search-attributes';
 import { type GrantRun } from './grant-run';
+import { type Approval, type DecisionInput } from './grant-types';
 import {
   acknowledgeRefusal,
   decisionRefusal,
@@ -29,7 +30,7 @@ export function registerGrantHandlers(run: GrantRun): void {
     (decision) => {
       const at = new Date().toISOString();
       if (decision.decision === 'approve') {
-        state.approvals.push({ bySlackUserId: decision.deciderSlackUserId, at });
+        state.approvals.push(approvalOf(decision, at));
         // Short of the quorum, the request stays pending and keeps its buttons; any reject still ends it.
         if (state.approvals.length < state.requiredApprovals) return { ...state };
       }
@@ -89,7 +90,7 @@ export function registerGrantHandlers(run: GrantRun): void {
       if (!extension) return { ...state };
       const at = new Date().toISOString();
       if (decision.decision === 'approve') {
-        extension.approvals.push({ bySlackUserId: decision.deciderSlackUserId, at });
+        extension.approvals.push(approvalOf(decision, at));
         if (extension.approvals.length < state.requiredApprovals) {
           run.extensionEvents.push({ kind: 'partly-approved', id: extension.id });
           return { ...state };
@@ -117,4 +118,13 @@ export function registerGrantHandlers(run: GrantRun): void {
 /** A validator refuses by throwing: the caller gets the reason, the history gets nothing. */
 function refuseWith(reason: string | undefined): void {
   if (reason) throw new Error(reason);
+}
+
+/** The record of an accepted approval; `via` only when a JumpCloud approver group made the decider an approver. */
+function approvalOf(decision: DecisionInput, at: string): Approval {
+  return {
+    bySlackUserId: decision.deciderSlackUserId,
+    at,
+    ...(decision.approverVia !== undefined && { via: decision.approverVia }),
+  };
 }

@@ -54,6 +54,14 @@ export function unreviewedAlertDue(state: GrantState, input: GrantInput): number
   return Date.parse(state.grantedAt) + input.breakGlass.reviewWithinSeconds * 1000;
 }
 
+/**
+ * Whether someone is an approver of the grant: listed by Slack ID, or a member of one of its JumpCloud approver groups
+ * as the gateway found at the click (`via`). The worker confirms the membership in JumpCloud before any add.
+ */
+export function isApprover(policy: GrantInput['policy'], slackUserId: string, via: string | undefined): boolean {
+  return policy.approvers.includes(slackUserId) || (via !== undefined && (policy.approverGroupIds ?? []).includes(via));
+}
+
 /** Why this acknowledgement of a break-glass grant is refused, or undefined. Pure: runs in the Update's validator. */
 export function acknowledgeRefusal(
   state: GrantState,
@@ -63,7 +71,7 @@ export function acknowledgeRefusal(
   if (!state.breakGlass) return 'this is not a break-glass grant: there is nothing to acknowledge';
   const by = input.bySlackUserId;
   if (by === state.requester.slackUserId) return 'you cannot acknowledge your own break-glass access';
-  if (!policy.approvers.includes(by)) return `you are not an approver for ${state.group.name}`;
+  if (!isApprover(policy, by, input.approverVia)) return `you are not an approver for ${state.group.name}`;
   if (state.acknowledgedBy !== undefined)
     return `this break-glass grant was already acknowledged by ${state.acknowledgedBy}`;
   return undefined;
@@ -79,10 +87,12 @@ export function inputProblem(input: GrantInput): string | undefined {
   }
   if (!(policy.approvalTimeoutSeconds > 0)) return 'the approval timeout must be positive';
   if (input.justification.trim() === '') return 'a justification is required';
-  if (policy.approvers.length === 0 && !policy.allowSelfApproval) return 'the group has no approvers';
+  if (policy.approvers.length === 0 && !policy.allowSelfApproval && !policy.approverGroupIds?.length) {
+    return 'the group has no approvers';
+  }
   const required = requiredApprovalsOf(policy);
   if (!Number.isInteger(required) || required < 1) return 'the required number of approvals must be at least 1';
-  if (required > 1 && required > policy.approvers.length) {
+  if (required > 1 && required > policy.approvers.length && !policy.approverGroupIds?.length) {
     return `the group needs ${required} approvals but has only ${policy.approvers.length} approvers`;
   }
   if (input.breakGlass) {
@@ -110,7 +120,7 @@ export function decisionRefusal(
   if (isRequester && required > 1) return `this group needs ${required} approvers other than the requester`;
   if (isRequester && !policy.allowSelfApproval) return 'you cannot decide on your own request';
   // allowSelfApproval lets an approver decide on their own request, never a requester who is not an approver.
-  if (!policy.approvers.includes(decider)) return `you are not an approver for ${state.group.name}`;
+  if (!isApprover(policy, decider, input.approverVia)) return `you are not an approver for ${state.group.name}`;
   if (input.decision === 'approve' && state.approvals.some((a) => a.bySlackUserId === decider)) {
     return `you have already approved this request; it needs ${required} approvals from different approvers`;
   }
@@ -180,7 +190,7 @@ export function requiredApprovalsOf(policy: GrantInput['policy']): number {
 
 export function revokeRefusal(state: GrantState, policy: GrantInput['policy'], input: RevokeInput): string | undefined {
   const by = input.bySlackUserId;
-  if (by !== state.requester.slackUserId && !policy.approvers.includes(by)) {
+  if (by !== state.requester.slackUserId && !isApprover(policy, by, input.approverVia)) {
     return `only the requester or an approver for ${state.group.name} can revoke this grant`;
   }
   if (state.status !== 'PENDING_APPROVAL' && state.status !== 'ACTIVE' && state.status !== 'APPROVED') {

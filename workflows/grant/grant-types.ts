@@ -29,6 +29,11 @@ export interface GrantGroup {
 /** The group's policy as it stood when the request was made; the workflow enforces it, not only the modal. */
 export interface GrantPolicy {
   approvers: string[];
+  /**
+   * JumpCloud groups whose members approve too. The gateway resolves the decider's membership at each click and says
+   * which group made them an approver (`approverVia`); the worker checks it again in JumpCloud before any add.
+   */
+  approverGroupIds?: string[];
   maxDurationSeconds: number;
   approvalTimeoutSeconds: number;
   allowSelfApproval: boolean;
@@ -105,12 +110,16 @@ export interface BreakGlassInput {
 /** An approver confirms they have seen a break-glass grant. */
 export interface AcknowledgeInput {
   bySlackUserId: string;
+  /** As DecisionInput's. */
+  approverVia?: string;
 }
 
 export interface Approval {
   bySlackUserId: string;
   /** ISO 8601 */
   at: string;
+  /** The JumpCloud approver group that made them an approver, when the policy does not list them by Slack ID. */
+  via?: string;
 }
 
 export interface SlackMessageRef {
@@ -124,6 +133,8 @@ export interface DecisionInput {
   decision: DecisionKind;
   deciderSlackUserId: string;
   reason?: string;
+  /** The policy's approver group the decider is a member of, when they are not listed by Slack ID. */
+  approverVia?: string;
 }
 
 /** The requester asks for more time on an active grant. */
@@ -162,6 +173,8 @@ export interface Extension {
 export interface RevokeInput {
   bySlackUserId: string;
   reason?: string;
+  /** As DecisionInput's. */
+  approverVia?: string;
 }
 
 /** Everything an auditor needs, readable from the query while running and from the result once closed. */
