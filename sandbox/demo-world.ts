@@ -133,6 +133,11 @@ export const DEMO_GROUPS = {
     name: 'engineering',
     description: 'Everyone in engineering (standing, not requestable)',
   },
+  securityTeam: {
+    id: '64b000000000000000000006',
+    name: 'security-team',
+    description: 'The security team: its members approve prod-db-readonly (approverGroups)',
+  },
 } as const;
 
 function person(name: string): DemoPerson & { jumpcloudUserId: string } {
@@ -147,6 +152,7 @@ function person(name: string): DemoPerson & { jumpcloudUserId: string } {
  */
 const STANDING: ReadonlyArray<[groupId: string, people: string[]]> = [
   [DEMO_GROUPS.engineering.id, ['ada', 'grace', 'alan', 'margaret', 'ken']],
+  [DEMO_GROUPS.securityTeam.id, ['margaret']],
   [DEMO_GROUPS.stagingAdmin.id, ['grace']],
   [DEMO_GROUPS.prodDbReadonly.id, ['margaret']],
   [DEMO_GROUPS.billingAdmin.id, ['ken', 'alan']],

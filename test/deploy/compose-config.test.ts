@@ -847,6 +847,7 @@ test('config/policy.example.yaml has the documented shape: defaults plus groups 
     'allowSelfApproval',
     'approvalChannel',
     'requesters',
+    'approverGroups',
   ]);
   for (const group of groups) {
     for (const key of Object.keys(group)) assert.ok(allowed.has(key), `unexpected group key ${key}`);
@@ -860,6 +861,7 @@ test('config/policy.example.yaml has the documented shape: defaults plus groups 
     for (const requester of (group.requesters as unknown[] | undefined) ?? []) {
       assert.match(String(requester), /^([UW][A-Z0-9]+|[0-9a-f]{24})$/);
     }
+    for (const id of (group.approverGroups as unknown[] | undefined) ?? []) assert.match(String(id), /^[0-9a-f]{24}$/);
   }
   assert.equal(new Set(groups.map((g) => g.id)).size, groups.length, 'group ids are not unique');
 });

@@ -134,6 +134,8 @@ test(
     const result = (await sandbox.client.workflow.getHandle(workflowId).result()) as GrantState;
     assert.equal(result.status, 'EXPIRED');
     assert.equal(result.decidedBy, margaret.slackUserId);
+    // Margaret approves prod-db-readonly as a member of security-team in JumpCloud (its approverGroups).
+    assert.equal(result.approvals[0]?.via, DEMO_GROUPS.securityTeam.id);
 
     // Temporal lists the run, so the link opens exactly this grant's run: the last one, where it ended.
     const { runId } = await sandbox.client.workflow.getHandle(workflowId).describe();
