@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { ConfigError } from './env';
 import { DEFAULT_MAX_DRIFT_REMOVALS } from '../workflows/reconciler/drift-rules';
 import { type DriftAction } from '../workflows/reconciler/reconciler-types';
-import { formatDuration, parseDuration } from './durations';
+import { formatDuration } from './durations';
 import { describePath, lineOf } from './yaml-location';
+import { breakGlassSchema, duration, requestersSchema, requiredOr } from './policy-fields';
 
 /** One JumpCloud user group that can be requested, with its rules. Durations in seconds. */
 export interface PolicyGroup {
@@ -53,6 +54,12 @@ export interface PolicyBreakGlass {
   alertChannel: string;
   /** An approver must acknowledge within this long of the grant, or a louder alert goes out (default 1h). */
   reviewWithinSeconds: number;
+  /** Who may take it: as the group's `requesters` (absent = the group's requesters). */
+  requesters?: PolicyRequesters;
+  /** A person's break-glass grants of the group in any 24 hours (default 2). */
+  maxPerDay: number;
+  /** How long after a person's break-glass grant of the group began before they may take another (default 0). */
+  cooldownSeconds: number;
 }
 
 /** The validated policy file (keys documented in docs/gateway.md). Durations in seconds. */
@@ -62,38 +69,6 @@ export interface JitPolicy {
   durationPresetsSeconds: number[];
   groups: PolicyGroup[];
 }
-
-const DURATION_HINT = 'must be a positive duration such as 15m, 8h or 1d';
-
-/** zod's message for a missing key, or `otherwise` for a value of the wrong type. */
-const requiredOr = (otherwise: string) => (issue: { input: unknown }) =>
-  issue.input === undefined ? 'is required' : otherwise;
-
-const duration = z.string({ error: requiredOr(DURATION_HINT) }).transform((text, ctx) => {
-  const seconds = parseDuration(text);
-  if (seconds === undefined) {
-    ctx.addIssue({ code: 'custom', message: `${DURATION_HINT} (got "${text}")` });
-    return z.NEVER;
-  }
-  return seconds;
-});
-
-const breakGlassSchema = z
-  .strictObject(
-    {
-      maxDuration: duration,
-      alertChannel: z
-        .string({ error: requiredOr('must be a Slack channel ID such as C0123456789') })
-        .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789'),
-      reviewWithin: duration.default(3600),
-    },
-    { error: 'must be a mapping with maxDuration, alertChannel and optionally reviewWithin' },
-  )
-  .transform(({ maxDuration, alertChannel, reviewWithin }) => ({
-    maxDurationSeconds: maxDuration,
-    alertChannel,
-    reviewWithinSeconds: reviewWithin,
-  }));
 
 const groupSchema = z
   .strictObject({
@@ -150,22 +125,7 @@ const groupSchema = z
     maxTotalDuration: duration.optional(),
     remindBefore: duration.optional(),
     breakGlass: breakGlassSchema.optional(),
-    requesters: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^([UW][A-Z0-9]+|[0-9a-f]{24})$/,
-            'must be a Slack user ID such as U0123ABCD or a JumpCloud group ID (24 hexadecimal characters)',
-          ),
-        { error: 'must be a list of Slack user IDs and JumpCloud group IDs' },
-      )
-      .min(1, 'must list at least one Slack user ID or JumpCloud group ID (leave it out to let anyone ask)')
-      .transform((ids) => ({
-        slackUserIds: ids.filter((id) => /^[UW]/.test(id)),
-        jumpcloudGroupIds: ids.filter((id) => !/^[UW]/.test(id)),
-      }))
-      .optional(),
+    requesters: requestersSchema.optional(),
   })
   .refine((group) => group.maxTotalDuration === undefined || group.maxTotalDuration >= group.maxDuration, {
     path: ['maxTotalDuration'],

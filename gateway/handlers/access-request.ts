@@ -17,8 +17,7 @@ import {
   requestFormView,
 } from '../../integrations/slack/block-kit/modals';
 import { resolveEligibility } from './eligibility';
-import { mayRequest } from '../people/requester-rules';
-import { resolvePerson } from '../people/resolve-person';
+import { recheckRequester } from './recheck-requester';
 import { signMetadata, verifyMetadata } from '../slack/signed-metadata';
 import {
   submittedOptions,
@@ -203,33 +202,6 @@ async function startGrant(services: GatewayServices, input: GrantInput, group: P
   if (text === '') return;
   // Posting to a user ID opens (or reuses) the app's DM with them.
   await services.slack.chat.postMessage({ channel: input.requester.slackUserId, text });
-}
-
-/**
- * The form may have stayed open while the requester's accounts or the group's requesters changed: the person is
- * resolved again at submit, by the same rules as when the form opened. The refusal for their DM, or the JumpCloud
- * groups they are in.
- */
-async function recheckRequester(
-  services: GatewayServices,
-  input: GrantInput,
-  group: PolicyGroup,
-  label: string,
-): Promise<string | { memberOf: string[] }> {
-  const { slackUserId, jumpcloudUserId } = input.requester;
-  const resolved = await resolvePerson(services, slackUserId);
-  if (!resolved.ok) {
-    if (resolved.cause) services.log.warn({ err: resolved.cause, slackUserId }, 'could not resolve the requester');
-    return `:no_entry: Your request for ${label} was not sent. ${resolved.problem}`;
-  }
-  if (resolved.person.jumpcloudUserId !== jumpcloudUserId) {
-    return `:no_entry: Your request for ${label} was not sent: your JumpCloud account changed since the form opened. Please type \`${services.config.SLACK_COMMAND}\` again.`;
-  }
-  const memberOf = await services.directory.listUserGroupIds(jumpcloudUserId);
-  if (!mayRequest(group, slackUserId, memberOf)) {
-    return `:no_entry: Your request for ${label} was not sent: you are not among the people who may request it.`;
-  }
-  return { memberOf };
 }
 
 /** Starts the grant; the requester's DM, or '' for a double submit (the first one already told them). */

@@ -7,7 +7,7 @@ import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { APPROVAL_CHANNEL } from '../support/grant-harness';
 import { eventually } from '../support/eventually';
 import { membershipChanges } from '../support/jumpcloud-calls';
-import { closeTestTemporal } from '../support/temporal';
+import { closeTestTemporal, randomObjectId } from '../support/temporal';
 import { BREAK_GLASS_CHANNEL, createGatewayHarness, type GatewayHarness, type RequestChoice } from './gateway-harness';
 
 after(() => closeTestTemporal());
@@ -207,5 +207,38 @@ describe('break-glass access, through signed Slack payloads', { concurrency: 4 }
       /exceeds the group's maximum/.test((err.cause as Error | undefined)?.message ?? ''),
     );
     assert.equal(membershipChanges(h, 'add').length, 1);
+  });
+
+  test('break-glass limits: only its requesters, at most maxPerDay a day; a refusal is told in a DM and alerted', async (t) => {
+    const onCall = randomObjectId();
+    const h = await createGatewayHarness(t, {
+      breakGlass: { maxDuration: '10m', maxPerDay: 1, requesters: [onCall] },
+    });
+    h.jumpcloud.addGroup({ id: onCall, name: `on-call-${onCall.slice(0, 6)}` });
+    const refused = async (pattern: RegExp) => {
+      const form = await h.openRequestForm();
+      const ack = await h.submitRequest(form, { durationSeconds: 600, justification: EMERGENCY, breakGlass: true });
+      assert.equal(ack.status, 200, ack.body);
+      await h.slack.waitFor(`the refusal DM ${String(pattern)}`, () =>
+        h.slack.dms(h.requester.slackUserId).find((m) => pattern.test(m.text ?? '')),
+      );
+      await h.slack.waitFor('the refusal alerted in the alert channel', () =>
+        h.slack
+          .messages(BREAK_GLASS_CHANNEL)
+          .find((m) => pattern.test(m.text ?? '') && (m.text ?? '').includes(`<@${h.requester.slackUserId}>`)),
+      );
+    };
+
+    await refused(/not among the people who may take break-glass access/);
+    assert.deepEqual(await h.startedWorkflows(), [], 'nothing started');
+
+    h.jumpcloud.setMember(onCall, h.requester.jumpcloudUserId, true);
+    const { workflowId } = await breakGlassRequest(h, { durationSeconds: 600 });
+    await h.waitForStatus(workflowId, 'ACTIVE');
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'done');
+    await h.client.workflow.getHandle(workflowId).result();
+
+    await refused(/taken it 1 times in the last 24 hours \(maxPerDay is 1\)/);
+    assert.equal(membershipChanges(h, 'add').length, 1, 'only the first break-glass was granted');
   });
 });

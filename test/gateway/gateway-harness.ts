@@ -43,7 +43,14 @@ export interface PolicyKnobs {
   /** approverGroups of the harness's main group: JumpCloud groups whose members approve beside its two approvers */
   approverGroups?: string[];
   /** breakGlass of the harness's main group (absent = not allowed), e.g. { maxDuration: '10m', reviewWithin: '2s' } */
-  breakGlass?: { maxDuration: string; alertChannel?: string; reviewWithin?: string };
+  breakGlass?: {
+    maxDuration: string;
+    alertChannel?: string;
+    reviewWithin?: string;
+    maxPerDay?: number;
+    cooldown?: string;
+    requesters?: string[];
+  };
 }
 
 /** The harness's default break-glass alert channel. */
@@ -149,6 +156,9 @@ export async function createGatewayHarness(
             `      maxDuration: ${knobs.breakGlass.maxDuration}`,
             `      alertChannel: ${knobs.breakGlass.alertChannel ?? BREAK_GLASS_CHANNEL}`,
             ...(knobs.breakGlass.reviewWithin ? [`      reviewWithin: ${knobs.breakGlass.reviewWithin}`] : []),
+            ...(knobs.breakGlass.maxPerDay ? [`      maxPerDay: ${knobs.breakGlass.maxPerDay}`] : []),
+            ...(knobs.breakGlass.cooldown ? [`      cooldown: ${knobs.breakGlass.cooldown}`] : []),
+            ...(knobs.breakGlass.requesters ? [`      requesters: [${knobs.breakGlass.requesters.join(', ')}]`] : []),
           ]
         : []),
       `  - id: ${h.otherGroup.id}`,

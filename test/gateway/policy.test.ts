@@ -137,7 +137,7 @@ describe('the policy file', () => {
     );
   });
 
-  test('breakGlass is read per group, in seconds, with reviewWithin defaulting to 1h', () => {
+  test('breakGlass is read per group, in seconds, with reviewWithin defaulting to 1h, maxPerDay to 2 and no cooldown', () => {
     const policy = parsePolicy(
       GOOD.replace(
         '    approvers: [U0APPROVER1, W0APPROVER2]\n',
@@ -149,13 +149,24 @@ describe('the policy file', () => {
       maxDurationSeconds: 3600,
       alertChannel: 'C0INCIDENTS',
       reviewWithinSeconds: 3600,
+      maxPerDay: 2,
+      cooldownSeconds: 0,
     });
     assert.equal(policy.groups[1]?.breakGlass, undefined, 'absent = not allowed');
     const withReview = parsePolicy(
-      withLineAfter(8, '    breakGlass: { maxDuration: 1h, alertChannel: C0INCIDENTS, reviewWithin: 15m }'),
+      withLineAfter(
+        8,
+        '    breakGlass: { maxDuration: 1h, alertChannel: C0INCIDENTS, reviewWithin: 15m, maxPerDay: 1, cooldown: 4h, requesters: [U0ONCALL1] }',
+      ),
       'policy.yaml',
     );
     assert.equal(withReview.groups[0]?.breakGlass?.reviewWithinSeconds, 900);
+    assert.equal(withReview.groups[0]?.breakGlass?.maxPerDay, 1);
+    assert.equal(withReview.groups[0]?.breakGlass?.cooldownSeconds, 4 * 3600);
+    assert.deepEqual(withReview.groups[0]?.breakGlass?.requesters, {
+      slackUserIds: ['U0ONCALL1'],
+      jumpcloudGroupIds: [],
+    });
   });
 
   test('a bad breakGlass key is named with its line', () => {

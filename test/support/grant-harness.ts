@@ -36,7 +36,13 @@ function loosePolicy(groups: Array<{ id: string; name: string }>, approvers: str
         name,
         approvers,
         allowSelfApproval: true,
-        breakGlass: { maxDurationSeconds: 3600, alertChannel: 'C0BREAKGLASS', reviewWithinSeconds: 3600 },
+        breakGlass: {
+          maxDurationSeconds: 3600,
+          alertChannel: 'C0BREAKGLASS',
+          reviewWithinSeconds: 3600,
+          maxPerDay: 100,
+          cooldownSeconds: 0,
+        },
       }),
     ),
   };

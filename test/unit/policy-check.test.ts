@@ -84,7 +84,13 @@ describe("the worker's policy check before an add", () => {
     const breakGlass = { alertChannel: 'C0ALERTS', reviewWithinSeconds: 600 };
     assert.match(grantPolicyRefusal(policyOf(), check({ breakGlass }, [])) ?? '', /does not allow break-glass/);
     const allowing = policyOf({
-      breakGlass: { maxDurationSeconds: 900, alertChannel: 'C0ALERTS', reviewWithinSeconds: 600 },
+      breakGlass: {
+        maxDurationSeconds: 900,
+        alertChannel: 'C0ALERTS',
+        reviewWithinSeconds: 600,
+        maxPerDay: 2,
+        cooldownSeconds: 0,
+      },
     });
     assert.match(
       grantPolicyRefusal(allowing, check({ breakGlass, durationSeconds: 1800 }, [])) ?? '',
