@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { grantPolicyRefusal, type GrantPolicyCheck } from '../../activities/policy-check';
 import { type JitPolicy, type PolicyGroup } from '../../config/policy';
-import { group, people, plainGrantInput, policyGroup } from '../support/grant-inputs';
+import { people, plainGrantInput, policyGroup } from '../support/grant-inputs';
 
 const policyOf = (overrides: Partial<PolicyGroup> = {}): JitPolicy => ({
   approvalTimeoutSeconds: 3600,
