@@ -195,6 +195,9 @@ function hasPatchMarker(history: History, patch: PatchName): boolean {
 }
 
 /** The extension limits these scenarios run under: room for one extension of a few seconds. */
+/** A JumpCloud approver group of the approver-group scenario. */
+const APPROVER_GROUP = '64f0c0ffee0000000000c001';
+
 const withPolicy =
   (policy: Partial<GrantPolicy>, durationSeconds?: number) =>
   (input: GrantInput): GrantInput => ({
@@ -889,6 +892,20 @@ const scenarios: Scenario[] = [
         [final.endReason === 'the grant workflow was cancelled', `end reason ${final.endReason ?? '-'}`],
         [scheduledActivities(history).includes('announceGrant'), 'no final notices'],
       ),
+  }),
+  // Recorded from the version with JumpCloud approver groups: an approver by group is named in the Update, recorded
+  // with the approval, and passed to the worker's policy check (no patch: the commands are those of any approval).
+  grantScenario('grant-approved-via-approver-group', {
+    input: withPolicy({ approverGroupIds: [APPROVER_GROUP] }, 5),
+    drive: ({ grants, workflowId }) =>
+      grants.decide(
+        workflowId,
+        { decision: 'approve', deciderSlackUserId: people.outsider, approverVia: APPROVER_GROUP },
+        `${workflowId}-approve-via-group`,
+      ),
+    status: 'EXPIRED',
+    check: (final) =>
+      unmet([final.approvals[0]?.via === APPROVER_GROUP, `approvals ${JSON.stringify(final.approvals)}`]),
   }),
   reconcilerScenario('reconciler-drift-found-then-ended'),
   reconcilerScenario('reconciler-drift-audited', auditedActivities),

@@ -66,6 +66,8 @@ const REQUIRED_SCENARIOS = [
   // Recorded from the version that asks every grant patch in the first workflow task ('patches-asked-first').
   'grant-patches-asked-first-handed-off',
   'grant-patches-asked-first-cancelled-while-active',
+  // Recorded from the version with JumpCloud approver groups (an approval `via` a group).
+  'grant-approved-via-approver-group',
 ];
 
 const fixtures = readdirSync(historiesDir)
