@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
 import { findPolicyGroup, type JitPolicy, policyGroupLabel } from '../config/policy';
+import { jumpCloudAccountProblem } from '../integrations/jumpcloud/account-state';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantInput } from '../workflows/grant/grant-types';
 
@@ -84,31 +85,57 @@ export interface PolicyCheckDeps {
   /** The worker's policy as it stands now. */
   policy: () => JitPolicy;
   slack: WebClient;
-  /** JumpCloud, to confirm approvers named by approver group. */
-  directory: Pick<JumpCloudClient, 'findUserByEmail' | 'listUserGroupIds'>;
+  /** JumpCloud, to confirm approvers named by approver group and that the requester's account is still active. */
+  directory: Pick<JumpCloudClient, 'findUserByEmail' | 'listUserGroupIds' | 'getUser'>;
   /** Where a refusal is reported (the reconciler's channel). */
   securityChannel: string;
 }
 
 export function createPolicyCheckActivities(deps: PolicyCheckDeps) {
   return {
-    /** The worker's refusal of the grant, or undefined; a refusal is logged and reported in the security channel. */
+    /**
+     * The worker's refusal of the grant, or undefined; a refusal is logged and reported in the security channel. The
+     * policy first (a refusal there is a grant the gateway would never have sent), then the requester's JumpCloud
+     * account, read again just before the add (suspended, locked or gone since the request was approved).
+     */
     async checkGrantPolicy(check: GrantPolicyCheck): Promise<string | undefined> {
       const policy = deps.policy();
-      const refusal = grantPolicyRefusal(policy, check, await directoryApprovers(deps, policy, check));
-      if (refusal === undefined) return undefined;
       const who = `${check.input.requester.email} → ${check.input.group.name} (${check.input.group.id})`;
-      log.warn("Grant refused by the worker's policy", { grant: who, refusal });
-      try {
-        await deps.slack.chat.postMessage({
-          channel: deps.securityChannel,
-          text: `:rotating_light: A grant the worker's policy does not allow was refused before any change: ${who}: ${refusal}. Someone may be writing to the Temporal namespace directly.`,
-        });
-      } catch (err) {
-        // The refusal stands without the alert; the log line above is the record.
-        log.error('Could not report the refused grant in the security channel', { error: String(err) });
+      const refusal = grantPolicyRefusal(policy, check, await directoryApprovers(deps, policy, check));
+      if (refusal !== undefined) {
+        await report(
+          who,
+          refusal,
+          `:rotating_light: A grant the worker's policy does not allow was refused before any change: ${who}: ${refusal}. Someone may be writing to the Temporal namespace directly.`,
+        );
+        return refusal;
       }
-      return refusal;
+      const account = await requesterAccountRefusal(deps, check.input.requester.jumpcloudUserId);
+      if (account !== undefined) {
+        await report(who, account, `:no_entry: Access was not granted, nothing was changed: ${who}: ${account}.`);
+      }
+      return account;
     },
   };
+
+  async function report(who: string, refusal: string, text: string): Promise<void> {
+    log.warn("Grant refused by the worker's checks", { grant: who, refusal });
+    try {
+      await deps.slack.chat.postMessage({ channel: deps.securityChannel, text });
+    } catch (err) {
+      // The refusal stands without the alert; the log line above is the record.
+      log.error('Could not report the refused grant in the security channel', { error: String(err) });
+    }
+  }
+}
+
+/** Why the requester may not be given access now (their JumpCloud account, read again), or undefined. */
+async function requesterAccountRefusal(
+  deps: Pick<PolicyCheckDeps, 'directory'>,
+  jumpcloudUserId: string,
+): Promise<string | undefined> {
+  const user = await deps.directory.getUser(jumpcloudUserId);
+  if (!user) return "the requester's JumpCloud account no longer exists";
+  const problem = jumpCloudAccountProblem(user);
+  return problem && `the requester's JumpCloud account ${problem}`;
 }

@@ -2,7 +2,8 @@ import { escapeMrkdwn } from '../../integrations/slack/block-kit/elements';
 import { isSlackPlatformError } from '../../integrations/slack/slack-error';
 import { type Requester } from '../../workflows/grant/grant-types';
 import { type GatewayDirectory, type GatewaySlack } from '../deps';
-import { jumpCloudAccountProblem, slackAccountProblem } from './account-rules';
+import { jumpCloudAccountProblem } from '../../integrations/jumpcloud/account-state';
+import { slackAccountProblem } from './account-rules';
 
 export type PersonResolution =
   | { ok: true; person: Requester }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { jumpCloudAccountProblem, slackAccountProblem } from '../../gateway/people/account-rules';
+import { slackAccountProblem } from '../../gateway/people/account-rules';
+import { jumpCloudAccountProblem } from '../../integrations/jumpcloud/account-state';
 import { mayRequest } from '../../gateway/people/requester-rules';
 import { type PolicyGroup } from '../../config/policy';
 

@@ -552,6 +552,22 @@ describe('grant workflow on the real Temporal dev server', { concurrency: 3 }, (
     assert.match(alert.text ?? '', /refused before any change/);
   });
 
+  test('a requester whose JumpCloud account was suspended after the request is not added: the worker reads it before the add', async (t) => {
+    const h = await createGrantHarness(t);
+    const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 60 }));
+    h.jumpcloud.updateUser(h.requester.jumpcloudUserId, { state: 'SUSPENDED' });
+    await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+    const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
+    assert.equal(final.status, 'FAILED');
+    assert.match(final.failure ?? '', /the requester's JumpCloud account is suspended/);
+    assert.equal(membershipChanges(h, 'add').length, 0, 'nothing was added');
+    const told = await h.slack.waitFor(
+      'the notice in the security channel',
+      () => h.slack.messages(SECURITY_CHANNEL)[0],
+    );
+    assert.match(told.text ?? '', /Access was not granted, nothing was changed: .*is suspended/);
+  });
+
   test('cancelling an active grant still removes the membership', async (t) => {
     const h = await createGrantHarness(t);
     const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
