@@ -11,6 +11,7 @@ import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
 import { loadWorkerConfig, workerTelemetry } from './config';
 import { createGrantWorker } from './create-worker';
+import { closeRequestsOfGroupsLeft } from './policy-changes';
 import { unresolvedStandingMembers } from './standing-members';
 
 async function run(): Promise<void> {
@@ -36,10 +37,16 @@ async function run(): Promise<void> {
     void unresolvedStandingMembers(policy, directory).then((problems) => {
       for (const problem of problems) console.error(`Policy: ${problem}`);
     });
+    const grants = createGrantService(client, config.TEMPORAL_TASK_QUEUE);
+    // In the background too: pending requests of groups this policy no longer lists are withdrawn.
+    void closeRequestsOfGroupsLeft(policy, grants).then(
+      (lines) => lines.forEach((line) => console.log(`Policy: ${line}`)),
+      (err: unknown) => console.error('Policy: could not look for requests of groups that left the policy', err),
+    );
     const activities = createActivities({
       directory,
       slack: createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
-      grants: createGrantService(client, config.TEMPORAL_TASK_QUEUE),
+      grants,
       auditSinks: createAuditSinks(config.auditSinks),
       policy: () => policy,
       securityChannel: config.SLACK_SECURITY_CHANNEL,

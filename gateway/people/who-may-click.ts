@@ -36,7 +36,7 @@ export async function checkClick(
   if (kind === 'revoke') return {};
   const ids = parseGrantWorkflowId(workflowId);
   const group = ids && findPolicyGroup(deps.policy, ids.groupId);
-  if (!ids || !group) return { refusal: 'this group is no longer in the access policy: nobody can decide on it here' };
+  if (!ids || !group) return { refusal: 'this group is no longer in the access policy' };
   const label = policyGroupLabel(group);
   const deciding = DECISIONS.has(kind);
   const listed = group.approvers.includes(clicker);

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import {
   acknowledgeBreakGlassUpdate,
+  closeForPolicyUpdate,
   decideExtensionUpdate,
   decideUpdate,
   grantStateQuery,
@@ -17,6 +18,7 @@ import {
 } from '../../workflows/grant/grant-updates';
 import {
   type AcknowledgeInput,
+  type PolicyCloseInput,
   type DecisionInput,
   type ExtensionDecisionInput,
   type ExtensionRequestInput,
@@ -70,6 +72,8 @@ export interface GrantListFilter {
   breakGlassOnly?: boolean;
   /** Only grants whose workflow is still running (pending, active, or finishing). */
   openOnly?: boolean;
+  /** Only this service's task queue (the namespace may hold other deployments' grants). */
+  ownQueueOnly?: boolean;
   /** Newest first; at most this many (default 100). */
   limit?: number;
 }
@@ -103,6 +107,8 @@ export interface GrantService {
     updateId: string,
     runId?: string,
   ): Promise<GrantState>;
+  /** The worker withdraws a pending request whose group left its policy (closeForPolicyUpdate). */
+  closeForPolicy(workflowId: string, close: PolicyCloseInput, updateId: string, runId?: string): Promise<GrantState>;
   state(workflowId: string, runId?: string): Promise<GrantState>;
   /** Whether a run of this grant workflow is open now: read from the server itself, not from lagging visibility. */
   isRunning(workflowId: string): Promise<boolean>;
@@ -160,6 +166,7 @@ export function createGrantService(
     requestExtension: sendUpdate(requestExtensionUpdate),
     decideExtension: sendUpdate(decideExtensionUpdate),
     acknowledgeBreakGlass: sendUpdate(acknowledgeBreakGlassUpdate),
+    closeForPolicy: sendUpdate(closeForPolicyUpdate),
 
     async state(workflowId, runId) {
       const handle = await currentRunOf(client, workflowId, runId);
@@ -187,6 +194,7 @@ export function createGrantService(
       if (filter.status !== undefined) clauses.push(`${sa.status.name} = '${filter.status}'`);
       if (filter.breakGlassOnly) clauses.push(`${sa.breakGlass.name} = true`);
       if (filter.openOnly) clauses.push(`ExecutionStatus = 'Running'`);
+      if (filter.ownQueueOnly) clauses.push(`TaskQueue = '${taskQueue.replace(/'/g, '')}'`);
       const limit = filter.limit ?? 100;
       const summaries: GrantSummary[] = [];
       // Newest first: while visibility catches up with a hand-off, the run that carries the grant on is listed before

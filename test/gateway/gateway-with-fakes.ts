@@ -112,6 +112,7 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     requestExtension: record('grants.requestExtension', () => ({})),
     decideExtension: record('grants.decideExtension', () => ({})),
     acknowledgeBreakGlass: record('grants.acknowledgeBreakGlass', () => ({})),
+    closeForPolicy: record('grants.closeForPolicy', () => ({})),
     state: record('grants.state', () => ({})),
     isRunning: record('grants.isRunning', () => false),
     list: record('grants.list', () => []),

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { parsePolicy } from '../../config/policy';
-import { ActionIds, CallbackIds } from '../../integrations/slack/block-kit/ids';
+import { ActionIds, CallbackIds, ExtendFormInputs } from '../../integrations/slack/block-kit/ids';
+import { type GrantState } from '../../workflows/grant/grant-types';
+import { closeRequestsOfGroupsLeft } from '../../worker/policy-changes';
+import { APPROVAL_CHANNEL } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { closeTestTemporal, randomObjectId } from '../support/temporal';
 import { createGatewayHarness, type GatewayHarness, startHarnessGateway } from './gateway-harness';
@@ -188,5 +191,82 @@ describe('only trusted people ask and decide, through signed Slack payloads', { 
     const final = await h.waitForStatus(workflowId, 'FAILED');
     assert.match(final.failure ?? '', new RegExp(`${h.outsider.slackUserId} is not an approver of prod-db-readonly`));
     assert.deepEqual(membershipChanges(h, 'add'), []);
+  });
+
+  test('a group removed from the policy: its pending request is withdrawn and told why; its active grant keeps its expiry and cannot be extended', async (t) => {
+    const h = await createGatewayHarness(t);
+    const { workflowId: pendingId, message: pendingMessage } = await h.requestAccess({ durationSeconds: 3 });
+    const holder = h.newPerson('holder');
+    const { workflowId: activeId, message } = await h.requestAccess({ durationSeconds: 600 }, holder);
+    await h.click(h.approver, message, ActionIds.approve);
+    const active = await h.waitForStatus(activeId, 'ACTIVE');
+    const dm = await h.slack.waitFor('the DM with the Extend button', () =>
+      h.slack.dms(holder.slackUserId).find((m) => JSON.stringify(m.blocks ?? []).includes(ActionIds.extend)),
+    );
+
+    // The worker and the gateway restart with a policy that no longer lists the group.
+    const changed = parsePolicy(
+      [
+        'defaults:',
+        '  approvalTimeout: 10m',
+        '  durations: [3s, 10m]',
+        'groups:',
+        `  - id: ${h.otherGroup.id}`,
+        '    maxDuration: 1h',
+        `    approvers: [${h.approver.slackUserId}]`,
+      ].join('\n'),
+      'changed policy',
+    );
+    h.useWorkerPolicy(changed);
+    const gateway = await startHarnessGateway(h, changed);
+    t.after(() => gateway.app.close());
+    h.slack.gatewayUrl = gateway.url;
+    const reason = `its group (${h.group.id}) is no longer in the access policy`;
+    assert.deepEqual(await closeRequestsOfGroupsLeft(changed, h.grants), [`withdrew ${pendingId}: ${reason}`]);
+
+    const withdrawn = (await h.client.workflow.getHandle(pendingId).result()) as GrantState;
+    assert.equal(withdrawn.status, 'CANCELLED');
+    assert.equal(withdrawn.endReason, reason);
+    await h.slack.waitFor('the requester told why', () =>
+      h.slack.dms(h.requester.slackUserId).find((m) => (m.text ?? '').includes(`was withdrawn: ${reason}`)),
+    );
+    await h.slack.waitFor('the approval message updated', () =>
+      JSON.stringify(h.slack.messages(APPROVAL_CHANNEL).find((m) => m.ts === pendingMessage.ts)?.blocks).includes(
+        `Withdrawn: ${reason}`,
+      ),
+    );
+
+    // The active grant: no extension passes the gateway, and its expiry stands.
+    await h.slack.sendBlockActions({
+      userId: holder.slackUserId,
+      message: dm,
+      actions: [{ action_id: ActionIds.extend }],
+    });
+    const form = await h.slack.waitFor('the extension form', () =>
+      h.slack.views(holder.slackUserId).find((v) => v.view.callback_id === CallbackIds.extend && !v.closedAt),
+    );
+    await h.slack.sendViewSubmission({
+      userId: holder.slackUserId,
+      view: form,
+      values: {
+        [ExtendFormInputs.duration.blockId]: {
+          [ExtendFormInputs.duration.actionId]: {
+            type: 'static_select',
+            selected_option: { text: { type: 'plain_text', text: '10m' }, value: '600' },
+          },
+        },
+        [ExtendFormInputs.reason.blockId]: {
+          [ExtendFormInputs.reason.actionId]: { type: 'plain_text_input', value: 'The migration needs more time' },
+        },
+      },
+    });
+    await h.slack.waitFor('the refusal DM', () =>
+      h.slack.dms(holder.slackUserId).find((m) => /this group is no longer in the access policy/.test(m.text ?? '')),
+    );
+    const still = await h.grants.state(activeId);
+    assert.equal(still.status, 'ACTIVE');
+    assert.equal(still.expiresAt, active.expiresAt);
+    assert.deepEqual(still.extensions, []);
+    await h.grants.revoke(activeId, { bySlackUserId: holder.slackUserId }, 'cleanup');
   });
 });

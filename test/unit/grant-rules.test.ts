@@ -6,6 +6,7 @@ import {
   breakGlassGrantState,
   decisionRefusal,
   inputProblem,
+  policyCloseRefusal,
   revokeRefusal,
   unreviewedAlertDue,
 } from '../../workflows/grant/grant-rules';
@@ -179,6 +180,20 @@ describe('decisionRefusal', () => {
       decisionRefusal(grantStateFor(input), input.policy, via('64f0c0ffee0000000000c001')),
       `you are not an approver for ${group.name}`,
       'a grant without approver groups takes no group as an approver',
+    );
+  });
+
+  test('the worker may withdraw a pending request for a policy change, with a reason, once; nothing else', () => {
+    const pendingState = grantStateFor(input);
+    assert.equal(policyCloseRefusal(pendingState, { reason: 'the group left the policy' }), undefined);
+    assert.equal(policyCloseRefusal(pendingState, { reason: ' ' }), 'a reason is required');
+    assert.equal(
+      policyCloseRefusal(grantStateFor(input, { status: 'ACTIVE' }), { reason: 'gone' }),
+      alreadyClosedReason(grantStateFor(input, { status: 'ACTIVE' })),
+    );
+    assert.equal(
+      policyCloseRefusal(grantStateFor(input, { endReason: 'gone' }), { reason: 'gone' }),
+      'this request is already being withdrawn',
     );
   });
 

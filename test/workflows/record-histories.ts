@@ -907,6 +907,23 @@ const scenarios: Scenario[] = [
     check: (final) =>
       unmet([final.approvals[0]?.via === APPROVER_GROUP, `approvals ${JSON.stringify(final.approvals)}`]),
   }),
+  // Recorded from the version whose worker withdraws pending requests of groups its policy no longer lists.
+  grantScenario('grant-withdrawn-for-policy-change', {
+    drive: async (grant) => {
+      await whenPosted(grant);
+      await grant.grants.closeForPolicy(
+        grant.workflowId,
+        { reason: 'its group is no longer in the access policy' },
+        `${grant.workflowId}-close-for-policy`,
+      );
+    },
+    status: 'CANCELLED',
+    check: (final) =>
+      unmet([
+        final.endReason === 'its group is no longer in the access policy',
+        `end reason ${String(final.endReason)}`,
+      ]),
+  }),
   reconcilerScenario('reconciler-drift-found-then-ended'),
   reconcilerScenario('reconciler-drift-audited', auditedActivities),
   // Recorded from the version whose reconciler reads the worker's policy and brakes its removals ('guarded-reconciler').

@@ -7,10 +7,12 @@ import {
   decisionRefusal,
   extensionDecisionRefusal,
   extensionRefusal,
+  policyCloseRefusal,
   revokeRefusal,
 } from './grant-rules';
 import {
   acknowledgeBreakGlassUpdate,
+  closeForPolicyUpdate,
   decideExtensionUpdate,
   decideUpdate,
   endGrantUpdate,
@@ -51,6 +53,16 @@ export function registerGrantHandlers(run: GrantRun): void {
       return { ...state };
     },
     { validator: (end) => refuseWith(revokeRefusal(state, input.policy, end)) },
+  );
+
+  wf.setHandler(
+    closeForPolicyUpdate,
+    (close) => {
+      run.revokeRequested = true;
+      state.endReason = close.reason.trim();
+      return { ...state };
+    },
+    { validator: (close) => refuseWith(policyCloseRefusal(state, close)) },
   );
 
   // Registered for every grant so that an acknowledgement sent to an ordinary one is refused with the validator's

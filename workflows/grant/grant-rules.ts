@@ -5,6 +5,7 @@ import {
   type ExtensionRequestInput,
   type GrantInput,
   type GrantState,
+  type PolicyCloseInput,
   type RevokeInput,
 } from './grant-types';
 
@@ -198,6 +199,14 @@ export function revokeRefusal(state: GrantState, policy: GrantInput['policy'], i
   }
   if (state.endedBy !== undefined) return 'revocation is already under way';
   if (state.endingAt !== undefined) return 'this grant is already ending: its membership is being removed';
+  return undefined;
+}
+
+/** Why the worker may not close this request for a policy change, or undefined: only a pending request, once. */
+export function policyCloseRefusal(state: GrantState, input: PolicyCloseInput): string | undefined {
+  if (typeof input.reason !== 'string' || input.reason.trim() === '') return 'a reason is required';
+  if (state.status !== 'PENDING_APPROVAL') return alreadyClosedReason(state);
+  if (state.endedBy !== undefined || state.endReason !== undefined) return 'this request is already being withdrawn';
   return undefined;
 }
 

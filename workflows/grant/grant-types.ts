@@ -170,6 +170,12 @@ export interface Extension {
   approvalMessage?: SlackMessageRef;
 }
 
+/** The worker closes a pending request whose group its policy no longer lists (worker/policy-changes.ts). */
+export interface PolicyCloseInput {
+  /** Why, for the requester and the approval message, e.g. "prod-db-readonly left the access policy". */
+  reason: string;
+}
+
 export interface RevokeInput {
   bySlackUserId: string;
   reason?: string;

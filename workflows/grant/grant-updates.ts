@@ -5,6 +5,7 @@ import {
   type ExtensionDecisionInput,
   type ExtensionRequestInput,
   type GrantState,
+  type PolicyCloseInput,
   type RevokeInput,
 } from './grant-types';
 
@@ -25,5 +26,11 @@ export const decideExtensionUpdate = defineUpdate<GrantState, [ExtensionDecision
 
 /** An approver acknowledges a break-glass grant's alert; its validator refuses anyone else and a second one. */
 export const acknowledgeBreakGlassUpdate = defineUpdate<GrantState, [AcknowledgeInput]>('acknowledgeBreakGlass');
+
+/**
+ * Withdraws a pending request whose group left the worker's policy: it ends CANCELLED, the requester and the approval
+ * message are told why. Only a pending request; an active grant keeps its expiry (extensions are refused elsewhere).
+ */
+export const closeForPolicyUpdate = defineUpdate<GrantState, [PolicyCloseInput]>('closeForPolicy');
 
 export const grantStateQuery = defineQuery<GrantState>('grantState');

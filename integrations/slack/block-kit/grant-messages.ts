@@ -58,6 +58,10 @@ function outcomeLine(state: GrantState): string {
     case 'TIMED_OUT':
       return ':alarm_clock: Timed out: nobody decided in time';
     case 'CANCELLED':
+      // Withdrawn by nobody in Slack: the worker closed it, and says why (workflows/grant/grant-updates.ts).
+      if (state.endedBy === undefined && state.endReason) {
+        return `:leftwards_arrow_with_hook: Withdrawn: ${escapeMrkdwn(state.endReason)}`;
+      }
       return `:leftwards_arrow_with_hook: Withdrawn by ${mention(state.endedBy ?? state.requester.slackUserId)}`;
     case 'ALREADY_MEMBER':
       return `:information_source: Approved by ${by}, but the user already had standing access; nothing was changed`;
@@ -169,7 +173,11 @@ export function requesterNotice(state: GrantState, runId?: string): SlackMessage
         `:alarm_clock: Nobody decided on your request for ${group} in time, so it expired. You can ask again with \`/jit\`.`,
       );
     case 'CANCELLED':
-      return notice(`:leftwards_arrow_with_hook: Your request for ${group} was withdrawn.`);
+      return notice(
+        state.endedBy === undefined && state.endReason
+          ? `:leftwards_arrow_with_hook: Your request for ${group} was withdrawn: ${escapeMrkdwn(state.endReason)}.`
+          : `:leftwards_arrow_with_hook: Your request for ${group} was withdrawn.`,
+      );
     case 'ALREADY_MEMBER':
       return notice(
         `:information_source: Your request for ${group} was approved, but you already have standing access to it; nothing was changed.`,
