@@ -24,6 +24,24 @@ export type GrantActivities = Pick<
 
 export type ActivityName = keyof GrantActivities;
 
+/** The grant's JumpCloud activities: the calls a test follows to know what JumpCloud was asked. */
+export const MEMBERSHIP_ACTIVITIES: readonly ActivityName[] = ['isGroupMember', 'addMembership', 'revokeMembership'];
+
+/** The grant's Slack activities. */
+export const SLACK_ACTIVITIES: readonly ActivityName[] = [
+  'postApprovalRequest',
+  'updateApprovalMessage',
+  'notifyRequester',
+  'announceGrant',
+  'postExtensionRequest',
+  'updateExtensionRequest',
+  'notifyExtension',
+  'remindRequester',
+  'postBreakGlassAlert',
+  'updateBreakGlassAlert',
+  'postBreakGlassUnreviewed',
+];
+
 /** The worker's activities that only the reconciler calls. */
 export type ReconcilerOnlyActivities = Omit<Activities, keyof GrantActivities>;
 

@@ -3,29 +3,11 @@ import { type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createGrantWorker } from '../../worker/create-worker';
-import { type GrantActivities, mockWorkerActivities } from './mock-activities';
+import { type ActivityName, type GrantActivities, mockWorkerActivities, recordingActivities } from './mock-activities';
 import { testTemporalAddress, testWorkflowBundle } from './temporal';
 
-/** The grant activities a workflow can call, all of them dispatched to its own mocks. */
-const GRANT_ACTIVITY_NAMES: Array<keyof GrantActivities> = [
-  'checkGrantPolicy',
-  'isGroupMember',
-  'addMembership',
-  'revokeMembership',
-  'postApprovalRequest',
-  'updateApprovalMessage',
-  'notifyRequester',
-  'announceGrant',
-  'postExtensionRequest',
-  'updateExtensionRequest',
-  'notifyExtension',
-  'remindRequester',
-  'postBreakGlassAlert',
-  'updateBreakGlassAlert',
-  'postBreakGlassUnreviewed',
-  'auditSinks',
-  'recordAuditEvent',
-];
+/** The grant activities a workflow can call (every one the recording mocks define), each dispatched to its own mocks. */
+const GRANT_ACTIVITY_NAMES = Object.keys(recordingActivities().activities) as ActivityName[];
 
 export interface MockGrantWorker {
   client: Client;

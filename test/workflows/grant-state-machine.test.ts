@@ -24,11 +24,12 @@ import { eventually } from '../support/eventually';
 import { membershipModel } from '../support/membership-model';
 import { APPROVAL_CHANNEL, type GrantInputOverrides, people, plainGrantInput } from '../support/grant-inputs';
 import {
-  type ActivityName,
   failingFirst,
   type GrantActivities,
+  MEMBERSHIP_ACTIVITIES,
   type RecordingActivities,
   recordingActivities,
+  SLACK_ACTIVITIES,
 } from '../support/mock-activities';
 import { type MockGrantWorker, startMockGrantWorker } from '../support/mock-grant-worker';
 import { uniqueName } from '../support/temporal';
@@ -44,17 +45,6 @@ after(async () => {
   await worker?.stop();
 });
 
-const MEMBERSHIP_ACTIVITIES: ActivityName[] = ['isGroupMember', 'addMembership', 'revokeMembership'];
-const SLACK_ACTIVITIES: ActivityName[] = [
-  'postApprovalRequest',
-  'updateApprovalMessage',
-  'notifyRequester',
-  'announceGrant',
-  'postExtensionRequest',
-  'updateExtensionRequest',
-  'notifyExtension',
-  'remindRequester',
-];
 /** Fast grants: 1 s of access, 30 s to decide (tests decide at once), retries paced at 1 s. */
 const fastInput = (overrides: GrantInputOverrides = {}): GrantInput =>
   plainGrantInput({
