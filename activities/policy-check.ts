@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
 import { findPolicyGroup, type JitPolicy, policyGroupLabel } from '../config/policy';
-import { jumpCloudAccountProblem } from '../integrations/jumpcloud/account-state';
+import { requesterAccountProblem } from '../integrations/jumpcloud/account-state';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantInput } from '../workflows/grant/grant-types';
 
@@ -110,7 +110,7 @@ export function createPolicyCheckActivities(deps: PolicyCheckDeps) {
         );
         return refusal;
       }
-      const account = await requesterAccountRefusal(deps, check.input.requester.jumpcloudUserId);
+      const account = await requesterAccountProblem(deps.directory, check.input.requester.jumpcloudUserId);
       if (account !== undefined) {
         await report(who, account, `:no_entry: Access was not granted, nothing was changed: ${who}: ${account}.`);
       }
@@ -127,15 +127,4 @@ export function createPolicyCheckActivities(deps: PolicyCheckDeps) {
       log.error('Could not report the refused grant in the security channel', { error: String(err) });
     }
   }
-}
-
-/** Why the requester may not be given access now (their JumpCloud account, read again), or undefined. */
-async function requesterAccountRefusal(
-  deps: Pick<PolicyCheckDeps, 'directory'>,
-  jumpcloudUserId: string,
-): Promise<string | undefined> {
-  const user = await deps.directory.getUser(jumpcloudUserId);
-  if (!user) return "the requester's JumpCloud account no longer exists";
-  const problem = jumpCloudAccountProblem(user);
-  return problem && `the requester's JumpCloud account ${problem}`;
 }

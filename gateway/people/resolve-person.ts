@@ -67,20 +67,6 @@ export async function resolvePerson(deps: PeopleDeps, slackUserId: string): Prom
   }
 }
 
-/**
- * Why the requester of a grant may not be given access now (their JumpCloud account, read again), as a sentence for
- * the approver, or undefined.
- */
-export async function requesterAccountProblem(
-  deps: Pick<PeopleDeps, 'directory'>,
-  jumpcloudUserId: string,
-): Promise<string | undefined> {
-  const user = await deps.directory.getUser(jumpcloudUserId);
-  if (!user) return "The requester's JumpCloud account no longer exists.";
-  const problem = jumpCloudAccountProblem(user);
-  return problem && `The requester's JumpCloud account ${problem}.`;
-}
-
 /** `auth.test`'s team_id, asked once; a failed answer is asked again next time. */
 export function ownTeamIdOf(slack: Pick<GatewaySlack, 'auth'>): () => Promise<string> {
   let teamId: string | undefined;

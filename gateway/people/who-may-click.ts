@@ -1,7 +1,8 @@
 import { findPolicyGroup, type JitPolicy, policyGroupLabel } from '../../config/policy';
 import { parseGrantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { mayRequest } from './requester-rules';
-import { type PeopleDeps, requesterAccountProblem, resolvePerson } from './resolve-person';
+import { requesterAccountProblem } from '../../integrations/jumpcloud/account-state';
+import { type PeopleDeps, resolvePerson } from './resolve-person';
 
 /** What a click asks of a grant (gateway/handlers/update-grant.ts names the same kinds). */
 export type ClickKind =
@@ -59,8 +60,9 @@ export async function checkClick(
     }
   }
   if (kind === 'approve' || kind === 'approveExtension') {
-    const problem = await requesterAccountProblem(deps, ids.jumpcloudUserId);
-    if (problem) return { refusal: problem };
+    const problem = await requesterAccountProblem(deps.directory, ids.jumpcloudUserId);
+    // A sentence for the approver: "The requester's JumpCloud account is suspended."
+    if (problem) return { refusal: `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.` };
   }
   return approverVia === undefined ? {} : { approverVia };
 }

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { ActionIds, CallbackIds, ExtendFormInputs } from '../../integrations/slack/block-kit/ids';
+import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { GrantRefusedError } from '../../integrations/temporal/grant-service';
 import { type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
 import { type GrantState } from '../../workflows/grant/grant-types';
-import { APPROVAL_CHANNEL, type Person } from '../support/grant-harness';
+import { APPROVAL_CHANNEL } from '../support/grant-harness';
 import { eventually } from '../support/eventually';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { closeTestTemporal } from '../support/temporal';
-import { createGatewayHarness, type GatewayHarness } from './gateway-harness';
+import { askForMore, createGatewayHarness, type GatewayHarness } from './gateway-harness';
 
 after(() => closeTestTemporal());
 
@@ -26,36 +26,6 @@ async function activeGrant(h: GatewayHarness, seconds: number): Promise<{ workfl
     15_000,
   );
   return { workflowId, dm };
-}
-
-/** Extend → the modal → submitted with `extraSeconds` and a reason, as `person`. */
-async function askForMore(h: GatewayHarness, dm: StoredMessage, extraSeconds: number, person: Person = h.requester) {
-  const click = await h.slack.sendBlockActions({
-    userId: person.slackUserId,
-    message: dm,
-    actions: [{ action_id: ActionIds.extend }],
-  });
-  assert.equal(click.status, 200);
-  const modal = await h.slack.waitFor('the extension form', () =>
-    h.slack.views(person.slackUserId).find((v) => v.view.callback_id === CallbackIds.extend && !v.closedAt),
-  );
-  const submitted = await h.slack.sendViewSubmission({
-    userId: person.slackUserId,
-    view: modal,
-    values: {
-      [ExtendFormInputs.duration.blockId]: {
-        [ExtendFormInputs.duration.actionId]: {
-          type: 'static_select',
-          selected_option: { text: { type: 'plain_text', text: `${extraSeconds}s` }, value: String(extraSeconds) },
-        },
-      },
-      [ExtendFormInputs.reason.blockId]: {
-        [ExtendFormInputs.reason.actionId]: { type: 'plain_text_input', value: 'The migration needs more time' },
-      },
-    },
-  });
-  assert.equal(submitted.status, 200, submitted.body);
-  assert.equal(submitted.body, '', 'the form closes');
 }
 
 async function extensionMessage(h: GatewayHarness, workflowId: string): Promise<StoredMessage> {

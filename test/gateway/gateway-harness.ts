@@ -6,7 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { type FastifyInstance } from 'fastify';
 import { parsePolicy, type JitPolicy } from '../../config/policy';
 import { buildApp } from '../../gateway/app';
-import { CallbackIds, RequestFormInputs } from '../../integrations/slack/block-kit/ids';
+import { ActionIds, CallbackIds, ExtendFormInputs, RequestFormInputs } from '../../integrations/slack/block-kit/ids';
 import { createResponseUrlSender } from '../../gateway/slack/response-url';
 import { temporalReadiness } from '../../integrations/temporal/readiness';
 import { JumpCloudReadClient } from '../../integrations/jumpcloud/jumpcloud-client';
@@ -270,4 +270,39 @@ export async function createGatewayHarness(
     },
     ephemeralsFor: (person) => h.slack.messages().filter((m) => m.ephemeralTo === person.slackUserId),
   };
+}
+
+/** Extend → the modal → submitted with `extraSeconds` and a reason, as `person`. */
+export async function askForMore(
+  h: GatewayHarness,
+  dm: StoredMessage,
+  extraSeconds: number,
+  person: Person = h.requester,
+) {
+  const click = await h.slack.sendBlockActions({
+    userId: person.slackUserId,
+    message: dm,
+    actions: [{ action_id: ActionIds.extend }],
+  });
+  assert.equal(click.status, 200);
+  const modal = await h.slack.waitFor('the extension form', () =>
+    h.slack.views(person.slackUserId).find((v) => v.view.callback_id === CallbackIds.extend && !v.closedAt),
+  );
+  const submitted = await h.slack.sendViewSubmission({
+    userId: person.slackUserId,
+    view: modal,
+    values: {
+      [ExtendFormInputs.duration.blockId]: {
+        [ExtendFormInputs.duration.actionId]: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: `${extraSeconds}s` }, value: String(extraSeconds) },
+        },
+      },
+      [ExtendFormInputs.reason.blockId]: {
+        [ExtendFormInputs.reason.actionId]: { type: 'plain_text_input', value: 'The migration needs more time' },
+      },
+    },
+  });
+  assert.equal(submitted.status, 200, submitted.body);
+  assert.equal(submitted.body, '', 'the form closes');
 }

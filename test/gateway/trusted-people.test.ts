@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { parsePolicy } from '../../config/policy';
-import { ActionIds, CallbackIds, ExtendFormInputs } from '../../integrations/slack/block-kit/ids';
+import { after, describe, test, type TestContext } from 'node:test';
+import { type JitPolicy, parsePolicy } from '../../config/policy';
+import { ActionIds, CallbackIds } from '../../integrations/slack/block-kit/ids';
 import { type GrantState } from '../../workflows/grant/grant-types';
 import { closeRequestsOfGroupsLeft } from '../../worker/policy-changes';
 import { APPROVAL_CHANNEL } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { closeTestTemporal, randomObjectId } from '../support/temporal';
-import { createGatewayHarness, type GatewayHarness, startHarnessGateway } from './gateway-harness';
+import { askForMore, createGatewayHarness, type GatewayHarness, startHarnessGateway } from './gateway-harness';
 
 after(() => closeTestTemporal());
 
@@ -29,6 +29,22 @@ function ephemeralTo(h: GatewayHarness, slackUserId: string, pattern: RegExp) {
   return h.slack.waitFor(`an ephemeral to ${slackUserId} matching ${String(pattern)}`, () =>
     h.slack.messages().find((m) => m.ephemeralTo === slackUserId && pattern.test(m.text ?? '')),
   );
+}
+
+/**
+ * The worker and the gateway as restarted with a changed policy (its `groups:` lines given): the worker reads it at
+ * its next check, and clicks go to a new gateway started with it.
+ */
+async function restartWithPolicy(t: TestContext, h: GatewayHarness, groupLines: string[]): Promise<JitPolicy> {
+  const policy = parsePolicy(
+    ['defaults:', '  approvalTimeout: 10m', '  durations: [3s, 10m]', 'groups:', ...groupLines].join('\n'),
+    'changed policy',
+  );
+  h.useWorkerPolicy(policy);
+  const gateway = await startHarnessGateway(h, policy);
+  t.after(() => gateway.app.close());
+  h.slack.gatewayUrl = gateway.url;
+  return policy;
 }
 
 describe('only trusted people ask and decide, through signed Slack payloads', { concurrency: 3 }, () => {
@@ -107,23 +123,12 @@ describe('only trusted people ask and decide, through signed Slack payloads', { 
     const h = await createGatewayHarness(t);
     const { workflowId, message } = await h.requestAccess({ durationSeconds: 3 });
     // The gateway restarted with a policy that no longer names the first approver (the worker reads it too).
-    const changed = parsePolicy(
-      [
-        'defaults:',
-        '  approvalTimeout: 10m',
-        '  durations: [3s, 10m]',
-        'groups:',
-        `  - id: ${h.group.id}`,
-        `    name: ${h.group.name}`,
-        '    maxDuration: 1h',
-        `    approvers: [${h.secondApprover.slackUserId}]`,
-      ].join('\n'),
-      'changed policy',
-    );
-    h.useWorkerPolicy(changed);
-    const gateway = await startHarnessGateway(h, changed);
-    t.after(() => gateway.app.close());
-    h.slack.gatewayUrl = gateway.url;
+    await restartWithPolicy(t, h, [
+      `  - id: ${h.group.id}`,
+      `    name: ${h.group.name}`,
+      '    maxDuration: 1h',
+      `    approvers: [${h.secondApprover.slackUserId}]`,
+    ]);
 
     await h.click(h.approver, message, ActionIds.approve);
     await ephemeralTo(h, h.approver.slackUserId, /you are not an approver for prod-db-readonly/);
@@ -205,22 +210,11 @@ describe('only trusted people ask and decide, through signed Slack payloads', { 
     );
 
     // The worker and the gateway restart with a policy that no longer lists the group.
-    const changed = parsePolicy(
-      [
-        'defaults:',
-        '  approvalTimeout: 10m',
-        '  durations: [3s, 10m]',
-        'groups:',
-        `  - id: ${h.otherGroup.id}`,
-        '    maxDuration: 1h',
-        `    approvers: [${h.approver.slackUserId}]`,
-      ].join('\n'),
-      'changed policy',
-    );
-    h.useWorkerPolicy(changed);
-    const gateway = await startHarnessGateway(h, changed);
-    t.after(() => gateway.app.close());
-    h.slack.gatewayUrl = gateway.url;
+    const changed = await restartWithPolicy(t, h, [
+      `  - id: ${h.otherGroup.id}`,
+      '    maxDuration: 1h',
+      `    approvers: [${h.approver.slackUserId}]`,
+    ]);
     const reason = `its group (${h.group.id}) is no longer in the access policy`;
     assert.deepEqual(await closeRequestsOfGroupsLeft(changed, h.grants), [`withdrew ${pendingId}: ${reason}`]);
 
@@ -237,29 +231,7 @@ describe('only trusted people ask and decide, through signed Slack payloads', { 
     );
 
     // The active grant: no extension passes the gateway, and its expiry stands.
-    await h.slack.sendBlockActions({
-      userId: holder.slackUserId,
-      message: dm,
-      actions: [{ action_id: ActionIds.extend }],
-    });
-    const form = await h.slack.waitFor('the extension form', () =>
-      h.slack.views(holder.slackUserId).find((v) => v.view.callback_id === CallbackIds.extend && !v.closedAt),
-    );
-    await h.slack.sendViewSubmission({
-      userId: holder.slackUserId,
-      view: form,
-      values: {
-        [ExtendFormInputs.duration.blockId]: {
-          [ExtendFormInputs.duration.actionId]: {
-            type: 'static_select',
-            selected_option: { text: { type: 'plain_text', text: '10m' }, value: '600' },
-          },
-        },
-        [ExtendFormInputs.reason.blockId]: {
-          [ExtendFormInputs.reason.actionId]: { type: 'plain_text_input', value: 'The migration needs more time' },
-        },
-      },
-    });
+    await askForMore(h, dm, 600, holder);
     await h.slack.waitFor('the refusal DM', () =>
       h.slack.dms(holder.slackUserId).find((m) => /this group is no longer in the access policy/.test(m.text ?? '')),
     );
