@@ -43,6 +43,14 @@ export function checkPolicyMatchesWorld(
     ...group.approvers
       .filter((id) => !slackIds.has(id))
       .map((id) => `approver ${id} of ${group.name ?? group.id} is not a Slack user`),
+    // Approver and requester groups too: a saved state from an older demo world may lack one.
+    ...[
+      ...group.approverGroups,
+      ...(group.requesters?.jumpcloudGroupIds ?? []),
+      ...(group.breakGlass?.requesters?.jumpcloudGroupIds ?? []),
+    ]
+      .filter((id) => !groupIds.has(id))
+      .map((id) => `group ${id}, named by ${group.name ?? group.id}, is not in the JumpCloud stand-in`),
   ]);
   if (problems.length > 0) {
     throw new ConfigError(
