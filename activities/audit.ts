@@ -1,4 +1,4 @@
-import { activityInfo, log } from '@temporalio/activity';
+import { Context, activityInfo, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type AuditSink } from '../integrations/audit/audit-sinks';
 import { type AuditEvent, type AuditRecordRef, type AuditSinkName } from '../workflows/audit/audit-types';
@@ -29,8 +29,9 @@ export function createAuditActivities(sinks: readonly AuditSink[]) {
           'AuditSinkMissing',
         );
       }
+      const attempt = attemptDeadline();
       try {
-        const ref = await sink.write(event, existing, activityInfo().attempt > 1);
+        const ref = await sink.write(event, existing, activityInfo().attempt > 1, attempt.signal);
         log.info('Audit event recorded', {
           sink: sinkName,
           event: `${event.subject}.${event.kind}`,
@@ -39,7 +40,38 @@ export function createAuditActivities(sinks: readonly AuditSink[]) {
         return ref;
       } catch (err) {
         throw auditSinkFailure(err);
+      } finally {
+        attempt.done();
       }
+    },
+  };
+}
+
+/**
+ * A signal that aborts when this attempt's time is up: the server's schedule-to-close or start-to-close deadline,
+ * whichever comes first, or a cancellation. The server gives an attempt up without telling the worker, and the
+ * workflow then sends the subject's next event; an attempt still running (late off a busy queue) would race it and
+ * create a second record.
+ */
+function attemptDeadline(): { signal: AbortSignal; done: () => void } {
+  const info = activityInfo();
+  const startedAt = Date.now();
+  // A timeout of 0 is one the workflow did not set.
+  const deadlines: number[] = [];
+  if (info.startToCloseTimeoutMs > 0) deadlines.push(startedAt + info.startToCloseTimeoutMs);
+  if (info.scheduleToCloseTimeoutMs > 0) deadlines.push(info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs);
+  const controller = new AbortController();
+  const timeUp = () => controller.abort(new DOMException("The audit attempt's time is up", 'AbortError'));
+  const cancelled = Context.current().cancellationSignal;
+  cancelled.addEventListener('abort', timeUp, { once: true });
+  const remainingMs = deadlines.length > 0 ? Math.min(...deadlines) - startedAt : undefined;
+  if (remainingMs !== undefined && remainingMs <= 0) timeUp();
+  const timer = remainingMs !== undefined && remainingMs > 0 ? setTimeout(timeUp, remainingMs) : undefined;
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      cancelled.removeEventListener('abort', timeUp);
     },
   };
 }

@@ -25,12 +25,14 @@ export interface AuditSink {
   /**
    * Writes `event`; returns the record kept for its grant or drift (`existing` when there was one), or undefined for
    * a sink without records. When `retrying`, or when there is no `existing` record for an event that should have one,
-   * the sink first looks for the record a lost earlier attempt may have created, so no subject gets two.
+   * the sink first looks for the record a lost earlier attempt may have created, so no subject gets two. Once `signal`
+   * aborts, no further request is sent: the caller has given the event up and a later event may be writing.
    */
   write(
     event: AuditEvent,
     existing: AuditRecordRef | undefined,
     retrying: boolean,
+    signal?: AbortSignal,
   ): Promise<AuditRecordRef | undefined>;
 }
 
@@ -38,18 +40,18 @@ export interface AuditSink {
 export function serviceNowSink(client: ServiceNowClient): AuditSink {
   return {
     name: 'servicenow',
-    async write(event, existing, retrying) {
+    async write(event, existing, retrying, signal) {
       const fields = serviceNowFields(event);
       let ref = existing;
       if (!ref && (retrying || !isFirstEvent(event))) {
-        const found = await client.findRecord('u_subject_id', auditSubjectId(event));
+        const found = await client.findRecord('u_subject_id', auditSubjectId(event), signal);
         if (found) ref = { id: found.sysId, label: found.number, url: client.recordUrl(found.sysId) };
       }
       if (ref) {
-        await client.updateRecord(ref.id, fields);
+        await client.updateRecord(ref.id, fields, signal);
         return ref;
       }
-      const created = await client.createRecord(fields);
+      const created = await client.createRecord(fields, signal);
       return { id: created.sysId, label: created.number, url: client.recordUrl(created.sysId) };
     },
   };
@@ -63,24 +65,28 @@ export function serviceNowSink(client: ServiceNowClient): AuditSink {
 export function jiraSink(client: JiraClient, options: { doneTransition?: string } = {}): AuditSink {
   return {
     name: 'jira',
-    async write(event, existing, retrying) {
+    async write(event, existing, retrying, signal) {
       const label = jiraSubjectLabel(auditSubjectId(event));
       let ref = existing;
       if (!ref && (retrying || !isFirstEvent(event))) {
-        const found = await client.findIssueByLabel(label);
+        const found = await client.findIssueByLabel(label, signal);
         if (found) ref = { id: found.key, label: found.key, url: client.issueUrl(found.key) };
       }
       if (!ref) {
-        const created = await client.createIssue({
-          summary: event.subject === 'grant' ? grantTitle(event) : driftTitle(event),
-          description: jiraDescription(event),
-          labels: ['jit-access', label],
-        });
+        const created = await client.createIssue(
+          {
+            summary: event.subject === 'grant' ? grantTitle(event) : driftTitle(event),
+            description: jiraDescription(event),
+            labels: ['jit-access', label],
+          },
+          signal,
+        );
         ref = { id: created.key, label: created.key, url: client.issueUrl(created.key) };
       } else if (!(retrying && isFirstEvent(event))) {
-        await client.addComment(ref.id, doc(paragraph(`${auditEventType(event)}: ${eventSentence(event)}`)));
+        await client.addComment(ref.id, doc(paragraph(`${auditEventType(event)}: ${eventSentence(event)}`)), signal);
       }
-      if (options.doneTransition && isFinalEvent(event)) await client.transition(ref.id, options.doneTransition);
+      if (options.doneTransition && isFinalEvent(event))
+        await client.transition(ref.id, options.doneTransition, signal);
       return ref;
     },
   };
@@ -90,8 +96,8 @@ export function jiraSink(client: JiraClient, options: { doneTransition?: string 
 export function webhookSink(client: WebhookClient): AuditSink {
   return {
     name: 'webhook',
-    async write(event) {
-      await client.send(auditEventId(event), webhookPayload(event));
+    async write(event, _existing, _retrying, signal) {
+      await client.send(auditEventId(event), webhookPayload(event), signal);
       return undefined;
     },
   };

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { HttpServiceError, isRedirect, parseRetryAfter, redirectHint } from '../http-service-error';
+import { withTimeout } from '../json-request';
 
 /** The headers a receiver checks (docs/audit-trail.md shows how). */
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-jit-timestamp';
@@ -33,7 +34,7 @@ const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 export class WebhookClient {
   constructor(private readonly options: WebhookClientOptions) {}
 
-  async send(eventId: string, payload: unknown): Promise<void> {
+  async send(eventId: string, payload: unknown, signal?: AbortSignal): Promise<void> {
     const body = JSON.stringify(payload);
     // Signed afresh at every attempt, so a retry is never refused as stale.
     const timestamp = String(Math.floor(this.options.now?.() ?? Date.now() / 1000));
@@ -50,7 +51,7 @@ export class WebhookClient {
         body,
         // A redirect comes back as it is, never followed with the signed event: the delivery fails for good below.
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        signal: withTimeout(this.options.timeoutMs ?? 10_000, signal),
       });
     } catch (err) {
       const reason = err instanceof Error ? err.name : 'error';

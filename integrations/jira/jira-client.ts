@@ -31,6 +31,14 @@ const issueStatus = z.object({ fields: z.object({ status: z.object({ name: z.str
 const searchResult = z.object({ issues: z.array(issueRef) });
 
 /** A small typed client for the Jira Cloud REST v3 calls the audit trail makes, in one project and issue type. */
+/** What one request carries beside its method and path. */
+interface JiraRequestInit {
+  body?: unknown;
+  query?: Record<string, string>;
+  /** the caller stops waiting (an activity whose time is up) */
+  signal?: AbortSignal;
+}
+
 export class JiraClient {
   readonly #options: JiraClientOptions;
   readonly #baseUrl: string;
@@ -45,7 +53,10 @@ export class JiraClient {
     this.#secrets = [options.apiToken, credentials].filter((secret) => secret !== '');
   }
 
-  async createIssue(input: { summary: string; description: AdfDoc; labels: string[] }): Promise<JiraIssueRef> {
+  async createIssue(
+    input: { summary: string; description: AdfDoc; labels: string[] },
+    signal?: AbortSignal,
+  ): Promise<JiraIssueRef> {
     const fields = {
       project: { key: this.#options.projectKey },
       issuetype: { name: this.#options.issueType },
@@ -53,32 +64,36 @@ export class JiraClient {
       description: input.description,
       labels: input.labels,
     };
-    const created = await this.#json('POST', `${API}/issue`, issueRef, { body: { fields } });
+    const created = await this.#json('POST', `${API}/issue`, issueRef, { body: { fields }, signal });
     return { id: created.id, key: created.key };
   }
 
-  async addComment(key: string, body: AdfDoc): Promise<void> {
-    await this.#json('POST', `${API}/issue/${encodeURIComponent(key)}/comment`, createdComment, { body: { body } });
+  async addComment(key: string, body: AdfDoc, signal?: AbortSignal): Promise<void> {
+    await this.#json('POST', `${API}/issue/${encodeURIComponent(key)}/comment`, createdComment, {
+      body: { body },
+      signal,
+    });
   }
 
   /**
    * Moves the issue through the transition called `name`, or else the one leading to the status called `name`
    * (case-insensitive). An issue already in that status is left alone, so a retry after a lost answer succeeds.
    */
-  async transition(key: string, name: string): Promise<void> {
+  async transition(key: string, name: string, signal?: AbortSignal): Promise<void> {
     const path = `${API}/issue/${encodeURIComponent(key)}/transitions`;
-    const { transitions } = await this.#json('GET', path, transitionList);
+    const { transitions } = await this.#json('GET', path, transitionList, { signal });
     const wanted = name.trim().toLowerCase();
     const chosen =
       transitions.find((t) => t.name.toLowerCase() === wanted) ??
       transitions.find((t) => t.to.name.toLowerCase() === wanted);
     if (chosen) {
-      await this.#send('POST', path, { body: { transition: { id: chosen.id } } });
+      await this.#send('POST', path, { body: { transition: { id: chosen.id } }, signal });
       return;
     }
     // Jira offers no transition into the status an issue is already in.
     const issue = await this.#json('GET', `${API}/issue/${encodeURIComponent(key)}`, issueStatus, {
       query: { fields: 'status' },
+      signal,
     });
     const status = issue.fields.status.name;
     if (status.toLowerCase() === wanted) return;
@@ -95,10 +110,11 @@ export class JiraClient {
    * first attempt made. Jira's search index can lag a moment behind a create, so this narrows duplicates, it does
    * not rule them out.
    */
-  async findIssueByLabel(label: string): Promise<JiraIssueRef | undefined> {
+  async findIssueByLabel(label: string, signal?: AbortSignal): Promise<JiraIssueRef | undefined> {
     const jql = `project = ${jqlString(this.#options.projectKey)} AND labels = ${jqlString(label)}`;
     const result = await this.#json('GET', `${API}/search/jql`, searchResult, {
       query: { jql, fields: 'key', maxResults: '1' },
+      signal,
     });
     const issue = result.issues[0];
     return issue && { id: issue.id, key: issue.key };
@@ -109,12 +125,7 @@ export class JiraClient {
     return `${this.#baseUrl}/browse/${encodeURIComponent(key)}`;
   }
 
-  async #json<T>(
-    method: string,
-    path: string,
-    schema: z.ZodType<T>,
-    init: { body?: unknown; query?: Record<string, string> } = {},
-  ): Promise<T> {
+  async #json<T>(method: string, path: string, schema: z.ZodType<T>, init: JiraRequestInit = {}): Promise<T> {
     const { status, text } = await this.#send(method, path, init);
     const parsed = schema.safeParse(safeJson(text));
     if (!parsed.success) {
@@ -127,16 +138,18 @@ export class JiraClient {
     return parsed.data;
   }
 
-  async #send(
-    method: string,
-    path: string,
-    init: { body?: unknown; query?: Record<string, string> },
-  ): Promise<{ status: number; text: string }> {
+  async #send(method: string, path: string, init: JiraRequestInit): Promise<{ status: number; text: string }> {
     const url = new URL(this.#baseUrl + path);
     for (const [name, value] of Object.entries(init.query ?? {})) url.searchParams.set(name, value);
     const { response, text } = await requestJson(
       url,
-      { method, authorization: this.#authorization, body: init.body, timeoutMs: this.#options.timeoutMs ?? 15_000 },
+      {
+        method,
+        authorization: this.#authorization,
+        body: init.body,
+        timeoutMs: this.#options.timeoutMs ?? 15_000,
+        signal: init.signal,
+      },
       (problem) => new JiraError(this.#redact(`Jira ${method} ${path} failed: ${problem}`), undefined, true),
     );
     if (!response.ok) {

@@ -61,25 +61,27 @@ export class ServiceNowClient {
   }
 
   /** Inserts one record and returns its identity (only those two fields are sent back). */
-  async createRecord(fields: Record<string, string>): Promise<ServiceNowRecordRef> {
+  async createRecord(fields: Record<string, string>, signal?: AbortSignal): Promise<ServiceNowRecordRef> {
     const { result } = await this.call(
       'POST',
       this.#tablePath,
       { sysparm_fields: 'sys_id,number', sysparm_exclude_reference_link: 'true' },
       singleResult,
       fields,
+      signal,
     );
     return toRef(result);
   }
 
   /** Sets the given fields of the record; fields not named keep their values. */
-  async updateRecord(sysId: string, fields: Record<string, string>): Promise<void> {
+  async updateRecord(sysId: string, fields: Record<string, string>, signal?: AbortSignal): Promise<void> {
     await this.call(
       'PATCH',
       `${this.#tablePath}/${encodeURIComponent(sysId)}`,
       { sysparm_fields: 'sys_id', sysparm_exclude_reference_link: 'true' },
       updatedResult,
       fields,
+      signal,
     );
   }
 
@@ -87,7 +89,7 @@ export class ServiceNowClient {
    * The first record whose `field` equals `value`, or undefined. A create retried after a lost response looks here
    * first, so it does not insert the record twice.
    */
-  async findRecord(field: string, value: string): Promise<ServiceNowRecordRef | undefined> {
+  async findRecord(field: string, value: string, signal?: AbortSignal): Promise<ServiceNowRecordRef | undefined> {
     // '^' separates encoded-query terms and cannot be escaped, so such a value would search for something else.
     if (field.includes('^') || value.includes('^')) {
       throw new ServiceNowError(`ServiceNow cannot search ${field} for a value containing '^'`, undefined, false);
@@ -97,6 +99,8 @@ export class ServiceNowClient {
       this.#tablePath,
       { sysparm_query: `${field}=${value}`, sysparm_limit: '1', sysparm_fields: 'sys_id,number' },
       listResult,
+      undefined,
+      signal,
     );
     return result[0] && toRef(result[0]);
   }
@@ -113,12 +117,13 @@ export class ServiceNowClient {
     query: Record<string, string>,
     schema: z.ZodType<T>,
     body?: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<T> {
     const url = new URL(this.#instanceUrl + path);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const { response, text } = await requestJson(
       url,
-      { method, authorization: this.#authorization, body, timeoutMs: this.#timeoutMs },
+      { method, authorization: this.#authorization, body, timeoutMs: this.#timeoutMs, signal },
       (problem) => new ServiceNowError(`ServiceNow ${method} ${path} failed: ${problem}`, undefined, true),
     );
     if (!response.ok) {
