@@ -12,6 +12,8 @@ export interface GrantPolicyCheck {
   approvedBy: string[];
   /** Approvers by JumpCloud approver group, as the gateway found them: Slack ID → group ID (absent = none). */
   approvedVia?: Record<string, string>;
+  /** The approvers whose approval carries a step-up sign-in (absent = none). */
+  steppedUp?: string[];
 }
 
 /**
@@ -51,6 +53,11 @@ export function grantPolicyRefusal(
   const strangers = [...approvers].filter((a) => !group.approvers.includes(a) && !inApproverGroups.has(a));
   if (strangers.length > 0) {
     return `${strangers.join(', ')} ${strangers.length === 1 ? 'is not an approver' : 'are not approvers'} of ${label}`;
+  }
+  // The worker's policy says whether sign-in is needed: a grant whose input left it out (older, or forged) needs it too.
+  const unconfirmed = group.stepUp ? [...approvers].filter((a) => !(check.steppedUp ?? []).includes(a)) : [];
+  if (unconfirmed.length > 0) {
+    return `${label} needs a fresh sign-in with every approval; ${unconfirmed.join(', ')} approved without one`;
   }
   if (approvers.size < group.requiredApprovals) {
     return `${label} needs ${group.requiredApprovals} approvals, the grant has ${approvers.size}`;

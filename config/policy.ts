@@ -18,6 +18,8 @@ export interface PolicyGroup {
   /** JumpCloud user groups whose members approve too, resolved at each decision (docs/gateway.md). */
   approverGroups: string[];
   allowSelfApproval: boolean;
+  /** An approval (of a request or an extension) counts only with a fresh sign-in at the identity provider. */
+  stepUp: boolean;
   /** Overrides SLACK_APPROVAL_CHANNEL for this group. */
   approvalChannel?: string;
   /** Distinct approvers needed (2 = the two-person rule); never more than there are approvers. */
@@ -89,6 +91,7 @@ const groupSchema = z
       })
       .default([]),
     allowSelfApproval: z.boolean({ error: requiredOr('must be true or false') }).default(false),
+    stepUp: z.boolean({ error: requiredOr('must be true or false') }).default(false),
     approvalChannel: z
       .string()
       .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789')

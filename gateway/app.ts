@@ -13,6 +13,9 @@ import { ownTeamIdOf } from './people/resolve-person';
 import { healthRoutes } from './routes/health';
 import { slackCommandRoutes } from './routes/slack-commands';
 import { slackInteractionRoutes } from './routes/slack-interactions';
+import { stepUpRoutes } from './routes/step-up';
+import { OidcSignIn } from './step-up/oidc-sign-in';
+import { StepUp } from './step-up/step-up';
 
 export { type GatewayDeps } from './deps';
 
@@ -69,6 +72,11 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     background,
     log: app.log,
   };
+  const signIn = deps.stepUpSignIn && new OidcSignIn(deps.stepUpSignIn);
+  if (signIn && deps.stepUpSignIn) {
+    services.stepUp = new StepUp(signIn, deps.stepUpSignIn, services, services.now);
+    await app.register(stepUpRoutes, { services, stepUp: services.stepUp, redirectUri: signIn.redirectUri });
+  }
   await app.register(async (slackScope) => {
     await slackScope.register(slackSignature, { signingSecret: deps.config.SLACK_SIGNING_SECRET, now: services.now });
     await slackScope.register(slackCommandRoutes, { services });

@@ -7,6 +7,8 @@ import { type ReconcilerService } from '../integrations/temporal/reconciler-serv
 import { type BackgroundTasks } from './plugins/background-tasks';
 import { type GatewayConfig } from './config';
 import { type ResponseUrlMessage } from './slack/response-url';
+import { type StepUpSettings } from './step-up/oidc-sign-in';
+import { type StepUp } from './step-up/step-up';
 
 /** The Slack Web API methods the gateway calls; a WebClient is one. */
 export interface GatewaySlack {
@@ -44,13 +46,17 @@ export interface GatewayDeps {
   now?: () => number;
   /** How long app.close() waits for acknowledged work still running in the background (default 10 s). */
   shutdownGraceMs?: number;
+  /** The identity provider for approvals of groups with `stepUp`; absent = such approvals are refused. */
+  stepUpSignIn?: StepUpSettings;
 }
 
 /** The deps as the route handlers see them: with the clock resolved, the background tracker and a logger. */
-export interface GatewayServices extends Omit<GatewayDeps, 'logger' | 'now' | 'shutdownGraceMs'> {
+export interface GatewayServices extends Omit<GatewayDeps, 'logger' | 'now' | 'shutdownGraceMs' | 'stepUpSignIn'> {
   now(): number;
   /** The Slack workspace the app is installed in: people of any other are not trusted (gateway/people/). */
   ownTeamId(): Promise<string>;
   background: BackgroundTasks;
   log: FastifyBaseLogger;
+  /** Sign-in links for approvals of groups with `stepUp`, when an identity provider is configured. */
+  stepUp?: StepUp;
 }

@@ -8,7 +8,7 @@ import { temporalConnectionOptions } from '../integrations/temporal/connection-o
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService } from '../integrations/temporal/reconciler-service';
 import { buildApp } from './app';
-import { loadGatewayConfig } from './config';
+import { loadGatewayConfig, stepUpSettings } from './config';
 import { gatewayLoggerOptions } from './logger';
 import { createResponseUrlSender } from './slack/response-url';
 import { temporalReadiness } from '../integrations/temporal/readiness';
@@ -39,6 +39,7 @@ async function run(): Promise<void> {
     temporalReady: temporalReadiness(connection),
     logger,
     shutdownGraceMs: config.GATEWAY_SHUTDOWN_GRACE_SECONDS * 1000,
+    ...stepUpSettings(config, policy),
   });
 
   let stopping = false;

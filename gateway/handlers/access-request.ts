@@ -165,6 +165,7 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
     policy: {
       approvers: group.approvers,
       ...(group.approverGroups.length > 0 && { approverGroupIds: group.approverGroups }),
+      ...(group.stepUp && { stepUp: true }),
       // Break-glass access is capped by its own maximum, which the workflow then enforces too.
       maxDurationSeconds: breakGlass ? breakGlass.maxDurationSeconds : group.maxDurationSeconds,
       approvalTimeoutSeconds: policy.approvalTimeoutSeconds,

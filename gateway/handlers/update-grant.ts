@@ -1,8 +1,10 @@
 import { GrantRefusedError, GrantUpdatePendingError } from '../../integrations/temporal/grant-service';
-import { type DecisionInput, type GrantState } from '../../workflows/grant/grant-types';
-import { type GrantRef } from '../../workflows/grant/grant-workflow-id';
+import { findPolicyGroup, policyGroupLabel } from '../../config/policy';
+import { type DecisionInput, type GrantState, type StepUpProof } from '../../workflows/grant/grant-types';
+import { type GrantRef, parseGrantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { checkClick, type ClickCheck } from '../people/who-may-click';
+import { type StepUpClick } from '../step-up/step-up';
 
 /** A click's Update on a grant, and what its clicker is told of it (gateway/handlers/grant-actions.ts). */
 export type GrantUpdate =
@@ -44,6 +46,8 @@ export async function updateGrant(
   update: GrantUpdate,
   /** Where the clicker reads what became of the click; what the send returns is of no use here. */
   tell: (text: string) => Promise<unknown>,
+  /** The clicker's fresh sign-in, for an approval of a group with step-up (gateway/step-up/). */
+  stepUp?: StepUpProof,
 ): Promise<void> {
   const answerBy = services.now() + TELL_OUTCOME_WITHIN_MS;
   const words = UPDATE_WORDS[update.kind];
@@ -61,8 +65,16 @@ export async function updateGrant(
     await tell(`:no_entry: ${check.refusal}`);
     return;
   }
+  const approval = approvalOf(update);
+  if (stepUp === undefined && approval !== undefined) {
+    const signIn = askForSignIn(services, grant, clicker, approval, tell);
+    if (signIn !== undefined) {
+      await tell(signIn);
+      return;
+    }
+  }
   try {
-    await sendUpdate(services, grant, { slackUserId: clicker, approverVia: check.approverVia }, update);
+    await sendUpdate(services, grant, { slackUserId: clicker, approverVia: check.approverVia, stepUp }, update);
   } catch (err) {
     if (err instanceof GrantRefusedError) {
       await tell(`:no_entry: ${err.message}`);
@@ -95,16 +107,46 @@ async function outcomeOf(
   }
 }
 
+/**
+ * For an approval of a group whose current policy asks for step-up: the message with the clicker's sign-in link
+ * (gateway/step-up/step-up.ts), or the refusal when this gateway has no identity provider. Undefined: no sign-in.
+ */
+function askForSignIn(
+  services: GatewayServices,
+  grant: GrantRef,
+  clicker: string,
+  update: StepUpClick['update'],
+  tell: (text: string) => Promise<unknown>,
+): string | undefined {
+  const group = findPolicyGroup(services.policy, parseGrantWorkflowId(grant.workflowId)?.groupId ?? '');
+  if (!group?.stepUp) return undefined;
+  const what = policyGroupLabel(group);
+  if (!services.stepUp) {
+    return `:no_entry: Approvals for ${what} need a fresh sign-in, and this gateway has no identity provider set up (STEP_UP_OIDC_ISSUER). Nothing was recorded; tell whoever runs it.`;
+  }
+  const link = services.stepUp.begin({ grant, clicker, update, tell });
+  const minutes = Math.round(services.stepUp.maxAgeSeconds / 60);
+  return `:closed_lock_with_key: Approvals for ${what} need a fresh sign-in. <${link}|Sign in to approve> within ${minutes} min; your approval is recorded once you have. Only you can use this link.`;
+}
+
+/** The click as an approval (of the request or of an extension), or undefined for any other click. */
+function approvalOf(update: GrantUpdate): StepUpClick['update'] | undefined {
+  if (update.kind === 'approve') return update;
+  if (update.kind === 'approveExtension') return { kind: 'approveExtension', extensionId: update.extensionId };
+  return undefined;
+}
+
 /** Sends the click's Update under its ID. */
 function sendUpdate(
   services: GatewayServices,
   { workflowId, runId }: GrantRef,
-  { slackUserId: clicker, approverVia }: { slackUserId: string; approverVia: string | undefined },
+  clicked: { slackUserId: string; approverVia: string | undefined; stepUp: StepUpProof | undefined },
   update: GrantUpdate,
 ): Promise<GrantState> {
+  const { slackUserId: clicker, approverVia, stepUp } = clicked;
   // The same person clicking twice (or Slack delivering the click twice) is one Update, hence one decision.
   const updateId = `${workflowId}:${update.kind}:${clicker}`;
-  const via = approverVia === undefined ? {} : { approverVia };
+  const via = { ...(approverVia !== undefined && { approverVia }), ...(stepUp !== undefined && { stepUp }) };
   switch (update.kind) {
     case 'revoke':
       return services.grants.revoke(workflowId, { bySlackUserId: clicker }, updateId, runId);

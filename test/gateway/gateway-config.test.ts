@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../config/env';
-import { loadGatewayConfig } from '../../gateway/config';
+import { loadGatewayConfig, stepUpSettings } from '../../gateway/config';
+import { parsePolicy } from '../../config/policy';
 
 const complete = {
   SLACK_BOT_TOKEN: 'xoxb-1',
@@ -99,4 +100,49 @@ test('the gateway process stops at start with a message naming a broken policy f
     /Invalid policy in .*policy\.yaml:\n {2}groups\[0\]\.maxDuration \(line 6\): must be a positive duration/,
   );
   assert.doesNotMatch(run.stderr, /secret|xoxb/);
+});
+
+test('a policy asking for step-up stops the gateway at start unless the identity provider is configured, naming what is missing', () => {
+  const policy = parsePolicy(
+    [
+      'defaults:',
+      '  approvalTimeout: 10m',
+      '  durations: [1h]',
+      'groups:',
+      '  - id: 64f0c0ffee0000000000beef',
+      '    name: prod-db',
+      '    maxDuration: 1h',
+      '    approvers: [U0APPROVER]',
+      '    stepUp: true',
+    ].join('\n'),
+    'policy',
+  );
+  assert.throws(
+    () => stepUpSettings(loadGatewayConfig({ ...complete, STEP_UP_OIDC_ISSUER: 'https://idp.example.com/' }), policy),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /policy asks for step-up sign-in \(prod-db\), and STEP_UP_OIDC_CLIENT_ID, STEP_UP_OIDC_CLIENT_SECRET, GATEWAY_PUBLIC_URL are not set/.test(
+        err.message,
+      ),
+  );
+  const settings = stepUpSettings(
+    loadGatewayConfig({
+      ...complete,
+      STEP_UP_OIDC_ISSUER: 'https://idp.example.com/',
+      STEP_UP_OIDC_CLIENT_ID: 'jit',
+      STEP_UP_OIDC_CLIENT_SECRET: 'secret',
+      GATEWAY_PUBLIC_URL: 'https://jit.example.com/',
+      STEP_UP_MAX_AGE: '2m',
+    }),
+    policy,
+  );
+  assert.deepEqual(settings.stepUpSignIn, {
+    issuer: 'https://idp.example.com/',
+    clientId: 'jit',
+    clientSecret: 'secret',
+    publicUrl: 'https://jit.example.com/',
+    maxAgeSeconds: 120,
+  });
+  const withoutStepUp = { ...policy, groups: policy.groups.map((g) => ({ ...g, stepUp: false })) };
+  assert.deepEqual(stepUpSettings(loadGatewayConfig(complete), withoutStepUp), {}, 'neither asked for nor configured');
 });

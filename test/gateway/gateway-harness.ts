@@ -24,6 +24,7 @@ import {
   type Person,
 } from '../support/grant-harness';
 import { randomObjectId } from '../support/temporal';
+import { type StepUpSettings } from '../../gateway/step-up/oidc-sign-in';
 
 export interface PolicyKnobs {
   approvalTimeout?: string;
@@ -42,6 +43,8 @@ export interface PolicyKnobs {
   requesters?: string[];
   /** approverGroups of the harness's main group: JumpCloud groups whose members approve beside its two approvers */
   approverGroups?: string[];
+  /** stepUp of the harness's main group: approvals need a fresh sign-in (the gateway needs `stepUpSignIn` then) */
+  stepUp?: boolean;
   /** breakGlass of the harness's main group (absent = not allowed), e.g. { maxDuration: '10m', reviewWithin: '2s' } */
   breakGlass?: {
     maxDuration: string;
@@ -91,6 +94,8 @@ export interface GatewayHarness extends GrantHarness {
 export async function startHarnessGateway(
   h: GrantHarness,
   policy: JitPolicy,
+  /** `port`: where to listen (0 = any); `stepUpSignIn`: the identity provider for step-up approvals. */
+  options: { port?: number; stepUpSignIn?: StepUpSettings } = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildApp({
     config: {
@@ -114,8 +119,9 @@ export async function startHarnessGateway(
     shutdownGraceMs: 5000,
     // DEBUG_GATEWAY=1 prints the gateway's logs when a test needs explaining.
     logger: process.env.DEBUG_GATEWAY ? { level: 'debug' } : undefined,
+    ...(options.stepUpSignIn && { stepUpSignIn: options.stepUpSignIn }),
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
 }
 
@@ -126,13 +132,14 @@ export async function startHarnessGateway(
 export async function createGatewayHarness(
   t: TestContext,
   knobs: PolicyKnobs = {},
-  options: { worker?: boolean } = {},
+  options: { worker?: boolean; gateway?: Parameters<typeof startHarnessGateway>[2] } = {},
 ): Promise<GatewayHarness> {
   // Registered before the harness's cleanup (after-hooks run in order), so background work ends while the stand-ins
   // and the worker still answer.
   const started: { app?: FastifyInstance } = {};
   t.after(() => started.app?.close());
-  const h = await createGrantHarness(t, options);
+  const { gateway: gatewayOptions, ...grantOptions } = options;
+  const h = await createGrantHarness(t, grantOptions);
   const policy = parsePolicy(
     [
       'defaults:',
@@ -150,6 +157,7 @@ export async function createGatewayHarness(
       ...(knobs.maxTotalDuration ? [`    maxTotalDuration: ${knobs.maxTotalDuration}`] : []),
       ...(knobs.requesters ? [`    requesters: [${knobs.requesters.join(', ')}]`] : []),
       ...(knobs.approverGroups ? [`    approverGroups: [${knobs.approverGroups.join(', ')}]`] : []),
+      ...(knobs.stepUp ? ['    stepUp: true'] : []),
       ...(knobs.breakGlass
         ? [
             '    breakGlass:',
@@ -170,7 +178,7 @@ export async function createGatewayHarness(
   );
   // One policy file for both, as in production: the worker checks every grant against it before any add.
   h.useWorkerPolicy(policy);
-  const gateway = await startHarnessGateway(h, policy);
+  const gateway = await startHarnessGateway(h, policy, gatewayOptions);
   started.app = gateway.app;
   h.slack.gatewayUrl = gateway.url;
 

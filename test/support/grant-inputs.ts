@@ -61,6 +61,7 @@ export function policyGroup(overrides: Partial<PolicyGroup> = {}): PolicyGroup {
     approvers: [people.approver, people.secondApprover],
     approverGroups: [],
     allowSelfApproval: false,
+    stepUp: false,
     requiredApprovals: 1,
     maxExtensions: 2,
     maxTotalDurationSeconds: 7200,

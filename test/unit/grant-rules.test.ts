@@ -183,6 +183,24 @@ describe('decisionRefusal', () => {
     );
   });
 
+  test('with step-up an approval needs its sign-in; a rejection does not, and a grant without step-up takes none', () => {
+    const guarded = plainGrantInput({ policy: { stepUp: true } });
+    const state = grantStateFor(guarded);
+    const stepUp = {
+      issuer: 'https://idp.example.com',
+      subject: 's1',
+      email: 'a@example.com',
+      authTime: '2030-01-01T09:00:00Z',
+    };
+    assert.match(
+      decisionRefusal(state, guarded.policy, decide(people.approver)) ?? '',
+      /needs a fresh sign-in to approve/,
+    );
+    assert.equal(decisionRefusal(state, guarded.policy, { ...decide(people.approver), stepUp }), undefined);
+    assert.equal(decisionRefusal(state, guarded.policy, decide(people.approver, 'reject')), undefined);
+    assert.equal(decisionRefusal(grantStateFor(input), input.policy, decide(people.approver)), undefined);
+  });
+
   test('the worker may withdraw a pending request for a policy change, with a reason, once; nothing else', () => {
     const pendingState = grantStateFor(input);
     assert.equal(policyCloseRefusal(pendingState, { reason: 'the group left the policy' }), undefined);

@@ -69,6 +69,16 @@ describe("the worker's policy check before an add", () => {
     assert.equal(grantPolicyRefusal(policy, viaGroup, new Set([people.outsider])), undefined);
   });
 
+  test("with step-up in the worker's policy every approval needs its sign-in, whatever the grant's input says", () => {
+    const guarded = policyOf({ stepUp: true });
+    assert.match(
+      grantPolicyRefusal(guarded, check()) ?? '',
+      /needs a fresh sign-in with every approval; .* approved without one/,
+    );
+    assert.equal(grantPolicyRefusal(guarded, { ...check(), steppedUp: [people.approver] }), undefined);
+    assert.equal(grantPolicyRefusal(policyOf(), check()), undefined, 'a group without step-up asks for none');
+  });
+
   test('fewer distinct approvals than the policy requires are refused', () => {
     const twoPerson = policyOf({ requiredApprovals: 2 });
     assert.match(grantPolicyRefusal(twoPerson, check()) ?? '', /needs 2 approvals, the grant has 1/);

@@ -22,11 +22,13 @@ export async function grantAndHold(run: GrantRun): Promise<void> {
   if (!run.fewerWrites) notices.refreshApprovalMessage();
   if (isPatched('workerPolicyCheck')) {
     const approvedVia = Object.fromEntries(state.approvals.flatMap((a) => (a.via ? [[a.bySlackUserId, a.via]] : [])));
+    const steppedUp = state.approvals.flatMap((a) => (a.stepUp ? [a.bySlackUserId] : []));
     const refusal = await membership.checkGrantPolicy({
       input,
       approvedBy: state.breakGlass ? [] : state.approvals.map((a) => a.bySlackUserId),
-      // Only when an approver group made someone an approver: other grants ask exactly as before.
+      // Only when an approver group or a sign-in is involved: other grants ask exactly as before.
       ...(Object.keys(approvedVia).length > 0 && { approvedVia }),
+      ...(steppedUp.length > 0 && { steppedUp }),
     });
     if (refusal !== undefined) {
       state.failure = `refused by the worker's policy: ${refusal}`;

@@ -132,11 +132,15 @@ function refuseWith(reason: string | undefined): void {
   if (reason) throw new Error(reason);
 }
 
-/** The record of an accepted approval; `via` only when a JumpCloud approver group made the decider an approver. */
+/**
+ * The record of an accepted approval; `via` only when a JumpCloud approver group made the decider an approver, `stepUp`
+ * only with the sign-in of a group with step-up.
+ */
 function approvalOf(decision: DecisionInput, at: string): Approval {
   return {
     bySlackUserId: decision.deciderSlackUserId,
     at,
     ...(decision.approverVia !== undefined && { via: decision.approverVia }),
+    ...(decision.stepUp !== undefined && { stepUp: decision.stepUp }),
   };
 }

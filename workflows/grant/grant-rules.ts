@@ -125,7 +125,17 @@ export function decisionRefusal(
   if (input.decision === 'approve' && state.approvals.some((a) => a.bySlackUserId === decider)) {
     return `you have already approved this request; it needs ${required} approvals from different approvers`;
   }
-  return undefined;
+  return stepUpRefusal(state, policy, input);
+}
+
+/** An approval of a group with step-up needs the sign-in that confirms it (gateway/step-up/). */
+export function stepUpRefusal(
+  state: GrantState,
+  policy: GrantInput['policy'],
+  input: DecisionInput,
+): string | undefined {
+  if (input.decision !== 'approve' || policy.stepUp !== true || input.stepUp !== undefined) return undefined;
+  return `${state.group.name} needs a fresh sign-in to approve: use the Approve button in Slack`;
 }
 
 /** Why the requester may not ask for this extension now, or undefined. Names the limit that stops it. */

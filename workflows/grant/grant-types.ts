@@ -34,6 +34,8 @@ export interface GrantPolicy {
    * which group made them an approver (`approverVia`); the worker checks it again in JumpCloud before any add.
    */
   approverGroupIds?: string[];
+  /** Each approval needs a fresh sign-in at the identity provider (`stepUp` on the decision); absent = no. */
+  stepUp?: boolean;
   maxDurationSeconds: number;
   approvalTimeoutSeconds: number;
   allowSelfApproval: boolean;
@@ -120,6 +122,22 @@ export interface Approval {
   at: string;
   /** The JumpCloud approver group that made them an approver, when the policy does not list them by Slack ID. */
   via?: string;
+  /** The sign-in that confirmed it, for a group with step-up. */
+  stepUp?: StepUpProof;
+}
+
+/**
+ * A fresh sign-in at the identity provider, as the gateway verified it (ID token signature, audience, nonce, PKCE,
+ * `auth_time` within the allowed age) and matched to the decider's JumpCloud user (docs/gateway.md, "Step-up").
+ */
+export interface StepUpProof {
+  issuer: string;
+  /** The ID token's `sub`. */
+  subject: string;
+  /** The ID token's `email`: the same JumpCloud user as the decider's Slack email. */
+  email: string;
+  /** ISO 8601: when the person signed in (`auth_time`). */
+  authTime: string;
 }
 
 export interface SlackMessageRef {
@@ -135,6 +153,8 @@ export interface DecisionInput {
   reason?: string;
   /** The policy's approver group the decider is a member of, when they are not listed by Slack ID. */
   approverVia?: string;
+  /** The decider's fresh sign-in, for a group with step-up (approvals only). */
+  stepUp?: StepUpProof;
 }
 
 /** The requester asks for more time on an active grant. */

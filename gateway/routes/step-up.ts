@@ -1,0 +1,91 @@
+import { type FastifyPluginAsync, type FastifyReply } from 'fastify';
+import { type GatewayServices } from '../deps';
+import { updateGrant } from '../handlers/update-grant';
+import { StepUpSignInError } from '../step-up/oidc-sign-in';
+import { type StepUp } from '../step-up/step-up';
+
+/**
+ * The browser's side of the step-up sign-in (gateway/step-up/step-up.ts): `GET /step-up/start/:id` sends it to the
+ * identity provider, `GET /step-up/callback` takes it back, and the approval is sent from there. Not signed by Slack:
+ * the link's random ID and the sign-in's state, nonce and PKCE verifier are what tie a browser to a click.
+ */
+export const stepUpRoutes: FastifyPluginAsync<{
+  services: GatewayServices;
+  stepUp: StepUp;
+  redirectUri: string;
+}> = async (scope, { services, stepUp, redirectUri }) => {
+  scope.get<{ Params: { id: string } }>('/step-up/start/:id', async (request, reply) => {
+    let target: string | undefined;
+    try {
+      target = await stepUp.open(request.params.id);
+    } catch (err) {
+      if (!(err instanceof StepUpSignInError)) throw err;
+      request.log.warn({ reason: err.message }, 'step-up sign-in could not start');
+      return page(reply, 503, 'Sign-in unavailable', `${err.message}. Nothing was recorded; try again in a minute.`);
+    }
+    if (target === undefined) {
+      return page(
+        reply,
+        404,
+        'Link expired',
+        'This sign-in link has expired or was already used. Nothing was recorded: click Approve again in Slack.',
+      );
+    }
+    return reply.header('cache-control', 'no-store').redirect(target, 303);
+  });
+
+  scope.get('/step-up/callback', async (request, reply) => {
+    // The URL the provider redirected to, as registered: openid-client sends it with the code exchange.
+    const callbackUrl = new URL(redirectUri);
+    const query = request.url.split('?')[1];
+    if (query !== undefined) callbackUrl.search = query;
+    const outcome = await stepUp.finish(callbackUrl);
+    if (!outcome.ok) {
+      request.log.info({ status: outcome.status, reason: outcome.problem }, 'step-up sign-in refused');
+      await outcome.click?.tell(`:no_entry: Your approval was not recorded: ${outcome.problem}`);
+      return page(reply, outcome.status, 'Approval not recorded', `${outcome.problem} Nothing was recorded.`);
+    }
+    const { click, proof } = outcome;
+    const told: string[] = [];
+    await updateGrant(
+      services,
+      click.grant,
+      click.clicker,
+      click.update,
+      (text) => {
+        told.push(text);
+        return click.tell(text);
+      },
+      proof,
+    );
+    if (told.length === 0)
+      return page(
+        reply,
+        200,
+        'Approval recorded',
+        `Signed in as ${proof.email}: your approval was recorded. You can close this tab.`,
+      );
+    return page(reply, 200, 'Signed in', told.map(plainText).join(' '));
+  });
+};
+
+/** A small HTML page for the person in the browser; the same words reach them in Slack. */
+function page(reply: FastifyReply, status: number, title: string, text: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(
+      `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+        `<body><h1>${escapeHtml(title)}</h1><p role="status">${escapeHtml(text)}</p></body></html>`,
+    );
+}
+
+/** A Slack message as plain words: no leading emoji code, links as their text. */
+function plainText(mrkdwn: string): string {
+  return mrkdwn.replace(/^:[a-z0-9_+-]+:\s*/, '').replace(/<[^|>]+\|([^>]+)>/g, '$1');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

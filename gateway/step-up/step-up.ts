@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { type StepUpProof } from '../../workflows/grant/grant-types';
+import { type GrantRef } from '../../workflows/grant/grant-workflow-id';
+import { type PeopleDeps, resolvePerson } from '../people/resolve-person';
+import { type OidcSignIn, type SignInChecks, StepUpSignInError } from './oidc-sign-in';
+
+/** The approval waiting for its sign-in: what the click was, and where its clicker is told. */
+export interface StepUpClick {
+  grant: GrantRef;
+  /** The clicker's Slack user ID. */
+  clicker: string;
+  /** Which approval: of the request, or of an extension request. */
+  update: { kind: 'approve' } | { kind: 'approveExtension'; extensionId: number };
+  tell: (text: string) => Promise<unknown>;
+}
+
+interface PendingSignIn extends StepUpClick {
+  expiresAt: number;
+  /** Set when the link is opened; a second opening replaces them, so only the latest sign-in can finish. */
+  checks?: SignInChecks;
+}
+
+/** What the browser is told, and the approval to send when the sign-in verified. */
+export type SignInOutcome =
+  | { ok: true; click: StepUpClick; proof: StepUpProof }
+  | { ok: false; status: 400 | 403; problem: string; click?: StepUpClick };
+
+/**
+ * Step-up sign-in for approvals (docs/gateway.md, "Step-up"): a click on Approve for a group with `stepUp` becomes a
+ * link, valid for the max age, that only the clicker sees; it sends their browser to the identity provider, and the
+ * approval is sent once the provider vouches for the same JumpCloud user as the clicker's Slack account. Each link
+ * and each sign-in is good once. Pending sign-ins live in this process: a gateway restart asks for a new click.
+ */
+export class StepUp {
+  readonly #pending = new Map<string, PendingSignIn>();
+  readonly #linkOfState = new Map<string, string>();
+
+  constructor(
+    private readonly signIn: OidcSignIn,
+    private readonly settings: { publicUrl: string; maxAgeSeconds: number },
+    private readonly people: PeopleDeps,
+    private readonly now: () => number,
+  ) {}
+
+  get maxAgeSeconds(): number {
+    return this.settings.maxAgeSeconds;
+  }
+
+  /** A link for the clicker to sign in with. */
+  begin(click: StepUpClick): string {
+    this.#forgetExpired();
+    const id = randomBytes(24).toString('base64url');
+    this.#pending.set(id, { ...click, expiresAt: this.now() + this.settings.maxAgeSeconds * 1000 });
+    return new URL(`step-up/start/${id}`, this.settings.publicUrl).href;
+  }
+
+  /** Where the link sends the browser: the provider's sign-in, or undefined when the link is unknown or expired. */
+  async open(id: string): Promise<string | undefined> {
+    this.#forgetExpired();
+    const pending = this.#pending.get(id);
+    if (!pending || pending.expiresAt <= this.now()) return undefined;
+    const person = await resolvePerson(this.people, pending.clicker);
+    const { url, checks } = await this.signIn.start(person.ok ? person.person.email : '');
+    if (pending.checks) this.#linkOfState.delete(pending.checks.state);
+    pending.checks = checks;
+    this.#linkOfState.set(checks.state, id);
+    return url;
+  }
+
+  /** The browser's return from the provider: the sign-in verified and matched to the clicker, or why not. */
+  async finish(callbackUrl: URL): Promise<SignInOutcome> {
+    const state = callbackUrl.searchParams.get('state') ?? '';
+    const id = this.#linkOfState.get(state);
+    const pending = id === undefined ? undefined : this.#pending.get(id);
+    if (id === undefined || !pending?.checks) {
+      return {
+        ok: false,
+        status: 400,
+        problem: 'This sign-in was already used, or it is not one this gateway started.',
+      };
+    }
+    // Good once, whatever happens next.
+    this.#pending.delete(id);
+    this.#linkOfState.delete(state);
+    const click: StepUpClick = pending;
+    if (pending.expiresAt <= this.now()) {
+      return { ok: false, status: 400, click, problem: `The sign-in came after its ${this.#window()} had passed.` };
+    }
+    const providerError = callbackUrl.searchParams.get('error');
+    if (providerError !== null) {
+      return {
+        ok: false,
+        status: 400,
+        click,
+        problem: `The identity provider refused the sign-in (${providerError}).`,
+      };
+    }
+    try {
+      const signedIn = await this.signIn.finish(callbackUrl, pending.checks);
+      const mismatch = await this.#otherPerson(pending.clicker, signedIn.email);
+      if (mismatch !== undefined) return { ok: false, status: 403, click, problem: mismatch };
+      const proof: StepUpProof = {
+        issuer: signedIn.issuer,
+        subject: signedIn.subject,
+        email: signedIn.email,
+        authTime: signedIn.authTime.toISOString(),
+      };
+      return { ok: true, click, proof };
+    } catch (err) {
+      if (err instanceof StepUpSignInError) return { ok: false, status: 400, click, problem: `${err.message}.` };
+      throw err;
+    }
+  }
+
+  /** Why the person who signed in is not the clicker (compared as JumpCloud users), or undefined. */
+  async #otherPerson(clicker: string, signedInEmail: string): Promise<string | undefined> {
+    const person = await resolvePerson(this.people, clicker);
+    if (!person.ok) return person.problem;
+    const signedIn = await this.people.directory.findUserByEmail(signedInEmail);
+    if (signedIn?.id === person.person.jumpcloudUserId) return undefined;
+    return `You signed in as ${signedInEmail}, but the approval was clicked from the Slack account of ${person.person.email}: sign in as yourself.`;
+  }
+
+  #window(): string {
+    const minutes = this.settings.maxAgeSeconds / 60;
+    return Number.isInteger(minutes)
+      ? `${minutes} minute${minutes === 1 ? '' : 's'}`
+      : `${this.settings.maxAgeSeconds}s`;
+  }
+
+  /** Kept one more max age past expiry, so a late return is told it was late rather than unknown. */
+  #forgetExpired(): void {
+    const now = this.now();
+    for (const [id, pending] of this.#pending) {
+      if (pending.expiresAt + this.settings.maxAgeSeconds * 1000 > now) continue;
+      this.#pending.delete(id);
+      if (pending.checks) this.#linkOfState.delete(pending.checks.state);
+    }
+  }
+}
