@@ -197,6 +197,13 @@ function hasPatchMarker(history: History, patch: PatchName): boolean {
 /** The extension limits these scenarios run under: room for one extension of a few seconds. */
 /** A JumpCloud approver group of the approver-group scenario. */
 const APPROVER_GROUP = '64f0c0ffee0000000000c001';
+/** The sign-in an approver of a group with step-up made, as the gateway verified it. */
+const RECORDED_STEP_UP = {
+  issuer: 'https://idp.example.com',
+  subject: 'approver-subject',
+  email: 'approver@example.com',
+  authTime: '2026-12-07T12:00:00.000Z',
+};
 
 const withPolicy =
   (policy: Partial<GrantPolicy>, durationSeconds?: number) =>
@@ -906,6 +913,22 @@ const scenarios: Scenario[] = [
     status: 'EXPIRED',
     check: (final) =>
       unmet([final.approvals[0]?.via === APPROVER_GROUP, `approvals ${JSON.stringify(final.approvals)}`]),
+  }),
+  // Recorded from the version whose approvals of a group with step-up carry the approver's sign-in.
+  grantScenario('grant-approved-with-step-up', {
+    input: withPolicy({ stepUp: true }, 5),
+    drive: ({ grants, workflowId }) =>
+      grants.decide(
+        workflowId,
+        { decision: 'approve', deciderSlackUserId: people.approver, stepUp: RECORDED_STEP_UP },
+        `${workflowId}-approve-with-step-up`,
+      ),
+    status: 'EXPIRED',
+    check: (final) =>
+      unmet([
+        final.approvals[0]?.stepUp?.email === RECORDED_STEP_UP.email,
+        `approvals ${JSON.stringify(final.approvals)}`,
+      ]),
   }),
   // Recorded from the version whose worker withdraws pending requests of groups its policy no longer lists.
   grantScenario('grant-withdrawn-for-policy-change', {

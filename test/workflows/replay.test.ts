@@ -68,6 +68,7 @@ const REQUIRED_SCENARIOS = [
   'grant-patches-asked-first-cancelled-while-active',
   // Recorded from the version with JumpCloud approver groups (an approval `via` a group).
   'grant-approved-via-approver-group',
+  'grant-approved-with-step-up',
   // Recorded from the version that withdraws pending requests of groups that left the policy ('closeForPolicy').
   'grant-withdrawn-for-policy-change',
 ];
