@@ -1,6 +1,7 @@
 import { formatDuration } from '../../config/durations';
 import { type AuditEvent, type DriftAuditEvent, type GrantAuditEvent } from '../../workflows/audit/audit-types';
 import { type GrantRecord, grantRecordFromState } from './grant-record';
+import { type Approval } from '../../workflows/grant/grant-types';
 
 /**
  * What each sink is sent, derived from an audit event. The webhook body is versioned (`schema`); docs/audit-trail.md
@@ -43,7 +44,8 @@ export interface GrantEventPayload {
   type: string;
   occurredAt: string;
   grant: GrantRecord & {
-    approvals: Array<{ bySlackUserId: string; at: string }>;
+    /** Each with `via` (the approver group) and `stepUp` (the approver's sign-in) when there were. */
+    approvals: Approval[];
     requiredApprovals: number;
     acknowledgedBy?: string;
     acknowledgedAt?: string;
@@ -141,7 +143,7 @@ export function eventSentence(event: AuditEvent): string {
     case 'requested':
       return `Requested by ${g.requester.email}.`;
     case 'approved':
-      return `Approved by ${g.approvals.map((a) => a.bySlackUserId).join(', ') || (g.decidedBy ?? '')}.`;
+      return `Approved by ${g.approvals.map(approverWords).join(', ') || (g.decidedBy ?? '')}.`;
     case 'rejected':
       return `Rejected by ${g.decidedBy ?? 'an approver'}${g.decisionReason ? `: ${g.decisionReason}` : ''}.`;
     case 'timed_out':
@@ -243,4 +245,10 @@ export function serviceNowFields(event: AuditEvent): Record<string, string> {
 function glideTime(iso: string | undefined): string {
   if (!iso) return '';
   return new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** "U0APPROVER (signed in as ada@example.com at …)": who approved, and the sign-in that confirmed it. */
+function approverWords(approval: Approval): string {
+  const signIn = approval.stepUp && `signed in as ${approval.stepUp.email} at ${approval.stepUp.authTime}`;
+  return signIn ? `${approval.bySlackUserId} (${signIn})` : approval.bySlackUserId;
 }

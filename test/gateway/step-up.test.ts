@@ -111,6 +111,14 @@ describe('approvals of a group with step-up need a fresh sign-in at the identity
     assert.equal(approval?.stepUp?.email, h.approver.email);
     assert.equal(approval?.stepUp?.issuer, idp.issuer);
     assert.ok(Date.now() - Date.parse(approval?.stepUp?.authTime ?? '') < 120_000, 'signed in just now');
+    // What an auditor reads in the Web UI: the grant's current details.
+    const metadata = await h.client.workflow
+      .getHandle(workflowId)
+      .query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    assert.match(
+      metadata.currentDetails,
+      new RegExp(`Approved by \\| ${h.approver.slackUserId} at \\S+ \\(signed in as ${h.approver.email} at `),
+    );
 
     const replay = await fetch(callbackUrl);
     assert.equal(replay.status, 400, 'the same return from the provider a second time');

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../config/durations';
-import { type GrantInput, type GrantState } from './grant-types';
+import { type Approval, type GrantInput, type GrantState } from './grant-types';
 
 /**
  * What the Temporal Web UI shows for a grant, so an auditor reads it without opening its JSON: a one-line summary
@@ -36,8 +36,7 @@ export function grantDetails(input: GrantInput): string {
 /** The grant as it stands: status, decision, times, how it ended, the audit records. */
 export function grantCurrentDetails(state: GrantState): string {
   const rows: string[][] = [['Status', state.status]];
-  if (state.approvals.length)
-    rows.push(['Approved by', state.approvals.map((a) => `${a.bySlackUserId} at ${a.at}`).join(', ')]);
+  if (state.approvals.length) rows.push(['Approved by', state.approvals.map(approvalText).join(', ')]);
   if (state.decidedBy && state.status === 'REJECTED')
     rows.push(['Rejected by', `${state.decidedBy} at ${state.decidedAt ?? ''}`]);
   if (state.decisionReason) rows.push(['Decision reason', state.decisionReason]);
@@ -54,6 +53,15 @@ export function grantCurrentDetails(state: GrantState): string {
     if (ref) rows.push([`Record (${sink})`, `[${ref.label}](${ref.url})`]);
   }
   return table(rows);
+}
+
+/** "U0APPROVER at … (member of …; signed in as … at …)": the approval with how the approver was confirmed. */
+function approvalText(approval: Approval): string {
+  const how = [
+    ...(approval.via ? [`member of ${approval.via}`] : []),
+    ...(approval.stepUp ? [`signed in as ${approval.stepUp.email} at ${approval.stepUp.authTime}`] : []),
+  ];
+  return `${approval.bySlackUserId} at ${approval.at}${how.length > 0 ? ` (${how.join('; ')})` : ''}`;
 }
 
 function table(rows: string[][]): string {
