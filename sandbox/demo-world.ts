@@ -18,6 +18,10 @@ export const SANDBOX_SECRETS = {
   jiraEmail: 'jit@sandbox.example',
   jiraApiToken: 'jira-sandbox-not-a-real-token',
   auditWebhookSecret: 'sandbox-webhook-secret-not-a-real-one',
+  /** the gateway's client secret at the sandbox's OpenID provider (step-up sign-in) */
+  stepUpClientSecret: 'oidc-sandbox-not-a-real-secret',
+  /** every demo person's password at that provider, shown on its sign-in page */
+  signInPassword: 'sandbox',
 } as const;
 
 /** Where the worker's audit sinks write: the ServiceNow table and the Jira project the audit stand-ins hold. */
@@ -137,6 +141,11 @@ export const DEMO_GROUPS = {
     id: '64b000000000000000000006',
     name: 'security-team',
     description: 'The security team: its members approve prod-db-readonly (approverGroups)',
+  },
+  prodSecretsAdmin: {
+    id: '64b000000000000000000007',
+    name: 'prod-secrets-admin',
+    description: 'Admin on the production secrets vault: each approval needs a fresh sign-in (stepUp)',
   },
 } as const;
 

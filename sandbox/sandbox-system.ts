@@ -1,15 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { type JitPolicy } from '../config/policy';
-import { buildApp, type GatewayDeps } from '../gateway/app';
-import { createResponseUrlSender } from '../gateway/slack/response-url';
+import { type GatewayDeps } from '../gateway/app';
 import { createAuditSinks } from '../integrations/audit/audit-sinks';
-import { temporalReadiness } from '../integrations/temporal/readiness';
-import { JumpCloudClient, JumpCloudReadClient } from '../integrations/jumpcloud/jumpcloud-client';
+import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
 import { createReconcilerService, reconcilerConfig } from '../integrations/temporal/reconciler-service';
@@ -29,6 +27,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../stand-ins/webhook
 import { loadSavedDirectory, saveDirectoryOnChange } from './jumpcloud-state-file';
 import { forgetDevServer, rememberDevServer, stopLeftoverDevServer } from './leftover-dev-server';
 import { pageGrants, sandboxPageConfig } from './page-data';
+import { startSandboxGateway } from './sandbox-gateway';
 import { checkPolicyMatchesWorld, loadSandboxPolicy, type PolicyOverrides } from './sandbox-policy';
 import { startSlackStandIn, type SlackStandIn } from '../stand-ins/slack/slack-stand-in';
 import { freePort, startTemporalDevServer } from '../stand-ins/temporal/temporal-dev-server';
@@ -83,6 +82,8 @@ export interface Sandbox {
   temporalUiUrl: string;
   temporalAddress: string;
   gatewayUrl: string;
+  /** the OpenID provider where approvers of a group with step-up sign in again (its issuer URL) */
+  identityProviderUrl: string;
   slack: SlackStandIn;
   jumpcloud: JumpCloudStandIn;
   /** the audit sinks' systems of record: the worker writes every grant's trail to all three */
@@ -305,31 +306,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     await createReconcilerService(client, taskQueue).ensureRunning(sweep);
 
-    const gateway = await buildApp({
-      config: {
-        SLACK_SIGNING_SECRET: SANDBOX_SECRETS.slackSigningSecret,
-        SLACK_APPROVAL_CHANNEL: SANDBOX_CHANNELS.approvals.id,
-        SLACK_COMMAND: SLASH_COMMAND,
-        SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix,
-      },
+    const gateway = await startSandboxGateway({
       policy,
-      grants,
-      reconciler: createReconcilerService(client, taskQueue),
-      // As in production: the gateway reads JumpCloud with a Read Only administrator's key, the worker writes.
-      directory: new JumpCloudReadClient({
-        baseUrl: jumpcloud.baseUrl,
-        apiKey: SANDBOX_SECRETS.jumpCloudReadOnlyApiKey,
-        timeoutMs: 10_000,
-      }),
-      slack: createSlackClient({ token: SANDBOX_SECRETS.slackBotToken, apiUrl: slack.apiUrl, timeoutMs: 5000 }),
-      respond: createResponseUrlSender(),
-      temporalReady: temporalReadiness(connection),
+      client,
+      connection,
+      taskQueue,
+      slack,
+      jumpcloud,
+      slashCommand: SLASH_COMMAND,
+      ...(ports.gateway !== undefined && { port: ports.gateway }),
       logger: options.gatewayLogger,
-      shutdownGraceMs: 5000,
+      ...(trace && { trace }),
     });
-    cleanups.push({ what: 'the gateway', run: () => gateway.close() });
-    await gateway.listen({ host: '127.0.0.1', port: ports.gateway ?? 0 });
-    const gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+    cleanups.push({ what: 'the gateway and its sign-in provider', run: () => gateway.stop() });
+    const gatewayUrl = gateway.url;
     slack.gatewayUrl = gatewayUrl;
 
     let stopped: Promise<void> | undefined;
@@ -338,6 +328,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       temporalUiUrl,
       temporalAddress: temporal.address,
       gatewayUrl,
+      identityProviderUrl: gateway.identityProvider.issuer,
       slack,
       jumpcloud,
       serviceNow,

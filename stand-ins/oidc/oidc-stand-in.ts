@@ -22,6 +22,8 @@ export interface OidcClient {
 export interface OidcStandInOptions {
   clients: OidcClient[];
   users?: OidcUser[];
+  /** A line shown under the sign-in form (the sandbox says its demo password there). */
+  hint?: string;
   log?: (msg: string) => void;
 }
 
@@ -96,10 +98,11 @@ export async function startOidcStandIn(options: OidcStandInOptions): Promise<Oid
   /** The login form, and its submission: a known email with its password signs in. */
   async function interaction(p: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const details = await p.interactionDetails(req, res);
-    if (req.method !== 'POST') return sendLoginForm(res, details.uid);
+    const page = { uid: details.uid, loginHint: stringParam(details.params.login_hint), hint: options.hint };
+    if (req.method !== 'POST') return sendLoginForm(res, page);
     const form = new URLSearchParams(await readRawBody(req));
     const user = users.get((form.get('login') ?? '').trim().toLowerCase());
-    if (!user || user.password !== form.get('password')) return sendLoginForm(res, details.uid, true);
+    if (!user || user.password !== form.get('password')) return sendLoginForm(res, page, true);
     signIns.push({ email: user.email, at: Date.now() });
     await p.interactionFinished(req, res, { login: { accountId: user.subject } }, { mergeWithLastSubmission: false });
   }
@@ -112,13 +115,26 @@ export async function startOidcStandIn(options: OidcStandInOptions): Promise<Oid
   };
 }
 
-function sendLoginForm(res: ServerResponse, uid: string, failed = false): void {
+function stringParam(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The sign-in form, the email filled in from the client's `login_hint`. */
+function sendLoginForm(
+  res: ServerResponse,
+  page: { uid: string; loginHint: string; hint: string | undefined },
+  failed = false,
+): void {
   res.writeHead(failed ? 401 : 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(`<!doctype html><html><head><title>Sign in</title></head><body>
 <h1>Sign in</h1>${failed ? '<p role="alert">Wrong email or password.</p>' : ''}
-<form method="post" action="/interaction/${encodeURIComponent(uid)}">
-<label>Email <input name="login" type="email" autofocus></label>
-<label>Password <input name="password" type="password"></label>
+<form method="post" action="/interaction/${encodeURIComponent(page.uid)}">
+<label>Email <input name="login" type="email" value="${escapeHtml(page.loginHint)}"></label>
+<label>Password <input name="password" type="password" autofocus></label>
 <button type="submit">Sign in</button>
-</form></body></html>`);
+</form>${page.hint ? `<p>${escapeHtml(page.hint)}</p>` : ''}</body></html>`);
 }

@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { type BrowserContext } from 'playwright-core';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { createGrantService } from '../../integrations/temporal/grant-service';
-import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS } from '../../sandbox/demo-world';
+import { DEMO_GROUPS, DEMO_PEOPLE, SANDBOX_CHANNELS, SANDBOX_SECRETS } from '../../sandbox/demo-world';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox-system';
 import { type GrantState } from '../../workflows/grant/grant-types';
 import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
@@ -490,5 +490,58 @@ test(
     await serviceNow.locator('.status-chip', { hasText: /^revoked$/ }).waitFor({ timeout: 20_000 });
     await jira.locator('.status-chip', { hasText: /^done$/ }).waitFor({ timeout: 20_000 });
     assert.equal(sandbox.jumpcloud.isMember(group.id, ada.jumpcloudUserId), false);
+  },
+);
+
+test(
+  'a group with step-up: the Approve click asks the approver to sign in, and only the sign-in grants the access',
+  { timeout: 120_000 },
+  async () => {
+    // Ada asks for prod-secrets-admin, which no other test does; Margaret approves it after signing in again.
+    const ada = demoPerson('ada');
+    const margaret = demoPerson('margaret');
+    const group = DEMO_GROUPS.prodSecretsAdmin;
+    const workflowId = grantWorkflowId(ada.jumpcloudUserId, group.id);
+
+    await driver.actAs(ada.slackUserId);
+    await driver.type('/jit');
+    await driver.fillRequestForm({
+      groupName: group.name,
+      duration: '1m',
+      justification: 'Rotating the vault root for INC-77',
+    });
+    await driver.submitModal();
+    await driver.actAs(margaret.slackUserId);
+    await driver.openConversation(SANDBOX_CHANNELS.approvals.id);
+    await driver.approve(driver.message(`@${ada.realName} requests ${group.name}`));
+
+    const signIn = driver.page.getByRole('link', { name: 'Sign in to approve' });
+    await signIn.waitFor({ timeout: 20_000 });
+    await driver.screenshot('21-step-up-link');
+    assert.doesNotMatch(await driver.message('need a fresh sign-in').innerText(), /:[a-z_]+:/, 'its emoji shown');
+    const state = await createGrantService(sandbox.client, TASK_QUEUE).state(workflowId);
+    assert.deepEqual([state.status, state.approvals], ['PENDING_APPROVAL', []], 'the click alone approved nothing');
+
+    const [idpPage] = await Promise.all([context.waitForEvent('page'), signIn.click()]);
+    const email = idpPage.getByLabel('Email');
+    await email.waitFor({ timeout: 20_000 });
+    assert.equal(await email.inputValue(), margaret.email, 'the provider is told who is expected');
+    await idpPage.getByLabel('Password').fill(SANDBOX_SECRETS.signInPassword);
+    await driver.screenshot('22-step-up-sign-in', idpPage);
+    await idpPage.getByRole('button', { name: 'Sign in' }).click();
+    await idpPage.getByText('your approval was recorded').waitFor({ timeout: 20_000 });
+    await driver.screenshot('23-step-up-recorded', idpPage);
+    await idpPage.close();
+
+    await driver.membership(group.id, ada.jumpcloudUserId).waitFor({ timeout: 20_000 });
+    const granted = await createGrantService(sandbox.client, TASK_QUEUE).state(workflowId);
+    assert.equal(granted.approvals[0]?.bySlackUserId, margaret.slackUserId);
+    assert.equal(granted.approvals[0]?.stepUp?.email, margaret.email);
+    assert.equal(granted.approvals[0]?.stepUp?.issuer, sandbox.identityProviderUrl);
+    await createGrantService(sandbox.client, TASK_QUEUE).revoke(
+      workflowId,
+      { bySlackUserId: ada.slackUserId },
+      'sandbox-page-test-step-up-cleanup',
+    );
   },
 );

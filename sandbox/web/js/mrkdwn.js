@@ -26,6 +26,8 @@ const EMOJI = {
   arrows_counterclockwise: '🔄',
   rotating_light: '🚨',
   card_index: '📇',
+  closed_lock_with_key: '🔐',
+  grey_question: '❔',
 };
 
 /** @param {string} text */
