@@ -34,6 +34,9 @@ export function grantPolicyRefusal(
   const label = policyGroupLabel(group);
   if (input.breakGlass) {
     if (!group.breakGlass) return `${label} does not allow break-glass access`;
+    if (group.stepUp && input.breakGlass.stepUp === undefined) {
+      return `${label} needs a fresh sign-in for break-glass access, and the grant carries none`;
+    }
     if (input.durationSeconds > group.breakGlass.maxDurationSeconds) {
       return `${input.durationSeconds}s is over ${label}'s break-glass maximum of ${group.breakGlass.maxDurationSeconds}s`;
     }

@@ -18,7 +18,7 @@ export interface PolicyGroup {
   /** JumpCloud user groups whose members approve too, resolved at each decision (docs/gateway.md). */
   approverGroups: string[];
   allowSelfApproval: boolean;
-  /** An approval (of a request or an extension) counts only with a fresh sign-in at the identity provider. */
+  /** An approval (of a request or an extension), and break-glass, counts only with a fresh sign-in at the identity provider. */
   stepUp: boolean;
   /** Overrides SLACK_APPROVAL_CHANNEL for this group. */
   approvalChannel?: string;

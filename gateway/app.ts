@@ -75,7 +75,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const signIn = deps.stepUpSignIn && new OidcSignIn(deps.stepUpSignIn);
   if (signIn && deps.stepUpSignIn) {
     services.stepUp = new StepUp(signIn, deps.stepUpSignIn, services, services.now);
-    await app.register(stepUpRoutes, { services, stepUp: services.stepUp, redirectUri: signIn.redirectUri });
+    await app.register(stepUpRoutes, { stepUp: services.stepUp, redirectUri: signIn.redirectUri });
   }
   await app.register(async (slackScope) => {
     await slackScope.register(slackSignature, { signingSecret: deps.config.SLACK_SIGNING_SECRET, now: services.now });

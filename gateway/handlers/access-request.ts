@@ -191,11 +191,7 @@ async function startGrant(services: GatewayServices, input: GrantInput, group: P
   const label = `*${escapeMrkdwn(policyGroupLabel(group))}*`;
   let text: string;
   try {
-    const checked = await recheckRequester(services, input, group, label);
-    text =
-      typeof checked === 'string'
-        ? checked
-        : ((await alreadyHeld(services, input, checked.memberOf)) ?? (await startOrExplain(services, input, label)));
+    text = await checkThenStart(services, input, group, label);
   } catch (err) {
     services.log.error({ err, requestId: input.requestId }, 'could not start the grant workflow');
     text = `:warning: Your request for ${label} could not be submitted just now. Please try \`${services.config.SLACK_COMMAND}\` again in a minute.`;
@@ -203,6 +199,56 @@ async function startGrant(services: GatewayServices, input: GrantInput, group: P
   if (text === '') return;
   // Posting to a user ID opens (or reuses) the app's DM with them.
   await services.slack.chat.postMessage({ channel: input.requester.slackUserId, text });
+}
+
+/**
+ * The requester's checks at submit, then the grant started, or the sign-in asked for first; what to DM them. The
+ * sign-in's completion comes back here, so the checks run again with it.
+ */
+async function checkThenStart(
+  services: GatewayServices,
+  input: GrantInput,
+  group: PolicyGroup,
+  label: string,
+): Promise<string> {
+  const checked = await recheckRequester(services, input, group, label);
+  if (typeof checked === 'string') return checked;
+  return (
+    (await alreadyHeld(services, input, checked.memberOf)) ??
+    breakGlassSignIn(services, input, group, label) ??
+    (await startOrExplain(services, input, label))
+  );
+}
+
+/**
+ * Break-glass in a group with step-up starts only after the requester signs in again (gateway/step-up/): the DM with
+ * their link, or the refusal when this gateway has no identity provider. Undefined: no sign-in needed, or given.
+ */
+function breakGlassSignIn(
+  services: GatewayServices,
+  input: GrantInput,
+  group: PolicyGroup,
+  label: string,
+): string | undefined {
+  const breakGlass = input.breakGlass;
+  if (!breakGlass || !group.stepUp || breakGlass.stepUp !== undefined) return undefined;
+  if (!services.stepUp) {
+    return `:no_entry: Break-glass access to ${label} needs a fresh sign-in, and this gateway has no identity provider set up (STEP_UP_OIDC_ISSUER). Nothing was started; tell whoever runs it.`;
+  }
+  const requester = input.requester.slackUserId;
+  const tell = (text: string) => services.slack.chat.postMessage({ channel: requester, text });
+  const link = services.stepUp.begin({
+    clicker: requester,
+    what: 'break-glass request',
+    tell,
+    complete: async (proof, told) => {
+      const signedIn = { ...input, breakGlass: { ...breakGlass, stepUp: proof } };
+      const text = await checkThenStart(services, signedIn, group, label);
+      if (text !== '') await told(text);
+    },
+  });
+  const minutes = Math.round(services.stepUp.maxAgeSeconds / 60);
+  return `:closed_lock_with_key: Break-glass access to ${label} needs a fresh sign-in. <${link}|Sign in to take break-glass access> within ${minutes} min; access starts once you have. Only you can use this link.`;
 }
 
 /** Starts the grant; the requester's DM, or '' for a double submit (the first one already told them). */

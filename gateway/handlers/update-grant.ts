@@ -4,7 +4,6 @@ import { type DecisionInput, type GrantState, type StepUpProof } from '../../wor
 import { type GrantRef, parseGrantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { type GatewayServices } from '../deps';
 import { checkClick, type ClickCheck } from '../people/who-may-click';
-import { type StepUpClick } from '../step-up/step-up';
 
 /** A click's Update on a grant, and what its clicker is told of it (gateway/handlers/grant-actions.ts). */
 export type GrantUpdate =
@@ -14,6 +13,9 @@ export type GrantUpdate =
   | { kind: 'acknowledge' }
   | { kind: 'extend'; extraSeconds: number; reason: string; requestId: string }
   | { kind: 'approveExtension' | 'rejectExtension'; extensionId: number };
+
+/** The clicks that need a sign-in in a group with step-up: approving the request, or an extension of it. */
+type Approval = Extract<GrantUpdate, { kind: 'approve' }> | { kind: 'approveExtension'; extensionId: number };
 
 /** What the clicker's Update is called, and where they can see what became of it while the gateway cannot tell. */
 const UPDATE_WORDS: Record<GrantUpdate['kind'], { noun: string; shownIn: string }> = {
@@ -115,7 +117,7 @@ function askForSignIn(
   services: GatewayServices,
   grant: GrantRef,
   clicker: string,
-  update: StepUpClick['update'],
+  update: Approval,
   tell: (text: string) => Promise<unknown>,
 ): string | undefined {
   const group = findPolicyGroup(services.policy, parseGrantWorkflowId(grant.workflowId)?.groupId ?? '');
@@ -124,13 +126,20 @@ function askForSignIn(
   if (!services.stepUp) {
     return `:no_entry: Approvals for ${what} need a fresh sign-in, and this gateway has no identity provider set up (STEP_UP_OIDC_ISSUER). Nothing was recorded; tell whoever runs it.`;
   }
-  const link = services.stepUp.begin({ grant, clicker, update, tell });
-  const minutes = Math.round(services.stepUp.maxAgeSeconds / 60);
+  const stepUp = services.stepUp;
+  const link = stepUp.begin({
+    clicker,
+    what: 'approval',
+    tell,
+    // All the checks of the click run again with the sign-in, against the policy of that moment.
+    complete: (proof, told) => updateGrant(services, grant, clicker, update, told, proof),
+  });
+  const minutes = Math.round(stepUp.maxAgeSeconds / 60);
   return `:closed_lock_with_key: Approvals for ${what} need a fresh sign-in. <${link}|Sign in to approve> within ${minutes} min; your approval is recorded once you have. Only you can use this link.`;
 }
 
 /** The click as an approval (of the request or of an extension), or undefined for any other click. */
-function approvalOf(update: GrantUpdate): StepUpClick['update'] | undefined {
+function approvalOf(update: GrantUpdate): Approval | undefined {
   if (update.kind === 'approve') return update;
   if (update.kind === 'approveExtension') return { kind: 'approveExtension', extensionId: update.extensionId };
   return undefined;

@@ -1,19 +1,16 @@
 import { type FastifyPluginAsync, type FastifyReply } from 'fastify';
-import { type GatewayServices } from '../deps';
-import { updateGrant } from '../handlers/update-grant';
 import { StepUpSignInError } from '../step-up/oidc-sign-in';
 import { type StepUp } from '../step-up/step-up';
 
 /**
  * The browser's side of the step-up sign-in (gateway/step-up/step-up.ts): `GET /step-up/start/:id` sends it to the
- * identity provider, `GET /step-up/callback` takes it back, and the approval is sent from there. Not signed by Slack:
+ * identity provider, `GET /step-up/callback` takes it back, and what waited is done from there. Not signed by Slack:
  * the link's random ID and the sign-in's state, nonce and PKCE verifier are what tie a browser to a click.
  */
-export const stepUpRoutes: FastifyPluginAsync<{
-  services: GatewayServices;
-  stepUp: StepUp;
-  redirectUri: string;
-}> = async (scope, { services, stepUp, redirectUri }) => {
+export const stepUpRoutes: FastifyPluginAsync<{ stepUp: StepUp; redirectUri: string }> = async (
+  scope,
+  { stepUp, redirectUri },
+) => {
   scope.get<{ Params: { id: string } }>('/step-up/start/:id', async (request, reply) => {
     let target: string | undefined;
     try {
@@ -42,29 +39,25 @@ export const stepUpRoutes: FastifyPluginAsync<{
     const outcome = await stepUp.finish(callbackUrl);
     if (!outcome.ok) {
       request.log.info({ status: outcome.status, reason: outcome.problem }, 'step-up sign-in refused');
-      await outcome.click?.tell(`:no_entry: Your approval was not recorded: ${outcome.problem}`);
-      return page(reply, outcome.status, 'Approval not recorded', `${outcome.problem} Nothing was recorded.`);
+      const what = outcome.click?.what ?? 'request';
+      await outcome.click?.tell(`:no_entry: Your ${what} was not recorded: ${outcome.problem}`);
+      return page(
+        reply,
+        outcome.status,
+        `${capitalised(what)} not recorded`,
+        `${outcome.problem} Nothing was recorded.`,
+      );
     }
     const { click, proof } = outcome;
     const told: string[] = [];
-    await updateGrant(
-      services,
-      click.grant,
-      click.clicker,
-      click.update,
-      (text) => {
-        told.push(text);
-        return click.tell(text);
-      },
-      proof,
-    );
-    if (told.length === 0)
-      return page(
-        reply,
-        200,
-        'Approval recorded',
-        `Signed in as ${proof.email}: your approval was recorded. You can close this tab.`,
-      );
+    await click.complete(proof, (text) => {
+      told.push(text);
+      return click.tell(text);
+    });
+    if (told.length === 0) {
+      const done = `Signed in as ${proof.email}: your ${click.what} was recorded. You can close this tab.`;
+      return page(reply, 200, `${capitalised(click.what)} recorded`, done);
+    }
     return page(reply, 200, 'Signed in', told.map(plainText).join(' '));
   });
 };
@@ -84,6 +77,10 @@ function page(reply: FastifyReply, status: number, title: string, text: string):
 /** A Slack message as plain words: no leading emoji code, links as their text. */
 function plainText(mrkdwn: string): string {
   return mrkdwn.replace(/^:[a-z0-9_+-]+:\s*/, '').replace(/<[^|>]+\|([^>]+)>/g, '$1');
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function escapeHtml(text: string): string {

@@ -24,6 +24,8 @@ export interface SignedIn {
   subject: string;
   email: string;
   authTime: Date;
+  /** `amr`, when the provider sends it. */
+  methods?: string[];
 }
 
 /** A sign-in that did not verify: the reason is safe to show the person (no token, code or secret in it). */
@@ -107,6 +109,7 @@ export class OidcSignIn {
       subject: claims.sub,
       email,
       authTime: new Date(claims.auth_time * 1000),
+      ...(Array.isArray(claims.amr) && { methods: claims.amr.filter((m): m is string => typeof m === 'string') }),
     };
   }
 

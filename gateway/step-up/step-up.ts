@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { type StepUpProof } from '../../workflows/grant/grant-types';
-import { type GrantRef } from '../../workflows/grant/grant-workflow-id';
 import { type PeopleDeps, resolvePerson } from '../people/resolve-person';
 import { type OidcSignIn, type SignInChecks, StepUpSignInError } from './oidc-sign-in';
 
-/** The approval waiting for its sign-in: what the click was, and where its clicker is told. */
+/** What waits for a sign-in: an approval, or a break-glass request; who must sign in, and where they are told. */
 export interface StepUpClick {
-  grant: GrantRef;
-  /** The clicker's Slack user ID. */
+  /** The Slack user who clicked (or asked): the one who must sign in. */
   clicker: string;
-  /** Which approval: of the request, or of an extension request. */
-  update: { kind: 'approve' } | { kind: 'approveExtension'; extensionId: number };
+  /** What the sign-in is for, as the person reads it: "approval", "break-glass request". */
+  what: string;
   tell: (text: string) => Promise<unknown>;
+  /** Sends the approval (or starts the grant) with the sign-in, telling the person what became of it through `tell`. */
+  complete(proof: StepUpProof, tell: (text: string) => Promise<unknown>): Promise<void>;
 }
 
 interface PendingSignIn extends StepUpClick {
@@ -20,16 +20,17 @@ interface PendingSignIn extends StepUpClick {
   checks?: SignInChecks;
 }
 
-/** What the browser is told, and the approval to send when the sign-in verified. */
+/** What the browser is told, and what to complete when the sign-in verified. */
 export type SignInOutcome =
   | { ok: true; click: StepUpClick; proof: StepUpProof }
   | { ok: false; status: 400 | 403; problem: string; click?: StepUpClick };
 
 /**
- * Step-up sign-in for approvals (docs/gateway.md, "Step-up"): a click on Approve for a group with `stepUp` becomes a
- * link, valid for the max age, that only the clicker sees; it sends their browser to the identity provider, and the
- * approval is sent once the provider vouches for the same JumpCloud user as the clicker's Slack account. Each link
- * and each sign-in is good once. Pending sign-ins live in this process: a gateway restart asks for a new click.
+ * Step-up sign-in (docs/gateway.md, "Step-up"): a click on Approve, or a break-glass request, for a group with
+ * `stepUp` becomes a link, valid for the max age, that only that person sees; it sends their browser to the identity
+ * provider, and the approval is sent (the grant started) once the provider vouches for the same JumpCloud user as
+ * their Slack account. Each link and each sign-in is good once. Pending sign-ins live in this process: after a gateway
+ * restart the person clicks again.
  */
 export class StepUp {
   readonly #pending = new Map<string, PendingSignIn>();
@@ -104,6 +105,7 @@ export class StepUp {
         subject: signedIn.subject,
         email: signedIn.email,
         authTime: signedIn.authTime.toISOString(),
+        ...(signedIn.methods && { methods: signedIn.methods }),
       };
       return { ok: true, click, proof };
     } catch (err) {
@@ -118,7 +120,7 @@ export class StepUp {
     if (!person.ok) return person.problem;
     const signedIn = await this.people.directory.findUserByEmail(signedInEmail);
     if (signedIn?.id === person.person.jumpcloudUserId) return undefined;
-    return `You signed in as ${signedInEmail}, but the approval was clicked from the Slack account of ${person.person.email}: sign in as yourself.`;
+    return `You signed in as ${signedInEmail}, but this was asked from the Slack account of ${person.person.email}: sign in as yourself.`;
   }
 
   #window(): string {

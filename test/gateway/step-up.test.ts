@@ -5,6 +5,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { ActionIds } from '../../integrations/slack/block-kit/ids';
 import { startOidcStandIn, type OidcStandIn } from '../../stand-ins/oidc/oidc-stand-in';
 import { type GrantState } from '../../workflows/grant/grant-types';
+import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
 import { type Person } from '../support/grant-harness';
 import { membershipChanges } from '../support/jumpcloud-calls';
 import { SignInBrowser } from '../support/sign-in-browser';
@@ -27,7 +28,10 @@ async function freePort(): Promise<number> {
 const passwordOf = (person: Person) => `pw-${person.name}`;
 
 /** The gateway harness with step-up on its main group, and the identity provider where its people sign in. */
-async function stepUpWorld(t: TestContext, options: { maxAgeSeconds?: number; otherClient?: boolean } = {}) {
+async function stepUpWorld(
+  t: TestContext,
+  options: { maxAgeSeconds?: number; otherClient?: boolean; breakGlass?: boolean } = {},
+) {
   const port = await freePort();
   const callback = `http://127.0.0.1:${port}/step-up/callback`;
   const idp: OidcStandIn = await startOidcStandIn({
@@ -42,7 +46,7 @@ async function stepUpWorld(t: TestContext, options: { maxAgeSeconds?: number; ot
   t.after(() => idp.close());
   const h = await createGatewayHarness(
     t,
-    { stepUp: true },
+    { stepUp: true, ...(options.breakGlass && { breakGlass: { maxDuration: '10m', reviewWithin: '1h' } }) },
     {
       gateway: {
         port,
@@ -186,5 +190,36 @@ describe('approvals of a group with step-up need a fresh sign-in at the identity
     assert.match(page.body, /did not verify/);
     assert.ok(idp.signIns.length >= 2, 'the person did sign in, at the other app');
     await assertNothingDecided(h, again.workflowId);
+  });
+
+  test('break-glass in a group with step-up starts only once the requester signs in, and the grant records the sign-in', async (t) => {
+    const { h } = await stepUpWorld(t, { breakGlass: true });
+    const form = await h.openRequestForm();
+    const ack = await h.submitRequest(form, {
+      justification: 'Production database is down, INC-911',
+      durationSeconds: 600,
+      breakGlass: true,
+    });
+    assert.equal(ack.status, 200, ack.body);
+    const asked = await h.slack.waitFor('the sign-in link in a DM', () =>
+      h.slack.dms(h.requester.slackUserId).find((m) => /Sign in to take break-glass access/.test(m.text ?? '')),
+    );
+    assert.deepEqual(await h.startedWorkflows(), [], 'nothing starts before the sign-in');
+    const link = /<(http[^|>]+)\|Sign in to take break-glass access>/.exec(asked.text ?? '')?.[1];
+    assert.ok(link);
+
+    const page = await new SignInBrowser().visit(link, {
+      email: h.requester.email,
+      password: passwordOf(h.requester),
+    });
+    assert.equal(page.status, 200, page.body);
+    assert.match(page.body, /is being granted now, without approval/);
+    const workflowId = grantWorkflowId(h.requester.jumpcloudUserId, h.group.id);
+    await h.slack.waitFor('the membership', () =>
+      h.jumpcloud.isMember(h.group.id, h.requester.jumpcloudUserId) ? true : undefined,
+    );
+    const state = await h.grants.state(workflowId);
+    assert.equal(state.breakGlassStepUp?.email, h.requester.email);
+    await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'step-up-break-glass-cleanup');
   });
 });

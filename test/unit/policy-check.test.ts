@@ -77,6 +77,26 @@ describe("the worker's policy check before an add", () => {
     );
     assert.equal(grantPolicyRefusal(guarded, { ...check(), steppedUp: [people.approver] }), undefined);
     assert.equal(grantPolicyRefusal(policyOf(), check()), undefined, 'a group without step-up asks for none');
+    const breakGlass = { alertChannel: 'C0ALERTS', reviewWithinSeconds: 600 };
+    const guardedBreakGlass = policyOf({
+      stepUp: true,
+      breakGlass: {
+        maxDurationSeconds: 3600,
+        alertChannel: 'C0ALERTS',
+        reviewWithinSeconds: 600,
+        maxPerDay: 2,
+        cooldownSeconds: 0,
+      },
+    });
+    assert.match(
+      grantPolicyRefusal(guardedBreakGlass, check({ breakGlass }, [])) ?? '',
+      /needs a fresh sign-in for break-glass access/,
+    );
+    const signedIn = {
+      ...breakGlass,
+      stepUp: { issuer: 'i', subject: 's', email: 'e@x', authTime: '2030-01-01T00:00:00Z' },
+    };
+    assert.equal(grantPolicyRefusal(guardedBreakGlass, check({ breakGlass: signedIn }, [])), undefined);
   });
 
   test('fewer distinct approvals than the policy requires are refused', () => {

@@ -210,7 +210,15 @@ describe('grant workflow state machine with mock activities', { concurrency: tru
       assert.equal(final.endedBy, people.secondApprover);
       assert.equal(final.endReason, 'incident closed');
       assert.equal(mocks.completed('addMembership').length, 1);
-      assert.equal(mocks.attempts('revokeMembership').length, 1);
+      // One removal: on a loaded machine its quick local attempt may run again (a workflow task that timed out
+      // before recording it), always the same call, which JumpCloud takes as one.
+      const removals = mocks.attempts('revokeMembership');
+      assert.ok(mocks.completed('revokeMembership').length >= 1, 'the membership was removed');
+      const members = removals.map((c) => {
+        const { groupId, userId } = c.args[0] as { groupId: string; userId: string };
+        return `${groupId}/${userId}`;
+      });
+      assert.equal(new Set(members).size, 1, 'every attempt removes the one membership');
     });
   });
 

@@ -28,7 +28,7 @@ export function grantDetails(input: GrantInput): string {
     ['Duration', formatDuration(input.durationSeconds)],
     ['Approvers', input.policy.approvers.join(', ')],
     ['Approvals needed', String(input.policy.requiredApprovals ?? 1)],
-    ...(input.breakGlass ? [['Break-glass', `yes: alert in ${input.breakGlass.alertChannel}`]] : []),
+    ...(input.breakGlass ? [['Break-glass', breakGlassText(input.breakGlass)]] : []),
   ];
   return [`### Access request`, table(rows), '', `**Justification:** ${inline(input.justification)}`].join('\n');
 }
@@ -40,6 +40,9 @@ export function grantCurrentDetails(state: GrantState): string {
   if (state.decidedBy && state.status === 'REJECTED')
     rows.push(['Rejected by', `${state.decidedBy} at ${state.decidedAt ?? ''}`]);
   if (state.decisionReason) rows.push(['Decision reason', state.decisionReason]);
+  if (state.breakGlassStepUp) {
+    rows.push(['Signed in', `${state.breakGlassStepUp.email} at ${state.breakGlassStepUp.authTime}`]);
+  }
   if (state.grantedAt) rows.push(['Granted at', state.grantedAt]);
   if (state.expiresAt) rows.push(['Expires at', state.expiresAt]);
   const extended = state.extensions.filter((e) => e.status === 'APPROVED').length;
@@ -53,6 +56,12 @@ export function grantCurrentDetails(state: GrantState): string {
     if (ref) rows.push([`Record (${sink})`, `[${ref.label}](${ref.url})`]);
   }
   return table(rows);
+}
+
+/** "yes: alert in C…; signed in as … at …": where the alert went, and the requester's sign-in when there was one. */
+function breakGlassText(breakGlass: NonNullable<GrantInput['breakGlass']>): string {
+  const signIn = breakGlass.stepUp ? `; signed in as ${breakGlass.stepUp.email} at ${breakGlass.stepUp.authTime}` : '';
+  return `yes: alert in ${breakGlass.alertChannel}${signIn}`;
 }
 
 /** "U0APPROVER at … (member of …; signed in as … at …)": the approval with how the approver was confirmed. */

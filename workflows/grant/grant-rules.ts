@@ -39,6 +39,7 @@ export function breakGlassGrantState(pending: GrantState, input: GrantInput, req
     status: 'APPROVED',
     breakGlass: true,
     breakGlassAlertChannel: input.breakGlass?.alertChannel,
+    ...(input.breakGlass?.stepUp && { breakGlassStepUp: input.breakGlass.stepUp }),
     decidedBy: input.requester.slackUserId,
     decidedAt: new Date(requestedAtMs).toISOString(),
     decisionReason: 'break-glass',

@@ -107,6 +107,8 @@ export interface BreakGlassInput {
   /** Slack channel ID for the alert. */
   alertChannel: string;
   reviewWithinSeconds: number;
+  /** The requester's fresh sign-in, for a group with step-up. */
+  stepUp?: StepUpProof;
 }
 
 /** An approver confirms they have seen a break-glass grant. */
@@ -138,6 +140,8 @@ export interface StepUpProof {
   email: string;
   /** ISO 8601: when the person signed in (`auth_time`). */
   authTime: string;
+  /** How they signed in (the ID token's `amr`), when the provider says. */
+  methods?: string[];
 }
 
 export interface SlackMessageRef {
@@ -252,6 +256,8 @@ export interface GrantState {
   /** Break-glass only: where the alert goes, and the alert message once posted. */
   breakGlassAlertChannel?: string;
   breakGlassAlert?: SlackMessageRef;
+  /** Break-glass in a group with step-up: the requester's sign-in that started it. */
+  breakGlassStepUp?: StepUpProof;
   /** Break-glass only: the approver who acknowledged the alert, and when (ISO 8601). */
   acknowledgedBy?: string;
   acknowledgedAt?: string;
