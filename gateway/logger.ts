@@ -20,5 +20,32 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 export function gatewayLoggerOptions(level: string): LoggerOptions {
-  return { level, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
+  return {
+    level,
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    serializers: { req: loggedRequest },
+  };
+}
+
+/** Fastify's request fields, but a step-up link's ID and the provider's code and state never reach the log. */
+function loggedRequest(req: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: req.method,
+    url: loggedUrl(req.url ?? ''),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
+function loggedUrl(url: string): string {
+  if (url.startsWith('/step-up/start/')) return '/step-up/start/[redacted]';
+  if (url.startsWith('/step-up/callback?')) return '/step-up/callback?[redacted]';
+  return url;
 }

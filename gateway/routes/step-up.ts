@@ -38,7 +38,10 @@ export const stepUpRoutes: FastifyPluginAsync<{ stepUp: StepUp; redirectUri: str
     if (query !== undefined) callbackUrl.search = query;
     const outcome = await stepUp.finish(callbackUrl);
     if (!outcome.ok) {
-      request.log.info({ status: outcome.status, reason: outcome.problem }, 'step-up sign-in refused');
+      request.log.info(
+        { status: outcome.status, reason: outcome.problem, err: outcome.cause },
+        'step-up sign-in refused',
+      );
       const what = outcome.click?.what ?? 'request';
       await outcome.click?.tell(`:no_entry: Your ${what} was not recorded: ${outcome.problem}`);
       return page(
@@ -50,10 +53,17 @@ export const stepUpRoutes: FastifyPluginAsync<{ stepUp: StepUp; redirectUri: str
     }
     const { click, proof } = outcome;
     const told: string[] = [];
-    await click.complete(proof, (text) => {
-      told.push(text);
-      return click.tell(text);
-    });
+    try {
+      await click.complete(proof, (text) => {
+        told.push(text);
+        return click.tell(text);
+      });
+    } catch (err) {
+      request.log.error({ err }, `could not complete the ${click.what} after its sign-in`);
+      const problem = `Your ${click.what} could not be completed just now: please try again in a minute.`;
+      await click.tell(`:warning: ${problem}`).catch(() => undefined);
+      return page(reply, 503, 'Please try again', problem);
+    }
     if (told.length === 0) {
       const done = `Signed in as ${proof.email}: your ${click.what} was recorded. You can close this tab.`;
       return page(reply, 200, `${capitalised(click.what)} recorded`, done);

@@ -23,7 +23,7 @@ interface PendingSignIn extends StepUpClick {
 /** What the browser is told, and what to complete when the sign-in verified. */
 export type SignInOutcome =
   | { ok: true; click: StepUpClick; proof: StepUpProof }
-  | { ok: false; status: 400 | 403; problem: string; click?: StepUpClick };
+  | { ok: false; status: 400 | 403 | 503; problem: string; click?: StepUpClick; cause?: unknown };
 
 /**
  * Step-up sign-in (docs/gateway.md, "Step-up"): a click on Approve, or a break-glass request, for a group with
@@ -99,7 +99,7 @@ export class StepUp {
     try {
       const signedIn = await this.signIn.finish(callbackUrl, pending.checks);
       const mismatch = await this.#otherPerson(pending.clicker, signedIn.email);
-      if (mismatch !== undefined) return { ok: false, status: 403, click, problem: mismatch };
+      if (mismatch !== undefined) return { ok: false, click, ...mismatch };
       const proof: StepUpProof = {
         issuer: signedIn.issuer,
         subject: signedIn.subject,
@@ -110,17 +110,32 @@ export class StepUp {
       return { ok: true, click, proof };
     } catch (err) {
       if (err instanceof StepUpSignInError) return { ok: false, status: 400, click, problem: `${err.message}.` };
-      throw err;
+      // Slack or JumpCloud did not answer the check of who signed in: nothing was done, the person may try again.
+      return {
+        ok: false,
+        status: 503,
+        click,
+        problem: "I couldn't check who signed in with Slack and JumpCloud just now: click again in a minute.",
+        cause: err,
+      };
     }
   }
 
-  /** Why the person who signed in is not the clicker (compared as JumpCloud users), or undefined. */
-  async #otherPerson(clicker: string, signedInEmail: string): Promise<string | undefined> {
+  /**
+   * Why the person who signed in does not count as the clicker (compared as JumpCloud users), or undefined: 403 for
+   * another person or an account that may not decide, 503 when Slack or JumpCloud could not be read.
+   */
+  async #otherPerson(
+    clicker: string,
+    signedInEmail: string,
+  ): Promise<{ status: 403 | 503; problem: string; cause?: unknown } | undefined> {
     const person = await resolvePerson(this.people, clicker);
-    if (!person.ok) return person.problem;
+    if (!person.ok)
+      return { status: person.cause === undefined ? 403 : 503, problem: person.problem, cause: person.cause };
     const signedIn = await this.people.directory.findUserByEmail(signedInEmail);
     if (signedIn?.id === person.person.jumpcloudUserId) return undefined;
-    return `You signed in as ${signedInEmail}, but this was asked from the Slack account of ${person.person.email}: sign in as yourself.`;
+    const problem = `You signed in as ${signedInEmail}, but this was asked from the Slack account of ${person.person.email}: sign in as yourself.`;
+    return { status: 403, problem };
   }
 
   #window(): string {

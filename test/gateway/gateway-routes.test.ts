@@ -373,7 +373,7 @@ describe('gateway routes with fake dependencies (app.inject)', () => {
     assert.deepEqual(failed.json(), { message: 'Internal Server Error' });
   });
 
-  test('logs carry no secrets: signatures, bearer tokens, verification tokens, response URLs and SLACK_*/JumpCloud keys are redacted', () => {
+  test('logs carry no secrets: signatures, bearer tokens, verification tokens, response URLs, step-up links and codes, SLACK_*/JumpCloud keys are redacted', () => {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -393,8 +393,12 @@ describe('gateway routes with fake dependencies (app.inject)', () => {
         TEMPORAL_ADDRESS: 'temporal:7233',
       },
     });
+    // A step-up sign-in's link ID, and the code and state the identity provider sends back.
+    logger.info({ req: { method: 'GET', url: '/step-up/start/secret-9' } });
+    logger.info({ req: { method: 'GET', url: '/step-up/callback?code=secret-10&state=secret-11' } });
     const output = lines.join('');
-    for (let n = 1; n <= 8; n += 1) assert.ok(!output.includes(`secret-${n}`), `secret-${n} leaked: ${output}`);
+    for (let n = 1; n <= 11; n += 1) assert.ok(!output.includes(`secret-${n}`), `secret-${n} leaked: ${output}`);
+    assert.match(output, /step-up\/callback\?\[redacted\]/);
     assert.match(output, /temporal:7233/, 'ordinary values stay');
   });
 });

@@ -222,4 +222,22 @@ describe('approvals of a group with step-up need a fresh sign-in at the identity
     assert.equal(state.breakGlassStepUp?.email, h.requester.email);
     await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'step-up-break-glass-cleanup');
   });
+
+  test('when Slack cannot say who clicked at the return, nothing is recorded and the browser is told to try again (503, not 500)', async (t) => {
+    const { h } = await stepUpWorld(t);
+    const { workflowId, link } = await clickApprove(h, h.approver);
+    const page = await new SignInBrowser().visit(
+      link,
+      { email: h.approver.email, password: passwordOf(h.approver) },
+      (next) => {
+        // Slack fails from the moment the provider sends the browser back.
+        if (next.pathname === '/step-up/callback')
+          h.slack.faults.add({ kind: 'status', status: 500, match: { method: 'users.info' } });
+        return true;
+      },
+    );
+    assert.equal(page.status, 503, page.body);
+    assert.match(page.body, /try again in a minute/);
+    await assertNothingDecided(h, workflowId);
+  });
 });
