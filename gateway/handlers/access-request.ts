@@ -17,6 +17,7 @@ import {
   requestFormView,
 } from '../../integrations/slack/block-kit/modals';
 import { resolveEligibility } from './eligibility';
+import { breakGlassSignIn } from './break-glass-sign-in';
 import { recheckRequester } from './recheck-requester';
 import { signMetadata, verifyMetadata } from '../slack/signed-metadata';
 import {
@@ -215,40 +216,11 @@ async function checkThenStart(
   if (typeof checked === 'string') return checked;
   return (
     (await alreadyHeld(services, input, checked.memberOf)) ??
-    breakGlassSignIn(services, input, group, label) ??
+    breakGlassSignIn(services, input, group.stepUp, label, (signedIn) =>
+      checkThenStart(services, signedIn, group, label),
+    ) ??
     (await startOrExplain(services, input, label))
   );
-}
-
-/**
- * Break-glass in a group with step-up starts only after the requester signs in again (gateway/step-up/): the DM with
- * their link, or the refusal when this gateway has no identity provider. Undefined: no sign-in needed, or given.
- */
-function breakGlassSignIn(
-  services: GatewayServices,
-  input: GrantInput,
-  group: PolicyGroup,
-  label: string,
-): string | undefined {
-  const breakGlass = input.breakGlass;
-  if (!breakGlass || !group.stepUp || breakGlass.stepUp !== undefined) return undefined;
-  if (!services.stepUp) {
-    return `:no_entry: Break-glass access to ${label} needs a fresh sign-in, and this gateway has no identity provider set up (STEP_UP_OIDC_ISSUER). Nothing was started; tell whoever runs it.`;
-  }
-  const requester = input.requester.slackUserId;
-  const tell = (text: string) => services.slack.chat.postMessage({ channel: requester, text });
-  const link = services.stepUp.begin({
-    clicker: requester,
-    what: 'break-glass request',
-    tell,
-    complete: async (proof, told) => {
-      const signedIn = { ...input, breakGlass: { ...breakGlass, stepUp: proof } };
-      const text = await checkThenStart(services, signedIn, group, label);
-      if (text !== '') await told(text);
-    },
-  });
-  const minutes = Math.round(services.stepUp.maxAgeSeconds / 60);
-  return `:closed_lock_with_key: Break-glass access to ${label} needs a fresh sign-in. <${link}|Sign in to take break-glass access> within ${minutes} min; access starts once you have. Only you can use this link.`;
 }
 
 /** Starts the grant; the requester's DM, or '' for a double submit (the first one already told them). */
