@@ -25,7 +25,7 @@ export const stepUpRoutes: FastifyPluginAsync<{ stepUp: StepUp; redirectUri: str
         reply,
         404,
         'Link expired',
-        'This sign-in link has expired or was already used. Nothing was recorded: click Approve again in Slack.',
+        'This sign-in link has expired or was already used. Nothing was recorded: start again from Slack.',
       );
     }
     return reply.header('cache-control', 'no-store').redirect(target, 303);
