@@ -188,8 +188,11 @@ export async function createGatewayHarness(
     const ack = await h.slack.sendSlashCommand({ userId: person.slackUserId });
     assert.equal(ack.status, 200, ack.body);
     assert.equal(ack.ackDeadlineMissed, false);
-    return h.slack.waitFor(`the request form for ${person.name}`, () =>
-      h.slack.views(person.slackUserId).find((v) => v.view.callback_id === CallbackIds.request),
+    // The gateway fills the form in after reading Slack and JumpCloud: seconds on a busy machine.
+    return h.slack.waitFor(
+      `the request form for ${person.name}`,
+      () => h.slack.views(person.slackUserId).find((v) => v.view.callback_id === CallbackIds.request),
+      20_000,
     );
   };
 

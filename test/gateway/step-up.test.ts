@@ -69,8 +69,10 @@ async function stepUpWorld(
 async function clickApprove(h: GatewayHarness, approver: Person): Promise<{ workflowId: string; link: string }> {
   const { workflowId, message } = await h.requestAccess({ durationSeconds: 3 });
   assert.equal((await h.click(approver, message, ActionIds.approve)).status, 200);
-  const asked = await h.slack.waitFor('the sign-in link', () =>
-    h.ephemeralsFor(approver).find((m) => /need a fresh sign-in/.test(m.text ?? '')),
+  const asked = await h.slack.waitFor(
+    'the sign-in link',
+    () => h.ephemeralsFor(approver).find((m) => /need a fresh sign-in/.test(m.text ?? '')),
+    20_000,
   );
   const link = /<(http[^|>]+)\|Sign in to approve>/.exec(asked.text ?? '')?.[1];
   assert.ok(link, `a sign-in link in: ${asked.text ?? ''}`);
@@ -136,8 +138,11 @@ describe('approvals of a group with step-up need a fresh sign-in at the identity
     const page = await new SignInBrowser().visit(link, { email: h.outsider.email, password: passwordOf(h.outsider) });
     assert.equal(page.status, 403, page.body);
     assert.match(page.body, new RegExp(`signed in as ${h.outsider.email}`));
-    await h.slack.waitFor('the refusal in Slack', () =>
-      h.ephemeralsFor(h.approver).find((m) => /Your approval was not recorded: You signed in as/.test(m.text ?? '')),
+    await h.slack.waitFor(
+      'the refusal in Slack',
+      () =>
+        h.ephemeralsFor(h.approver).find((m) => /Your approval was not recorded: You signed in as/.test(m.text ?? '')),
+      20_000,
     );
     await assertNothingDecided(h, workflowId);
 
@@ -201,8 +206,10 @@ describe('approvals of a group with step-up need a fresh sign-in at the identity
       breakGlass: true,
     });
     assert.equal(ack.status, 200, ack.body);
-    const asked = await h.slack.waitFor('the sign-in link in a DM', () =>
-      h.slack.dms(h.requester.slackUserId).find((m) => /Sign in to take break-glass access/.test(m.text ?? '')),
+    const asked = await h.slack.waitFor(
+      'the sign-in link in a DM',
+      () => h.slack.dms(h.requester.slackUserId).find((m) => /Sign in to take break-glass access/.test(m.text ?? '')),
+      20_000,
     );
     assert.deepEqual(await h.startedWorkflows(), [], 'nothing starts before the sign-in');
     const link = /<(http[^|>]+)\|Sign in to take break-glass access>/.exec(asked.text ?? '')?.[1];
