@@ -102,13 +102,18 @@ export async function sendGrantUpdate(
   return send(patience.attempts, false);
 }
 
-/** gRPC's RESOURCE_EXHAUSTED status code, with which Temporal answers "retry later" (busy workflow, rate limits). */
-const GRPC_RESOURCE_EXHAUSTED = 8;
+/**
+ * gRPC codes with which Temporal answers an Update it did not take, asking to send it again: RESOURCE_EXHAUSTED (a
+ * busy workflow, rate limits) and FAILED_PRECONDITION (the workflow task that carried the Update failed, e.g. because
+ * new events such as a cancellation arrived while it completed). Sending again under the same Update ID is safe.
+ */
+const GRPC_RETRY_LATER = new Set([8, 9]);
 /** About 3 s in all: long enough for a busy run to finish its workflow task, short enough for a click. */
 const BUSY_WORKFLOW_RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1600];
 
-function isBusyWorkflow(err: unknown): boolean {
-  return err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === GRPC_RESOURCE_EXHAUSTED;
+/** Whether Temporal did not take the Update and asks for it again later (see GRPC_RETRY_LATER). */
+export function isBusyWorkflow(err: unknown): boolean {
+  return err instanceof ServiceError && isGrpcServiceError(err.cause) && GRPC_RETRY_LATER.has(err.cause.code);
 }
 
 export async function describeIfAny(handle: WorkflowHandle): Promise<WorkflowExecutionDescription | undefined> {

@@ -16,6 +16,11 @@ import { type GrantState } from '../../workflows/grant/grant-types';
 const approve = { decision: 'approve', deciderSlackUserId: 'U0BOSS' } as const;
 const recorded = { status: 'APPROVED' } as GrantState;
 const outOfTime = () => new WorkflowUpdateRPCTimeoutOrCancelledError('deadline exceeded');
+/** What Temporal answers for an Update it did not take and asks for again, by gRPC code. */
+const retryLater = (code: 8 | 9, details: string) =>
+  new ServiceError('Workflow Update failed', {
+    cause: Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} }),
+  });
 const unreachable = () => new ServiceError('Workflow Update failed', { cause: new Error('14 UNAVAILABLE') });
 
 /**
@@ -88,5 +93,18 @@ describe('what a GrantService Update throws when it gets no outcome', () => {
     const { grants } = serviceAnswering([outOfTime(), unreachable()], 4);
     const err = await grants.decide('wf', approve, 'click').catch((thrown: unknown) => thrown);
     assert.ok(err instanceof GrantUpdatePendingError, String(err));
+  });
+
+  test('an Update Temporal did not take (its workflow task failed as a cancel arrived, or the workflow was busy) is sent again under its ID', async () => {
+    const { grants, sent } = serviceAnswering(
+      [
+        retryLater(9, 'Unable to perform workflow execution update due to unexpected workflow task failure.'),
+        retryLater(8, 'Workflow is busy.'),
+        recorded,
+      ],
+      1,
+    );
+    assert.equal(await grants.decide('wf', approve, 'click'), recorded);
+    assert.deepEqual(sent, ['click', 'click', 'click']);
   });
 });

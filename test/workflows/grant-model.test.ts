@@ -15,11 +15,13 @@
  * `MODEL_SEED=N` replays it.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type WorkflowHandle, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import fc from 'fast-check';
 import { type AuditEvent, type GrantAuditEvent } from '../../workflows/audit/audit-types';
+import { isBusyWorkflow } from '../../integrations/temporal/send-grant-update';
 import { accessGrantWorkflow } from '../../workflows/grant/access-grant';
 import { type GrantInput, type GrantState, MEMBERSHIP_ADD_REFUSED } from '../../workflows/grant/grant-types';
 import {
@@ -83,15 +85,26 @@ interface Model {
   approvedBy: Set<string>;
 }
 
-/** Whether the Update was refused: by its validator, or because the grant had closed (a cancel, or its end). */
-async function refused(real: Real, update: Promise<unknown>): Promise<boolean> {
-  try {
-    await update;
-    return false;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return true;
-    if ((await real.handle.describe()).status.name !== 'RUNNING') return true;
-    throw err;
+/**
+ * Whether the Update was refused: by its validator, or because the grant had closed (a cancel, or its end). An Update
+ * Temporal did not take and asks for again (a workflow task failed under it as a cancellation arrived) is sent again
+ * under the same ID, as the gateway does (integrations/temporal/send-grant-update.ts).
+ */
+async function refused(real: Real, send: (options: { updateId: string }) => Promise<unknown>): Promise<boolean> {
+  const updateId = randomUUID();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await send({ updateId });
+      return false;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return true;
+      if (isBusyWorkflow(err) && attempt < 6) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        continue;
+      }
+      if ((await real.handle.describe()).status.name !== 'RUNNING') return true;
+      throw err;
+    }
   }
 }
 
@@ -125,9 +138,9 @@ class Decide implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
-    const wasRefused = await refused(
-      real,
+    const wasRefused = await refused(real, (options) =>
       real.handle.executeUpdate(decideUpdate, {
+        ...options,
         args: [{ decision: this.decision, deciderSlackUserId: this.by }],
       }),
     );
@@ -147,9 +160,8 @@ class EndGrant implements fc.AsyncCommand<Model, Real> {
   constructor(readonly by: string) {}
   check = () => true;
   async run(_model: Model, real: Real): Promise<void> {
-    const wasRefused = await refused(
-      real,
-      real.handle.executeUpdate(endGrantUpdate, { args: [{ bySlackUserId: this.by }] }),
+    const wasRefused = await refused(real, (options) =>
+      real.handle.executeUpdate(endGrantUpdate, { ...options, args: [{ bySlackUserId: this.by }] }),
     );
     if (this.by === people.outsider) assert.ok(wasRefused, "a stranger's revoke was accepted");
     await checkStep(real);
@@ -161,7 +173,9 @@ class Extend implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(_model: Model, real: Real): Promise<void> {
     const request = { bySlackUserId: people.requester.slackUserId, extraSeconds: 1, reason: 'more' };
-    await refused(real, real.handle.executeUpdate(requestExtensionUpdate, { args: [request] }));
+    await refused(real, (options) =>
+      real.handle.executeUpdate(requestExtensionUpdate, { ...options, args: [request] }),
+    );
     await checkStep(real);
   }
   toString = () => 'extend()';
@@ -172,7 +186,9 @@ class DecideExtension implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(_model: Model, real: Real): Promise<void> {
     const decision = { extensionId: 1, decision: 'approve' as const, deciderSlackUserId: this.by };
-    const wasRefused = await refused(real, real.handle.executeUpdate(decideExtensionUpdate, { args: [decision] }));
+    const wasRefused = await refused(real, (options) =>
+      real.handle.executeUpdate(decideExtensionUpdate, { ...options, args: [decision] }),
+    );
     if (this.by === people.outsider) assert.ok(wasRefused, "a stranger's extension approval was accepted");
     await checkStep(real);
   }
