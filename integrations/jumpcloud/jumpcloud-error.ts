@@ -21,6 +21,18 @@ export const jumpCloudHttpError = httpErrorFactory(JumpCloudError, {
   hints: OPERATOR_HINTS,
 });
 
+/** A failed Directory Insights call: its own URL variable, and a key without Insights access is its own problem. */
+export const jumpCloudInsightsHttpError = httpErrorFactory(JumpCloudError, {
+  service: 'JumpCloud Directory Insights',
+  urlVariable: 'JUMPCLOUD_INSIGHTS_URL',
+  isRetryable: (status) => RETRYABLE_STATUSES.has(status),
+  detail: errorDetail,
+  hints: {
+    401: 'the API key is missing or invalid, or x-org-id is required; check JUMPCLOUD_API_KEY and JUMPCLOUD_ORG_ID',
+    403: "the API key's administrator may not read Directory Insights",
+  },
+});
+
 function errorDetail(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
