@@ -1,5 +1,6 @@
 import { type WebClient } from '@slack/web-api';
 import { type AuditSink } from '../integrations/audit/audit-sinks';
+import { type DirectoryInsightsClient } from '../integrations/jumpcloud/insights-client';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createAuditActivities } from './audit';
 import { type JitPolicy } from '../config/policy';
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   securityChannel: string;
   /** The reconciler's configuration: the worker's policy groups, the interval and the security channel. */
   reconcilerConfig: () => ReconcilerConfig;
+  /** JumpCloud Directory Insights, when the reconciler follows it between sweeps. */
+  insights?: Pick<DirectoryInsightsClient, 'membershipChanges'>;
 }
 
 /** Every activity the grant workflow and the reconciler call, bound to clients constructed once by the worker. */

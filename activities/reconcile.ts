@@ -1,7 +1,15 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { type DirectoryInsightsClient } from '../integrations/jumpcloud/insights-client';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantService } from '../integrations/temporal/grant-service';
 import { grantWorkflowId } from '../workflows/grant/grant-workflow-id';
-import { type FoundDrift, type GroupInspection, type ReconcilerConfig } from '../workflows/reconciler/reconciler-types';
+import {
+  type FoundDrift,
+  type GroupInspection,
+  INSIGHTS_UNAVAILABLE,
+  type MembershipChangeSeen,
+  type ReconcilerConfig,
+} from '../workflows/reconciler/reconciler-types';
 import { jumpCloudFailure } from './failures';
 import { createMembershipActivities, type MembershipDirectory } from './membership';
 
@@ -18,6 +26,8 @@ export function createReconcileActivities(deps: {
   grants: ReconcileGrants;
   /** The reconciler's configuration from the worker's own policy and settings: never from the workflow's input. */
   reconcilerConfig: () => ReconcilerConfig;
+  /** Directory Insights, when the worker follows it (JUMPCLOUD_INSIGHTS_URL). */
+  insights?: Pick<DirectoryInsightsClient, 'membershipChanges'>;
 }) {
   const { directory, grants } = deps;
   // The grant's own verified removal.
@@ -111,6 +121,36 @@ export function createReconcileActivities(deps: {
         }
       }
       return { groupId, members: members.size, drift, unresolvedStanding: unresolved };
+    },
+
+    /**
+     * One page of membership changes after `cursor` (from `since`), those of `groupIds` only, and the next cursor. A
+     * permanent refusal (no Insights access, not configured) is an INSIGHTS_UNAVAILABLE failure that is not retried.
+     */
+    async readMembershipChanges(input: {
+      since: string;
+      cursor?: string[];
+      groupIds: string[];
+      limit: number;
+    }): Promise<{ changes: MembershipChangeSeen[]; cursor?: string[]; full: boolean }> {
+      if (!deps.insights) {
+        throw ApplicationFailure.nonRetryable(
+          'Directory Insights is not configured (JUMPCLOUD_INSIGHTS_URL)',
+          INSIGHTS_UNAVAILABLE,
+        );
+      }
+      let page;
+      try {
+        page = await deps.insights.membershipChanges({ since: input.since, cursor: input.cursor, limit: input.limit });
+      } catch (err) {
+        const failure = jumpCloudFailure(err);
+        throw failure.nonRetryable ? jumpCloudFailure(err, { type: INSIGHTS_UNAVAILABLE }) : failure;
+      }
+      const groups = new Set(input.groupIds);
+      const changes = page.events
+        .filter((e) => groups.has(e.groupId))
+        .map((e) => ({ groupId: e.groupId, userId: e.userId, madeBy: { op: e.op, ...e.by, at: e.at } }));
+      return { changes, full: page.read >= input.limit, ...(page.cursor && { cursor: page.cursor }) };
     },
 
     /** The reconciler's configuration as the worker's policy has it now. */

@@ -5,12 +5,12 @@ import {
   breakGlassAlertMessage,
   breakGlassUnreviewedMessage,
 } from '../integrations/slack/block-kit/break-glass-messages';
-import { driftAlertMessage } from '../integrations/slack/block-kit/drift-alerts';
+import { driftAlertMessage, insightsNoticeMessage } from '../integrations/slack/block-kit/drift-alerts';
 import { type SlackMessage } from '../integrations/slack/block-kit/elements';
 import { extensionNotice, extensionRequestMessage } from '../integrations/slack/block-kit/extension-messages';
 import { approvalMessage, reminderNotice, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
 import { type GrantState, type SlackMessageRef } from '../workflows/grant/grant-types';
-import { type DriftAlert } from '../workflows/reconciler/reconciler-types';
+import { type DriftAlert, type InsightsNotice } from '../workflows/reconciler/reconciler-types';
 import { slackFailure } from './failures';
 
 /** Slack side effects of a grant and of the reconciler. Each call is one Web API request; Temporal owns the retries. */
@@ -71,6 +71,11 @@ export function createSlackNotificationActivities(slack: WebClient) {
     /** A drift alert in the security channel. */
     async postDriftAlert(channel: string, alert: DriftAlert): Promise<void> {
       await post(channel, driftAlertMessage(alert));
+    },
+
+    /** Directory Insights stopped (or started again) answering the reconciler: said once in the security channel. */
+    async postInsightsNotice(channel: string, notice: InsightsNotice): Promise<void> {
+      await post(channel, insightsNoticeMessage(notice));
     },
 
     /** An extension request in the approval channel, with Approve / Reject for this run's extension. */

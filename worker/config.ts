@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   durationSeconds,
   jumpCloudEnv,
+  outboundUrl,
   parseEnv,
   policyEnv,
   slackChannelId,
@@ -39,6 +40,14 @@ const workerEnvSchema = z
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(30),
     /** How often the reconciler compares the policy groups' members with the open grants. */
     RECONCILE_INTERVAL: durationSeconds('how often the reconciler runs').default(300),
+    /**
+     * JumpCloud Directory Insights (e.g. https://api.jumpcloud.com/insights/directory/v1): when set, the reconciler
+     * reads membership changes every DRIFT_EVENTS_INTERVAL and sweeps every RECONCILE_INTERVAL_WITH_EVENTS (back to
+     * RECONCILE_INTERVAL while Insights refuses the key). Unset: sweeps only.
+     */
+    JUMPCLOUD_INSIGHTS_URL: outboundUrl('JumpCloud Directory Insights').optional(),
+    DRIFT_EVENTS_INTERVAL: durationSeconds('how often Directory Insights is read').default(15),
+    RECONCILE_INTERVAL_WITH_EVENTS: durationSeconds('how often the reconciler sweeps beside the events').default(3600),
     /** Where drift alerts go; the approval channel when unset. */
     SLACK_SECURITY_CHANNEL: slackChannelId('the channel ID for drift alerts').optional(),
     SLACK_APPROVAL_CHANNEL: slackChannelId('the channel ID where approval requests go').optional(),

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { createAuditSinks } from '../integrations/audit/audit-sinks';
 import { ConfigError } from '../config/env';
 import { loadPolicy } from '../config/policy';
+import { DirectoryInsightsClient } from '../integrations/jumpcloud/insights-client';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { temporalConnectionOptions } from '../integrations/temporal/connection-options';
@@ -24,10 +25,15 @@ async function run(): Promise<void> {
   const clientConnection = await Connection.connect(temporalOptions);
   try {
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-    const sweep = reconcilerConfig(policy, {
-      intervalSeconds: config.RECONCILE_INTERVAL,
-      securityChannel: config.SLACK_SECURITY_CHANNEL,
-    });
+    const sweep = {
+      ...reconcilerConfig(policy, {
+        intervalSeconds: config.RECONCILE_INTERVAL,
+        securityChannel: config.SLACK_SECURITY_CHANNEL,
+      }),
+      ...(config.JUMPCLOUD_INSIGHTS_URL && {
+        events: { followSeconds: config.DRIFT_EVENTS_INTERVAL, sweepSeconds: config.RECONCILE_INTERVAL_WITH_EVENTS },
+      }),
+    };
     const directory = new JumpCloudClient({
       baseUrl: config.JUMPCLOUD_API_URL,
       apiKey: config.JUMPCLOUD_API_KEY,
@@ -51,6 +57,13 @@ async function run(): Promise<void> {
       policy: () => policy,
       securityChannel: config.SLACK_SECURITY_CHANNEL,
       reconcilerConfig: () => sweep,
+      ...(config.JUMPCLOUD_INSIGHTS_URL && {
+        insights: new DirectoryInsightsClient({
+          baseUrl: config.JUMPCLOUD_INSIGHTS_URL,
+          apiKey: config.JUMPCLOUD_API_KEY,
+          orgId: config.JUMPCLOUD_ORG_ID,
+        }),
+      }),
     });
     const worker = await createGrantWorker({
       connection,

@@ -108,6 +108,13 @@ export const PATCHES = {
     what: "configuration from the worker's policy each run (the signal is ignored); removals capped, held for a group's first run in remove mode and for unresolved standing members, each after a fresh look",
     retireWhen: RECONCILER_LIFETIME,
   },
+  driftEvents: {
+    id: 'drift-events',
+    added: '2026-12-07',
+    workflows: ['reconciler'],
+    what: 'follows JumpCloud Directory Insights between sweeps when configured: the groups a change touches are inspected at once, and the alert names who made the change',
+    retireWhen: RECONCILER_LIFETIME,
+  },
 } as const satisfies Record<string, PatchEntry>;
 
 export type PatchName = keyof typeof PATCHES;

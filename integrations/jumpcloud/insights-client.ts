@@ -24,6 +24,8 @@ export interface MembershipEvent {
 /** One page of changes; `cursor` continues after its last event (the same as given when the page was empty). */
 export interface MembershipEventPage {
   events: MembershipEvent[];
+  /** Events on the page, membership changes or not: a page of `limit` means there may be more. */
+  read: number;
   cursor: string[] | undefined;
 }
 
@@ -80,6 +82,7 @@ export class DirectoryInsightsClient {
     }
     return {
       events: page.data.flatMap((event) => toMembershipEvent(event) ?? []),
+      read: page.data.length,
       cursor: page.data.length > 0 && next.success ? next.data : input.cursor,
     };
   }

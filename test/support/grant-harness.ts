@@ -3,6 +3,7 @@ import { type Client } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { type JitPolicy } from '../../config/policy';
 import { type AuditSink } from '../../integrations/audit/audit-sinks';
+import { DirectoryInsightsClient } from '../../integrations/jumpcloud/insights-client';
 import { JumpCloudClient } from '../../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { createGrantService, type GrantService } from '../../integrations/temporal/grant-service';
@@ -80,6 +81,8 @@ export interface GrantHarness {
   workerPolicy(): JitPolicy;
   /** The reconciler's retry pacing and audit budget (its interval is 1 s). */
   useSweepTiming(timing: ReconcilerConfig['timing']): void;
+  /** The reconciler follows the JumpCloud stand-in's Directory Insights with these settings (default: sweeps only). */
+  useDriftEvents(events: ReconcilerConfig['events']): void;
   waitForStatus(workflowId: string, status: GrantStatus, timeoutMs?: number): Promise<GrantState>;
   isMember(person?: Person): boolean;
 }
@@ -138,6 +141,7 @@ export async function createGrantHarness(
   // The reconciler's pacing, as startSweep sets it.
   let sweepTiming: ReconcilerConfig['timing'] = { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5 };
   let workerPolicy = loosePolicy([group, otherGroup], [approver.slackUserId, secondApprover.slackUserId]);
+  let driftEvents: ReconcilerConfig['events'];
   const activities = createActivities({
     directory: new JumpCloudClient({ baseUrl: jumpcloud.baseUrl, apiKey: JUMPCLOUD_API_KEY, timeoutMs: 2000 }),
     slack: createSlackClient({ token: SLACK_BOT_TOKEN, apiUrl: slack.apiUrl, timeoutMs: 2000 }),
@@ -145,8 +149,15 @@ export async function createGrantHarness(
     auditSinks: options.auditSinks,
     policy: () => workerPolicy,
     securityChannel: SECURITY_CHANNEL,
-    reconcilerConfig: () =>
-      reconcilerConfig(workerPolicy, { intervalSeconds: 1, securityChannel: SECURITY_CHANNEL, timing: sweepTiming }),
+    reconcilerConfig: () => ({
+      ...reconcilerConfig(workerPolicy, { intervalSeconds: 1, securityChannel: SECURITY_CHANNEL, timing: sweepTiming }),
+      ...(driftEvents && { events: driftEvents }),
+    }),
+    insights: new DirectoryInsightsClient({
+      baseUrl: jumpcloud.insightsUrl,
+      apiKey: JUMPCLOUD_API_KEY,
+      timeoutMs: 2000,
+    }),
   });
   const workflowBundle = await testWorkflowBundle();
 
@@ -209,6 +220,9 @@ export async function createGrantHarness(
       workerPolicy = policy;
     },
     workerPolicy: () => workerPolicy,
+    useDriftEvents: (events) => {
+      driftEvents = events;
+    },
     useSweepTiming: (timing) => {
       sweepTiming = { ...sweepTiming, ...timing };
     },

@@ -160,6 +160,8 @@ export function mockWorkerActivities(
     },
     removeDriftMember: async () => ({ removed: true }),
     postDriftAlert: async () => undefined,
+    readMembershipChanges: async () => ({ changes: [], full: false }),
+    postInsightsNotice: async () => undefined,
     ...reconciler,
     ...grant,
   };

@@ -31,6 +31,7 @@ export async function startSweep(
   h: GrantHarness,
   group: { onDrift?: DriftAction; standingMembers?: string[]; maxDriftRemovals?: number } = {},
   timing: ReconcilerConfig['timing'] = {},
+  events?: ReconcilerConfig['events'],
 ): Promise<Sweep> {
   const policy = h.workerPolicy();
   h.useWorkerPolicy({
@@ -38,12 +39,14 @@ export async function startSweep(
     groups: policy.groups.map((g) => (g.id === h.group.id ? { ...g, ...group } : g)),
   });
   h.useSweepTiming(timing);
+  h.useDriftEvents(events);
   const service = createReconcilerService(h.client, h.taskQueue);
   const config = reconcilerConfig(h.workerPolicy(), {
     intervalSeconds: 1,
     securityChannel: SECURITY_CHANNEL,
     timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 5, ...timing },
   });
+  if (events) config.events = events;
   await service.ensureRunning(config);
   t.after(() => h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).terminate('test over'));
   const state = async () => {

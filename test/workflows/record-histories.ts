@@ -958,7 +958,66 @@ const scenarios: Scenario[] = [
         [scheduledActivities(history).includes('removeDriftMember'), 'no removal after the held run'],
       ),
   }),
+  reconcilerFollowingScenario('reconciler-following-insights'),
 ];
+
+/**
+ * The reconciler following Directory Insights ('drift-events'): a sweep that finds nothing, then a look that reads a
+ * change by hand, and the run over that group, which finds the drift and names who made it; then looks with nothing.
+ */
+function reconcilerFollowingScenario(name: string): Scenario {
+  const config: ReconcilerConfig = {
+    intervalSeconds: 1,
+    events: { followSeconds: 1, sweepSeconds: 3600 },
+    securityChannel: 'C0SECURITY',
+    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
+    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
+  };
+  const madeBy = {
+    op: 'add' as const,
+    email: 'dana@example.com',
+    authMethod: 'session',
+    at: '2026-12-07T10:00:00.000Z',
+  };
+  return {
+    name,
+    activities: () => {
+      let inspections = 0;
+      let looks = 0;
+      return mockWorkerActivities(recordingActivities().activities, {
+        inspectGroup: async ({ groupId }) => {
+          inspections += 1;
+          const drift =
+            inspections >= 2
+              ? [{ kind: 'unexplained-member' as const, groupId, userId: people.requester.jumpcloudUserId }]
+              : [];
+          return { groupId, members: drift.length, drift, unresolvedStanding: [] };
+        },
+        readMembershipChanges: async () => {
+          looks += 1;
+          const changes = looks === 1 ? [{ groupId: group.id, userId: people.requester.jumpcloudUserId, madeBy }] : [];
+          return { changes, cursor: [String(looks), 'e'], full: false };
+        },
+        reconcilerSettings: async () => config,
+      });
+    },
+    async record({ client, taskQueue }) {
+      const reconciler = createReconcilerService(client, taskQueue);
+      await reconciler.ensureRunning(config);
+      await eventually(`${name} to look three times`, async () => {
+        const state = await reconciler.state();
+        return (state?.runs ?? 0) >= 2 && Number(state?.events?.cursor?.[0] ?? 0) >= 3;
+      });
+      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
+      const history = await handle.fetchHistory();
+      await handle.terminate('history recorded');
+      const drift = (await reconciler.state())?.openDrift[0];
+      if (!hasPatchMarker(history, 'driftEvents')) throw new Error(`${name}: no drift-events patch marker`);
+      if (drift?.madeBy?.email !== madeBy.email) throw new Error(`${name}: the drift does not name who made it`);
+      return history;
+    },
+  };
+}
 
 /**
  * The reconciler after three runs: drift found on the first, gone on the second, nothing on the third. `removing`: the

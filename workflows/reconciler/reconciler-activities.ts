@@ -20,6 +20,15 @@ export function removalActivities(config: ReconcilerConfig) {
   });
 }
 
+/** A Directory Insights read: one page, retried within the follow interval; what still fails waits for the next. */
+export function followActivities(followSeconds: number) {
+  return wf.proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: `${Math.max(followSeconds, 10)} seconds`,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  });
+}
+
 /** The reconciler's configuration from the worker's policy: a local activity, since it reads the worker's memory. */
 export function settingsActivities(config: ReconcilerConfig) {
   return wf.proxyLocalActivities<Activities>({

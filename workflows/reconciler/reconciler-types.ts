@@ -14,7 +14,14 @@ export interface ReconciledGroup {
 }
 
 export interface ReconcilerConfig {
+  /** Seconds between sweeps when the reconciler does not follow Directory Insights (or it is unavailable). */
   intervalSeconds: number;
+  /**
+   * Follow JumpCloud Directory Insights (the drift-events patch): every `followSeconds` the membership changes since
+   * the last look are read, and each group they touch is inspected at once, the alert naming who made the change. The
+   * sweep then runs every `sweepSeconds` as the backstop. Absent: sweeps only.
+   */
+  events?: { followSeconds: number; sweepSeconds: number };
   /** Where drift alerts go. */
   securityChannel: string;
   groups: ReconciledGroup[];
@@ -42,6 +49,43 @@ export interface FoundDrift {
   email?: string;
   /** The grant involved, for a missing member. */
   grantWorkflowId?: string;
+  /** Who made the change that opened it, from Directory Insights (absent when a sweep found it). */
+  madeBy?: ChangeMadeBy;
+}
+
+/** The failure type of a Directory Insights read that cannot work until an operator acts (no access, not set up). */
+export const INSIGHTS_UNAVAILABLE = 'InsightsUnavailable';
+
+/** A membership change's author as Directory Insights names them. */
+export interface ChangeMadeBy {
+  op: 'add' | 'remove';
+  id?: string;
+  email?: string;
+  /** `session` (the admin console) or `api_key` */
+  authMethod?: string;
+  clientIp?: string;
+  /** ISO 8601 */
+  at: string;
+}
+
+/** One membership change of a policy group, as the reconciler's activity reads it from Directory Insights. */
+export interface MembershipChangeSeen {
+  groupId: string;
+  userId: string;
+  madeBy: ChangeMadeBy;
+}
+
+/** Where the reconciler is in Directory Insights; carried across continue-as-new. */
+export interface EventsPosition {
+  /** The first look: nothing earlier is read. ISO 8601. */
+  since: string;
+  /** The `search_after` of the last page read. */
+  cursor?: string[];
+  changesSeen: number;
+  /** Why Directory Insights cannot be read (a permanent answer such as 403), while it cannot. */
+  unavailable?: string;
+  /** When the next sweep is due (epoch ms), handed to the next execution at continue-as-new. */
+  sweepDueAt?: number;
 }
 
 export interface OpenDrift extends FoundDrift {
@@ -86,7 +130,13 @@ export interface ReconcilerState {
    * has a run that only reports first.
    */
   removingGroups?: string[];
+  /** Directory Insights, when followed (the drift-events patch). */
+  events?: EventsPosition;
 }
+
+/** Directory Insights cannot be read (`unavailable`, with why, and the sweep interval used meanwhile), or can again. */
+export type InsightsNotice =
+  { state: 'unavailable'; reason: string; sweepSeconds: number } | { state: 'restored'; followSeconds: number };
 
 /** One message to the security channel: a drift first seen, removed, not removable yet, held back, or gone. */
 export interface DriftAlert {

@@ -6,12 +6,14 @@ import { failureMessage } from '../failure-message';
 import { isPatched } from '../patches';
 import { notificationTaskQueue } from '../task-queues';
 import { compareDrift, driftKey, reconcilerConfigProblem, removalHolds } from './drift-rules';
+import { changeKey, type FollowResult, lookAtChanges } from './event-follower';
 import { inspectActivities, removalActivities, settingsActivities } from './reconciler-activities';
 import { countNotificationGivenUp, recordReconcileRun } from '../grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
 import {
   type DriftAlert,
   type GroupInspection,
+  type InsightsNotice,
   type OpenDrift,
   type ReconcileRun,
   type ReconcilerConfig,
@@ -52,6 +54,8 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     : undefined;
   // The configuration comes from the worker's policy at every run, and removals have brakes (docs/architecture.md).
   const guarded = isPatched('guardedReconciler');
+  // Between sweeps, Directory Insights when the worker's settings say so (docs/architecture.md, "The reconciler").
+  const following = guarded && isPatched('driftEvents');
   const state: ReconcilerState = {
     config: input.config,
     runs: input.carried?.runs ?? 0,
@@ -61,6 +65,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     alertFailures: input.carried?.alertFailures ?? 0,
     ...(auditing && { auditFailures: input.carried?.auditFailures ?? 0 }),
     ...(guarded && { removingGroups: input.carried?.removingGroups ?? [] }),
+    ...(following && input.carried?.events && { events: input.carried.events }),
   };
   wf.setHandler(reconcilerStateQuery, () => state);
   wf.setHandler(configureReconcilerSignal, (config) => {
@@ -110,25 +115,79 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
       });
   };
 
+  const notice = (message: InsightsNotice) => {
+    const slack = slackActivities(notificationQueue, state.config.timing?.notificationBudgetSeconds);
+    alerts = alerts
+      .then(() => slack.postInsightsNotice(state.config.securityChannel, message))
+      .catch((err: unknown) => {
+        state.alertFailures += 1;
+        countNotificationGivenUp();
+        wf.log.warn('Directory Insights notice given up', { error: failureMessage(err) });
+      });
+  };
+  const record = (run: ReconcileRun) => {
+    state.runs += 1;
+    state.lastRun = run;
+    state.recentRuns = [...state.recentRuns, run].slice(-RECENT_RUNS_KEPT);
+    recordReconcileRun(run, state.openDrift.length);
+  };
+  /** Seconds to the next sweep: the backstop's when Directory Insights is followed, else the interval. */
+  const sweepSeconds = () => {
+    const events = following ? state.config.events : undefined;
+    return events && !state.events?.unavailable ? events.sweepSeconds : state.config.intervalSeconds;
+  };
+
+  // A sweep an hour apart outlives an execution (100 looks): the next one's time crosses continue-as-new.
+  let nextSweepAt = state.events?.sweepDueAt ?? Date.now();
   for (let runsHere = 0; ; runsHere += 1) {
     if (runsHere >= RUNS_PER_EXECUTION || wf.workflowInfo().continueAsNewSuggested) {
       await alerts;
       await trail.settled();
       await wf.condition(wf.allHandlersFinished);
+      if (state.events) state.events.sweepDueAt = nextSweepAt;
       const { config, ...carried } = state;
       return wf.continueAsNew<typeof reconcilerWorkflow>({ config, carried });
     }
     const startedAt = Date.now();
-    const run = await reconcileOnce(startedAt);
-    state.runs += 1;
-    state.lastRun = run;
-    state.recentRuns = [...state.recentRuns, run].slice(-RECENT_RUNS_KEPT);
-    recordReconcileRun(run, state.openDrift.length);
-    // The next run starts one interval after this one started, or at once if this one took longer.
-    await wf.sleep(Math.max(1, startedAt + state.config.intervalSeconds * 1000 - Date.now()));
+    if (!(following && state.config.events) || startedAt >= nextSweepAt) {
+      record(await reconcileOnce(startedAt));
+      // The next sweep starts one interval after this one started, or at once if this one took longer.
+      nextSweepAt = startedAt + sweepSeconds() * 1000;
+    }
+    const events = following ? state.config.events : undefined;
+    if (events) await follow(events.followSeconds);
+    const nextLook = events && !state.events?.unavailable ? Date.now() + events.followSeconds * 1000 : Infinity;
+    await wf.sleep(Math.max(1, Math.min(nextSweepAt, nextLook) - Date.now()));
   }
 
-  async function reconcileOnce(startedAt: number): Promise<ReconcileRun> {
+  /** One look at Directory Insights; the groups its changes touched are inspected at once. */
+  async function follow(followSeconds: number): Promise<void> {
+    const position = (state.events ??= { since: new Date().toISOString(), changesSeen: 0 });
+    const result: FollowResult = await lookAtChanges(position, state.config, followSeconds);
+    if (result.kind === 'failed') return;
+    if (result.kind === 'unavailable') {
+      if (position.unavailable === undefined) {
+        notice({ state: 'unavailable', reason: result.reason, sweepSeconds: state.config.intervalSeconds });
+        nextSweepAt = Math.min(nextSweepAt, Date.now() + state.config.intervalSeconds * 1000);
+      }
+      position.unavailable = result.reason;
+      return;
+    }
+    if (position.unavailable !== undefined) {
+      delete position.unavailable;
+      notice({ state: 'restored', followSeconds });
+    }
+    if (result.groupIds.length > 0) record(await reconcileOnce(Date.now(), result));
+  }
+
+  /**
+   * One run over every policy group (a sweep), or over the groups Directory Insights says changed, with who changed
+   * each membership (`focus`).
+   */
+  async function reconcileOnce(
+    startedAt: number,
+    focus?: { groupIds: string[]; madeBy: Map<string, OpenDrift['madeBy']> },
+  ): Promise<ReconcileRun> {
     const errors: ReconcileRun['errors'] = [];
     if (guarded) {
       try {
@@ -140,19 +199,24 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     }
     const config = state.config;
     const inspect = inspectActivities(config);
+    const groups = focus ? config.groups.filter((g) => focus.groupIds.includes(g.id)) : config.groups;
     const settled = await Promise.allSettled(
-      config.groups.map((group) => inspect.inspectGroup({ groupId: group.id, standingMembers: group.standingMembers })),
+      groups.map((group) => inspect.inspectGroup({ groupId: group.id, standingMembers: group.standingMembers })),
     );
     const inspections: GroupInspection[] = [];
     settled.forEach((result, index) => {
-      const groupId = config.groups[index]?.id ?? '';
+      const groupId = groups[index]?.id ?? '';
       if (result.status === 'fulfilled') inspections.push(result.value);
       else errors.push({ groupId, error: failureMessage(result.reason) });
     });
 
     const { opened, stillOpen, ended } = compareDrift(state.openDrift, inspections);
     const nowIso = new Date().toISOString();
-    const open: OpenDrift[] = [...stillOpen, ...opened.map((d) => ({ ...d, since: nowIso, alerted: false }))];
+    const madeBy = (d: { groupId: string; userId: string }) => focus?.madeBy.get(changeKey(d.groupId, d.userId));
+    const open: OpenDrift[] = [
+      ...stillOpen,
+      ...opened.map((d) => ({ ...d, since: nowIso, alerted: false, ...(madeBy(d) && { madeBy: madeBy(d) }) })),
+    ];
     for (const drift of ended) {
       if (drift.alerted) alert({ event: 'ended', drift, groupName: groupName(drift.groupId), at: nowIso });
     }
@@ -161,6 +225,11 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     let removed = 0;
     const keep: OpenDrift[] = [];
     for (const drift of open) {
+      // A run over some groups leaves the others' drift as it was.
+      if (focus && !focus.groupIds.includes(drift.groupId)) {
+        keep.push(drift);
+        continue;
+      }
       const group = config.groups.find((g) => g.id === drift.groupId);
       const at = () => new Date().toISOString();
       if (drift.kind === 'unexplained-member' && group?.onDrift === 'remove' && holds?.get(group.id) === undefined) {
@@ -198,7 +267,12 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
       keep.push({ ...drift, alerted: true });
     }
     state.openDrift = keep;
-    if (guarded) state.removingGroups = config.groups.filter((g) => g.onDrift === 'remove').map((g) => g.id);
+    if (guarded) {
+      const removing = groups.filter((g) => g.onDrift === 'remove').map((g) => g.id);
+      // Only the groups this run looked at change their mode: the others' first run in remove mode is still to come.
+      const others = focus ? (state.removingGroups ?? []).filter((id) => !focus.groupIds.includes(id)) : [];
+      state.removingGroups = [...others, ...removing];
+    }
     for (const i of inspections) {
       if (i.unresolvedStanding?.length) {
         errors.push({

@@ -1,4 +1,8 @@
-import { type DriftAlert } from '../../../workflows/reconciler/reconciler-types';
+import {
+  type ChangeMadeBy,
+  type DriftAlert,
+  type InsightsNotice,
+} from '../../../workflows/reconciler/reconciler-types';
 import { context, escapeMrkdwn, section, type SlackMessage, slackDate } from './elements';
 
 /** The reconciler's message to the security channel: who, which group, since when, and what was done. */
@@ -10,7 +14,34 @@ export function driftAlertMessage(alert: DriftAlert): SlackMessage {
   const headline = headlineOf(alert, who, group, since);
   const details = [`JumpCloud user ID \`${drift.userId}\`, group ID \`${drift.groupId}\``];
   if (drift.grantWorkflowId) details.push(`grant \`${drift.grantWorkflowId}\``);
-  return { text: plainFallback(headline), blocks: [section(headline), context(details.join(' · '))] };
+  const blocks = [section(headline), context(details.join(' · '))];
+  if (drift.madeBy && alert.event !== 'ended') blocks.splice(1, 0, section(madeByLine(drift.madeBy)));
+  return { text: plainFallback(headline), blocks };
+}
+
+/** Who made the change, from where and when, as Directory Insights recorded it. */
+function madeByLine(by: ChangeMadeBy): string {
+  const who = by.email
+    ? `*${escapeMrkdwn(by.email)}*`
+    : by.id
+      ? `administrator \`${by.id}\``
+      : 'an unnamed administrator';
+  const how =
+    by.authMethod === 'session' ? 'in the admin console' : by.authMethod === 'api_key' ? 'with an API key' : '';
+  const where = by.clientIp ? `from ${escapeMrkdwn(by.clientIp)}` : '';
+  const what = by.op === 'add' ? 'Added' : 'Removed';
+  return [`${what} by ${who}`, how, where, `at ${slackDate(by.at)}`, '(JumpCloud Directory Insights)']
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** The security channel is told once when Directory Insights stops answering, and once when it answers again. */
+export function insightsNoticeMessage(notice: InsightsNotice): SlackMessage {
+  const line =
+    notice.state === 'unavailable'
+      ? `:warning: JIT access cannot read JumpCloud Directory Insights: ${escapeMrkdwn(notice.reason)}. Hand-made memberships are found by the sweep every ${notice.sweepSeconds} s instead of within seconds, and alerts cannot say who made them.`
+      : `:white_check_mark: JIT access reads JumpCloud Directory Insights again: hand-made memberships are found within ${notice.followSeconds} s and named.`;
+  return { text: plainFallback(line), blocks: [section(line)] };
 }
 
 function headlineOf(alert: DriftAlert, who: string, group: string, since: string): string {
