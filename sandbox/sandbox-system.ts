@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import { type JitPolicy } from '../config/policy';
 import { type GatewayDeps } from '../gateway/app';
 import { createAuditSinks } from '../integrations/audit/audit-sinks';
+import { DirectoryInsightsClient } from '../integrations/jumpcloud/insights-client';
 import { JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { createSlackClient } from '../integrations/slack/slack-client';
 import { createGrantService } from '../integrations/temporal/grant-service';
@@ -255,10 +256,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ? 'Starting the worker...'
         : 'Starting the worker (bundling the workflow code takes a few seconds)...',
     );
-    const sweep = reconcilerConfig(policy, {
-      intervalSeconds: options.reconcileIntervalSeconds ?? 30,
-      securityChannel: SANDBOX_CHANNELS.security.id,
-    });
+    // The stand-in's Directory Insights every 3 s: a membership added by hand on the page is alerted, named, in seconds.
+    const sweep = {
+      ...reconcilerConfig(policy, {
+        intervalSeconds: options.reconcileIntervalSeconds ?? 30,
+        securityChannel: SANDBOX_CHANNELS.security.id,
+      }),
+      events: { followSeconds: 3, sweepSeconds: options.reconcileIntervalSeconds ?? 30 },
+    };
     const worker = await createGrantWorker({
       connection: nativeConnection,
       namespace: NAMESPACE,
@@ -290,6 +295,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         policy: () => policy,
         securityChannel: SANDBOX_CHANNELS.security.id,
         reconcilerConfig: () => sweep,
+        insights: new DirectoryInsightsClient({
+          baseUrl: jumpcloud.insightsUrl,
+          apiKey: SANDBOX_SECRETS.jumpCloudApiKey,
+          timeoutMs: 10_000,
+        }),
       }),
       shutdownGraceSeconds: 5,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),

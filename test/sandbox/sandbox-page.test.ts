@@ -545,3 +545,24 @@ test(
     );
   },
 );
+
+test(
+  'a membership added by hand from the page, as an admin, is alerted in #jit-security within seconds, naming the admin',
+  { timeout: 120_000 },
+  async () => {
+    const gus = demoPerson('gus');
+    const group = DEMO_GROUPS.billingAdmin;
+    assert.equal(sandbox.jumpcloud.isMember(group.id, gus.jumpcloudUserId), false, 'Gus starts without the group');
+    await driver.actAs(gus.slackUserId);
+    await driver.page.locator(`.group-card[data-group-id="${group.id}"] button.by-hand`).click();
+    await driver.membership(group.id, gus.jumpcloudUserId).waitFor({ timeout: 20_000 });
+
+    await driver.openConversation(SANDBOX_CHANNELS.security.id);
+    const alert = driver.message(`${gus.email} is in billing-admin with no grant`);
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await alert.innerText(), /Added by it-admin@example\.com in the admin console from 198\.51\.100\.20/);
+    await driver.screenshot('24-drift-named');
+    sandbox.jumpcloud.setMember(group.id, gus.jumpcloudUserId, false);
+    await driver.membership(group.id, gus.jumpcloudUserId).waitFor({ state: 'detached', timeout: 20_000 });
+  },
+);

@@ -5,6 +5,7 @@
  */
 
 import { avatar, byId, clockTime, h } from './dom.js';
+import { control } from './stand-in-http.js';
 import { groupName, jumpcloudName, person, slackName } from './names.js';
 
 /** @import { GrantStatus, JumpCloudState, PageGrant, PageState } from './types.js' */
@@ -27,6 +28,32 @@ export function tickCountdowns() {
   for (const node of document.querySelectorAll('.countdown[data-expires-at]')) {
     if (node instanceof HTMLElement) node.textContent = countdownText(Number(node.dataset.expiresAt));
   }
+}
+
+/** Who the page's "by hand" changes are made by, as Directory Insights will name them. */
+const CONSOLE_ADMIN = { id: '5f00000000000000000000e1', email: 'it-admin@example.com', clientIp: '198.51.100.20' };
+
+/**
+ * A button that adds the page's person to a JIT group as an administrator would in the JumpCloud console: the
+ * reconciler reads the change from Directory Insights and alerts #jit-security within seconds, naming the admin.
+ * @param {PageState} page
+ * @param {string} groupId
+ * @param {string} userId
+ */
+function addByHandButton(page, groupId, userId) {
+  return h('button', {
+    class: 'by-hand',
+    type: 'button',
+    text: 'Add me by hand, as an admin',
+    title: `as ${CONSOLE_ADMIN.email} in the JumpCloud console, outside JIT access`,
+    onclick: () =>
+      void control(`${page.config.jumpcloudOrigin}/_control/memberships`, {
+        groupId,
+        userId,
+        member: true,
+        by: CONSOLE_ADMIN,
+      }),
+  });
 }
 
 /**
@@ -57,6 +84,10 @@ function renderGroups(page, jumpcloud) {
         }),
       ),
       group.description && h('div', { class: 'group-description', title: group.description, text: group.description }),
+      jit &&
+        me?.jumpcloudUserId &&
+        !members.some((m) => m.userId === me.jumpcloudUserId) &&
+        addByHandButton(page, group.id, me.jumpcloudUserId),
       members.length === 0
         ? h('div', { class: 'no-members', text: 'no members' })
         : h(
