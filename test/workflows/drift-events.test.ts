@@ -59,6 +59,26 @@ describe(
       );
     });
 
+    test("an active grant's membership removed by hand is reported within seconds as removed by that administrator, and not re-added", async (t) => {
+      const h = await createGrantHarness(t);
+      const sweep = await startSweep(t, h, {}, {}, FOLLOW);
+      await sweep.runsPass(1);
+      const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+      await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+      await h.waitForStatus(workflowId, 'ACTIVE');
+
+      h.jumpcloud.setMember(h.group.id, h.requester.jumpcloudUserId, false, DANA);
+      const found = await eventually('the alert', () => about(h.requester, sweep.alerts())[0]);
+      assert.match(found, /has an active grant for prod-db-readonly but is not in the group/);
+      const message = h.slack.messages().find((m) => m.text === found);
+      assert.match(
+        JSON.stringify(message?.blocks ?? []),
+        /Removed by \*dana\.admin@example\.com\* in the admin console/,
+      );
+      assert.equal(h.isMember(), false, 'not re-added');
+      await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+    });
+
     test('changes made while the worker is down are each alerted once when it is back: none missed, none repeated', async (t) => {
       const h = await createGrantHarness(t, { worker: false });
       let worker = await h.startWorker();
