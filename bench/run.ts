@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { approvalBurst } from './approval-burst';
 import { MissingToolError } from './burst-world';
+import { driftBench } from './drift';
 import { defaultDurationSeconds, expiryBurst } from './expiry-burst';
 import { defaultDurationSeconds as liveDurationSeconds, liveGrants } from './live-grants';
 
@@ -53,6 +54,12 @@ const scenarios: Record<string, Scenario> = {
     usage: 'approval-burst [--n 200]',
     about: 'Approve → JumpCloud add when N approvals arrive together, against bare workflows',
     run: (options) => approvalBurst({ loads: loads(options.n, [200]) }),
+  },
+  drift: {
+    usage: 'drift [--n 50]',
+    about:
+      'a membership added by hand → alert in the security channel (p50/p99 of N changes) and JumpCloud calls per hour at 50 groups of 200 members: Directory Insights every 15 s against the 5-minute sweep',
+    run: (options) => driftBench({ changes: options.n === undefined ? 50 : positiveInteger('--n', options.n) }),
   },
   'live-grants': {
     usage: 'live-grants [--n 10000] [--duration S] [--cache N]',
