@@ -63,9 +63,16 @@ describe(
       const h = await createGrantHarness(t);
       const sweep = await startSweep(t, h, {}, {}, FOLLOW);
       await sweep.runsPass(1);
+      const runsBefore = (await sweep.state()).runs;
       const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
       await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
       await h.waitForStatus(workflowId, 'ACTIVE');
+      // The grant's own add read and its run over the group done first, so the removal by hand is what the next
+      // look finds (a run for the add that came after the removal would find the member missing, unnamed).
+      await eventually('the add to be read and its run done', async () => {
+        const state = await sweep.state();
+        return state.runs > runsBefore && (state.events?.changesSeen ?? 0) >= 1;
+      });
 
       h.jumpcloud.setMember(h.group.id, h.requester.jumpcloudUserId, false, DANA);
       const found = await eventually('the alert', () => about(h.requester, sweep.alerts())[0]);

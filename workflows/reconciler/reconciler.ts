@@ -12,6 +12,7 @@ import { countNotificationGivenUp, recordReconcileRun } from '../grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
 import {
   type DriftAlert,
+  type FoundDrift,
   type GroupInspection,
   type InsightsNotice,
   type OpenDrift,
@@ -212,7 +213,11 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
 
     const { opened, stillOpen, ended } = compareDrift(state.openDrift, inspections);
     const nowIso = new Date().toISOString();
-    const madeBy = (d: { groupId: string; userId: string }) => focus?.madeBy.get(changeKey(d.groupId, d.userId));
+    // Named only by a change of its own kind: an add opens an unexplained member, a removal a missing one.
+    const madeBy = (d: FoundDrift) => {
+      const change = focus?.madeBy.get(changeKey(d.groupId, d.userId));
+      return change && (change.op === 'add') === (d.kind === 'unexplained-member') ? change : undefined;
+    };
     const open: OpenDrift[] = [
       ...stillOpen,
       ...opened.map((d) => ({ ...d, since: nowIso, alerted: false, ...(madeBy(d) && { madeBy: madeBy(d) }) })),
