@@ -259,7 +259,7 @@ async function runChaos(t: TestContext, options: ChaosOptions): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jit-chaos-'));
   const dbFile = join(dir, 'temporal.sqlite');
   const port = await freePort();
-  let server: DevServer = await startTemporalDevServer({ cliPath, port, dbFile });
+  let server: DevServer = await startTemporalDevServer({ cliPath, port, dbFile, skipFsync: true });
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const temporal = { address: server.address, client: new Client({ connection }), nativeConnection };
@@ -403,7 +403,7 @@ async function runChaos(t: TestContext, options: ChaosOptions): Promise<void> {
       serverCrashed = true;
       await server.stop({ hard: true });
       await sleep(1000 + random() * 2000);
-      server = await startTemporalDevServer({ cliPath, port, dbFile });
+      server = await startTemporalDevServer({ cliPath, port, dbFile, skipFsync: true });
       counters.serverRestarts += 1;
       continue;
     }

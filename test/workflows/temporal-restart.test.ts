@@ -21,7 +21,7 @@ test('a grant active while the Temporal server crashes and restarts is still rev
   const dbFile = join(dir, 'temporal.sqlite');
   const port = await freePort();
 
-  let server = await startTemporalDevServer({ cliPath, port, dbFile });
+  let server = await startTemporalDevServer({ cliPath, port, dbFile, skipFsync: true });
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const temporal = { address: server.address, client: new Client({ connection }), nativeConnection };
@@ -41,7 +41,7 @@ test('a grant active while the Temporal server crashes and restarts is still rev
   await server.stop({ hard: true });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   assert.equal(h.isMember(), true, 'the membership stays while the server is down');
-  server = await startTemporalDevServer({ cliPath, port, dbFile });
+  server = await startTemporalDevServer({ cliPath, port, dbFile, skipFsync: true });
 
   const final = (await h.client.workflow.getHandle(workflowId).result()) as GrantState;
   assert.equal(final.status, 'EXPIRED');
