@@ -103,6 +103,7 @@ export interface PolicyCheckDeps {
 
 export function createPolicyCheckActivities(deps: PolicyCheckDeps) {
   return {
+    driftDeciderRefusal,
     /**
      * The worker's refusal of the grant, or undefined; a refusal is logged and reported in the security channel. The
      * policy first (a refusal there is a grant the gateway would never have sent), then the requester's JumpCloud
@@ -127,6 +128,24 @@ export function createPolicyCheckActivities(deps: PolicyCheckDeps) {
       return account;
     },
   };
+
+  /**
+   * Why this Slack user may not remove or keep a drift of the group, or undefined: an approver by Slack ID in the
+   * worker's policy now, or a member now of one of its JumpCloud approver groups.
+   */
+  async function driftDeciderRefusal(decider: { groupId: string; slackUserId: string }): Promise<string | undefined> {
+    const group = findPolicyGroup(deps.policy(), decider.groupId);
+    if (!group) return `the group ${decider.groupId} is not in the worker's policy`;
+    if (group.approvers.includes(decider.slackUserId)) return undefined;
+    if (group.approverGroups.length > 0) {
+      const email = (await deps.slack.users.info({ user: decider.slackUserId })).user?.profile?.email;
+      const user = email ? await deps.directory.findUserByEmail(email) : undefined;
+      const memberOf = user ? await deps.directory.listUserGroupIds(user.id) : [];
+      if (group.approverGroups.some((id) => memberOf.includes(id))) return undefined;
+    }
+    log.warn('Drift decision refused: not an approver', { groupId: decider.groupId, slackUserId: decider.slackUserId });
+    return `${decider.slackUserId} is not an approver of ${policyGroupLabel(group)}`;
+  }
 
   async function report(who: string, refusal: string, text: string): Promise<void> {
     log.warn("Grant refused by the worker's checks", { grant: who, refusal });

@@ -32,8 +32,8 @@ export interface GatewayDeps {
   >;
   policy: JitPolicy;
   grants: GrantService;
-  /** The reconciler's open drift, for `/jit drift`. */
-  reconciler: Pick<ReconcilerService, 'state'>;
+  /** The reconciler's open drift, for `/jit drift`, and Remove now / Keep on its alerts. */
+  reconciler: Pick<ReconcilerService, 'state' | 'decideDrift'>;
   directory: GatewayDirectory;
   slack: GatewaySlack;
   /** POSTs a JSON message to a Slack response_url. */

@@ -17,6 +17,7 @@ import {
   rejectReasonView,
 } from '../../integrations/slack/block-kit/modals';
 import { submittedValue, type BlockActions, type ViewSubmission, type ViewSubmissionAck } from '../slack/payloads';
+import { askWhyKeep, removeDriftNow } from './drift-actions';
 import { tellEphemeral } from './tell-user';
 import { type GrantUpdate, updateGrant } from './update-grant';
 
@@ -61,6 +62,12 @@ export function handleGrantAction(services: GatewayServices, payload: BlockActio
       runUpdate(kind, ref, { kind, extensionId: ref.extensionId });
       return;
     }
+    case ActionIds.removeDrift:
+      removeDriftNow(services, payload, action.value);
+      return;
+    case ActionIds.keepDrift:
+      askWhyKeep(services, payload, action.value);
+      return;
     default:
       throw new GatewayRequestError(400, `unknown action_id "${action.action_id.slice(0, 60)}"`);
   }

@@ -66,3 +66,29 @@ export async function checkClick(
   }
   return approverVia === undefined ? {} : { approverVia };
 }
+
+/**
+ * Whether this Slack user may Remove now / Keep a drift of the group, by the policy the gateway runs with now: a
+ * trusted account (as for any decision) listed as an approver, or a member now of one of the group's approver
+ * groups. The reconciler asks the worker's policy again before anything changes. Throws when Slack or JumpCloud
+ * cannot be read.
+ */
+export async function checkDriftDecider(
+  deps: PeopleDeps & { policy: JitPolicy },
+  groupId: string,
+  clicker: string,
+): Promise<{ refusal?: string }> {
+  const group = findPolicyGroup(deps.policy, groupId);
+  if (!group) return { refusal: 'this group is no longer in the access policy' };
+  const notApprover = { refusal: `you are not an approver for ${policyGroupLabel(group)}` };
+  const listed = group.approvers.includes(clicker);
+  if (!listed && group.approverGroups.length === 0) return notApprover;
+  const account = await resolvePerson(deps, clicker);
+  if (!account.ok) {
+    if (account.cause) throw account.cause;
+    return { refusal: account.problem };
+  }
+  if (listed) return {};
+  const memberOf = await deps.directory.listUserGroupIds(account.person.jumpcloudUserId);
+  return group.approverGroups.some((id) => memberOf.includes(id)) ? {} : notApprover;
+}

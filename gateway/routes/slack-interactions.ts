@@ -4,6 +4,7 @@ import { type GatewayServices } from '../deps';
 import { GatewayRequestError } from '../request-error';
 import { CallbackIds } from '../../integrations/slack/block-kit/ids';
 import { submitRequestForm } from '../handlers/access-request';
+import { submitKeepReason } from '../handlers/drift-actions';
 import {
   blockActionsSchema,
   interactionEnvelopeSchema,
@@ -57,6 +58,8 @@ function submissionHandler(callbackId: string) {
       return submitRejectReason;
     case CallbackIds.extend:
       return submitExtendForm;
+    case CallbackIds.keepDrift:
+      return submitKeepReason;
     default:
       return unknownCallback(callbackId);
   }

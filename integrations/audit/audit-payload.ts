@@ -130,9 +130,12 @@ export function eventSentence(event: AuditEvent): string {
   if (event.subject === 'drift') {
     const sentences = {
       found: 'Drift found by the reconciler.',
-      removed: 'The reconciler removed the membership (policy onDrift: remove).',
+      removed: event.bySlackUserId
+        ? `Approver ${event.bySlackUserId} removed the membership (Remove now).`
+        : 'The reconciler removed the membership (policy onDrift: remove).',
       removal_failing: 'The reconciler could not remove the membership yet; it retries every run.',
       removal_held: `The reconciler held back the removal: ${event.reason ?? 'no reason given'}.`,
+      kept: `Approver ${event.bySlackUserId ?? 'unknown'} kept the membership: ${event.reason ?? 'no reason given'}.`,
       ended: 'The drift is gone.',
     } as const;
     return sentences[event.kind];

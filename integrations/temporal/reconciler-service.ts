@@ -1,8 +1,23 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { policyGroupLabel, type JitPolicy } from '../../config/policy';
 import { reconcilerWorkflow } from '../../workflows/reconciler/reconciler';
-import { type ReconcilerConfig, type ReconcilerState } from '../../workflows/reconciler/reconciler-types';
-import { configureReconcilerSignal, reconcilerStateQuery } from '../../workflows/reconciler/reconciler-updates';
+import {
+  type DriftDecision,
+  type DriftDecisionResult,
+  type ReconcilerConfig,
+  type ReconcilerState,
+} from '../../workflows/reconciler/reconciler-types';
+import {
+  configureReconcilerSignal,
+  decideDriftUpdate,
+  reconcilerStateQuery,
+} from '../../workflows/reconciler/reconciler-updates';
+
+/** The reconciler refused a drift decision (its validator, or the worker's policy): `message` says why. */
+export class DriftDecisionRefusedError extends Error {
+  override readonly name = 'DriftDecisionRefusedError';
+}
 
 /** One reconciler per task queue: its workflow ID says which. */
 export function reconcilerWorkflowId(taskQueue: string): string {
@@ -36,6 +51,8 @@ export interface ReconcilerService {
   ensureRunning(config: ReconcilerConfig): Promise<void>;
   /** The reconciler's memory (open drift, recent runs), or undefined when none is running. */
   state(): Promise<ReconcilerState | undefined>;
+  /** Remove now / Keep; throws DriftDecisionRefusedError with the reason when the reconciler refuses it. */
+  decideDrift(decision: DriftDecision): Promise<DriftDecisionResult>;
 }
 
 export function createReconcilerService(client: Client, taskQueue: string): ReconcilerService {
@@ -56,6 +73,21 @@ export function createReconcilerService(client: Client, taskQueue: string): Reco
         return await client.workflow.getHandle(workflowId).query(reconcilerStateQuery);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    },
+
+    async decideDrift(decision) {
+      try {
+        return await client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(decideDriftUpdate, { args: [decision], updateId: randomUUID() });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          const cause = err.cause instanceof Error ? err.cause.message : undefined;
+          throw new DriftDecisionRefusedError(cause ?? err.message);
+        }
+        if (err instanceof WorkflowNotFoundError) throw new DriftDecisionRefusedError('the reconciler is not running');
         throw err;
       }
     },

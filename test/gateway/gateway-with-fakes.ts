@@ -126,7 +126,10 @@ export async function createFakeGateway(options: FakeOptions = {}): Promise<Fake
     },
     policy: options.policy ?? fakePolicy,
     grants,
-    reconciler: { state: record('reconciler.state', () => undefined) },
+    reconciler: {
+      state: record('reconciler.state', () => undefined),
+      decideDrift: record('reconciler.decideDrift', () => ({ outcome: 'gone' as const })),
+    },
     directory: {
       findUserByEmail: record('directory.findUserByEmail', () => ({
         id: REQUESTER_JC,

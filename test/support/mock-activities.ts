@@ -162,6 +162,7 @@ export function mockWorkerActivities(
     postDriftAlert: async () => undefined,
     readMembershipChanges: async () => ({ changes: [], full: false }),
     postInsightsNotice: async () => undefined,
+    driftDeciderRefusal: async ({ slackUserId }) => (slackUserId === 'U0APPROVER' ? undefined : 'not an approver'),
     ...reconciler,
     ...grant,
   };

@@ -959,7 +959,63 @@ const scenarios: Scenario[] = [
       ),
   }),
   reconcilerFollowingScenario('reconciler-following-insights'),
+  reconcilerDecisionsScenario('reconciler-drift-kept-and-removed-by-approvers'),
 ];
+
+/**
+ * Remove now and Keep on the reconciler's alerts: two unexplained members; a stranger's Remove now refused by the
+ * worker's check, an approver's Keep with a reason, an approver's Remove now; then a run that leaves the kept one be.
+ */
+function reconcilerDecisionsScenario(name: string): Scenario {
+  const config: ReconcilerConfig = {
+    intervalSeconds: 1,
+    securityChannel: 'C0SECURITY',
+    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
+    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
+  };
+  const kept = people.requester.jumpcloudUserId;
+  const removed = '64f0c0ffee00000000000077';
+  return {
+    name,
+    activities: () => {
+      const members = new Set([kept, removed]);
+      return mockWorkerActivities(recordingActivities().activities, {
+        inspectGroup: async ({ groupId }) => {
+          const drift = [...members].map((userId) => ({ kind: 'unexplained-member' as const, groupId, userId }));
+          return { groupId, members: drift.length, drift, unresolvedStanding: [] };
+        },
+        removeDriftMember: async ({ userId }) => ({ removed: members.delete(userId) }),
+        reconcilerSettings: async () => config,
+      });
+    },
+    async record({ client, taskQueue }) {
+      const reconciler = createReconcilerService(client, taskQueue);
+      await reconciler.ensureRunning(config);
+      await eventually(`${name} to alert both`, async () => {
+        const open = (await reconciler.state())?.openDrift ?? [];
+        return open.length === 2 && open.every((d) => d.alerted);
+      });
+      const decision = { groupId: group.id, userId: removed, action: 'remove' as const };
+      await reconciler.decideDrift({ ...decision, bySlackUserId: people.outsider }).then(
+        () => Promise.reject(new Error(`${name}: a stranger's Remove now was accepted`)),
+        () => undefined,
+      );
+      const keep = { groupId: group.id, userId: kept, action: 'keep' as const, reason: 'On-call service account' };
+      await reconciler.decideDrift({ ...keep, bySlackUserId: people.approver });
+      await reconciler.decideDrift({ ...decision, bySlackUserId: people.approver });
+      const runs = (await reconciler.state())?.runs ?? 0;
+      await eventually(`${name} to run twice more`, async () => ((await reconciler.state())?.runs ?? 0) >= runs + 2);
+      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
+      const history = await handle.fetchHistory();
+      await handle.terminate('history recorded');
+      const open = (await reconciler.state())?.openDrift ?? [];
+      if (open.length !== 1 || open[0]?.kept?.bySlackUserId !== people.approver) {
+        throw new Error(`${name}: open drift ${JSON.stringify(open)}`);
+      }
+      return history;
+    },
+  };
+}
 
 /**
  * The reconciler following Directory Insights ('drift-events'): a sweep that finds nothing, then a look that reads a

@@ -64,6 +64,7 @@ const REQUIRED_SCENARIOS = [
   // Recorded from the version whose reconciler reads the worker's policy and brakes its removals.
   'reconciler-guarded-held-then-removed',
   'reconciler-following-insights',
+  'reconciler-drift-kept-and-removed-by-approvers',
   // Recorded from the version that asks every grant patch in the first workflow task ('patches-asked-first').
   'grant-patches-asked-first-handed-off',
   'grant-patches-asked-first-cancelled-while-active',

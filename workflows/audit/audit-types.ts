@@ -39,13 +39,15 @@ export interface GrantAuditEvent {
 
 /**
  * A drift alert of the reconciler, as an audit event: `drift.found`, `drift.removed`, `drift.removal_failing`,
- * `drift.removal_held`, `drift.ended`.
+ * `drift.removal_held`, `drift.kept`, `drift.ended`.
  */
 export interface DriftAuditEvent {
   subject: 'drift';
-  kind: 'found' | 'removed' | 'removal_failing' | 'removal_held' | 'ended';
-  /** Why a removal was held back (removal_held). */
+  kind: 'found' | 'removed' | 'removal_failing' | 'removal_held' | 'kept' | 'ended';
+  /** Why a removal was held back (removal_held), or why an approver kept the membership (kept). */
   reason?: string;
+  /** The approver who removed (Remove now) or kept the membership; absent when the reconciler acted on its own. */
+  bySlackUserId?: string;
   /** ISO 8601 */
   at: string;
   /** The reconciler's workflow ID. */

@@ -81,7 +81,8 @@ export function removalHolds(
       holds.set(group.id, 'its members could not be read this run');
       continue;
     }
-    const toRemove = open.filter((d) => d.groupId === group.id && d.kind === 'unexplained-member').length;
+    // A membership an approver kept is not for removal, and does not count towards the cap.
+    const toRemove = open.filter((d) => d.groupId === group.id && d.kind === 'unexplained-member' && !d.kept).length;
     holds.set(
       group.id,
       removalHold({

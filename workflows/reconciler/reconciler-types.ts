@@ -93,7 +93,41 @@ export interface OpenDrift extends FoundDrift {
   since: string;
   /** True once the security channel was told (or, with onDrift: remove, the removal was reported). */
   alerted: boolean;
+  /** An approver kept this membership: it is neither alerted nor removed again until it changes. */
+  kept?: DriftKept;
 }
+
+/** Who kept an unexplained membership, why, and when. */
+export interface DriftKept {
+  bySlackUserId: string;
+  reason: string;
+  /** ISO 8601 */
+  at: string;
+}
+
+/**
+ * An approver's answer to a drift alert (Remove now / Keep): the member removed at once, with the same fresh look as
+ * the reconciler's own removals, or kept with a reason.
+ */
+export interface DriftDecision {
+  action: 'remove' | 'keep';
+  groupId: string;
+  userId: string;
+  bySlackUserId: string;
+  /** Why the membership stays (keep). */
+  reason?: string;
+}
+
+/** `gone`: by the time the decision ran, the membership was explained or no longer there; nothing was changed. */
+export interface DriftDecisionResult {
+  outcome: 'removed' | 'kept' | 'gone';
+}
+
+/** The failure type of a drift decision the worker's policy does not allow: the clicker is no approver of the group. */
+export const DRIFT_DECISION_REFUSED = 'DriftDecisionRefused';
+
+/** How long a Keep's reason is, in characters. */
+export const KEEP_REASON_LENGTH = { min: 10, max: 500 } as const;
 
 export interface GroupInspection {
   groupId: string;
@@ -140,8 +174,10 @@ export type InsightsNotice =
 
 /** One message to the security channel: a drift first seen, removed, not removable yet, held back, or gone. */
 export interface DriftAlert {
-  event: 'found' | 'removed' | 'removal-failing' | 'removal-held' | 'ended';
+  event: 'found' | 'removed' | 'removal-failing' | 'removal-held' | 'kept' | 'ended';
   drift: OpenDrift;
+  /** The approver who removed (Remove now) or kept the membership; absent when the reconciler acted on its own. */
+  bySlackUserId?: string;
   /** Why a removal was held back (event removal-held). */
   reason?: string;
   groupName: string;

@@ -1,20 +1,17 @@
 import * as wf from '@temporalio/workflow';
-import { slackActivities } from '../activity-options';
-import { createAuditTrail } from '../audit/audit-trail';
-import { type DriftAuditEvent } from '../audit/audit-types';
 import { failureMessage } from '../failure-message';
 import { isPatched } from '../patches';
 import { notificationTaskQueue } from '../task-queues';
 import { compareDrift, driftKey, reconcilerConfigProblem, removalHolds } from './drift-rules';
 import { changeKey, type FollowResult, lookAtChanges } from './event-follower';
 import { inspectActivities, removalActivities, settingsActivities } from './reconciler-activities';
-import { countNotificationGivenUp, recordReconcileRun } from '../grant-metrics';
+import { recordReconcileRun } from '../grant-metrics';
 import { configureReconcilerSignal, reconcilerStateQuery } from './reconciler-updates';
+import { createSecurityChannel } from './security-channel';
+import { handleDriftDecisions } from './drift-decisions';
 import {
-  type DriftAlert,
   type FoundDrift,
   type GroupInspection,
-  type InsightsNotice,
   type OpenDrift,
   type ReconcileRun,
   type ReconcilerConfig,
@@ -24,15 +21,6 @@ import {
 /** Continue-as-new after this many runs, so the history stays short however long the sweep lives. */
 const RUNS_PER_EXECUTION = 100;
 const RECENT_RUNS_KEPT = 10;
-
-/** A Slack alert's event as the audit event's kind. */
-const AUDIT_KINDS = {
-  found: 'found',
-  removed: 'removed',
-  'removal-failing': 'removal_failing',
-  'removal-held': 'removal_held',
-  ended: 'ended',
-} as const satisfies Record<DriftAlert['event'], DriftAuditEvent['kind']>;
 
 export interface ReconcilerInput {
   config: ReconcilerConfig;
@@ -79,53 +67,11 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   const problem = reconcilerConfigProblem(state.config);
   if (problem) throw wf.ApplicationFailure.nonRetryable(`Invalid reconciler configuration: ${problem}`);
 
-  // Every drift event has its own record in each sink, found again by the drift's key: nothing to keep here.
-  const trail = createAuditTrail({
-    budgetSeconds: state.config.timing?.auditBudgetSeconds,
-    taskQueue: notificationQueue,
-    records: () => ({}),
-    onRecord: () => undefined,
-    onGivenUp: (sink, event, error) => {
-      state.auditFailures = (state.auditFailures ?? 0) + 1;
-      wf.log.warn('Drift audit record given up', { sink, event: `${event.subject}.${event.kind}`, error });
-    },
-  });
-
-  // Alerts run one after another in the background: they never hold up a removal or the next run.
-  let alerts: Promise<void> = Promise.resolve();
-  const alert = (message: DriftAlert) => {
-    if (auditing) {
-      trail.record({
-        subject: 'drift',
-        kind: AUDIT_KINDS[message.event],
-        at: message.at,
-        workflowId: wf.workflowInfo().workflowId,
-        drift: message.drift,
-        groupName: message.groupName,
-        ...(message.reason && { reason: message.reason }),
-      });
-    }
-    const slack = slackActivities(notificationQueue, state.config.timing?.notificationBudgetSeconds);
-    const channel = state.config.securityChannel;
-    alerts = alerts
-      .then(() => slack.postDriftAlert(channel, message))
-      .catch((err: unknown) => {
-        state.alertFailures += 1;
-        countNotificationGivenUp();
-        wf.log.warn('Drift alert given up', { event: message.event, error: failureMessage(err) });
-      });
-  };
-
-  const notice = (message: InsightsNotice) => {
-    const slack = slackActivities(notificationQueue, state.config.timing?.notificationBudgetSeconds);
-    alerts = alerts
-      .then(() => slack.postInsightsNotice(state.config.securityChannel, message))
-      .catch((err: unknown) => {
-        state.alertFailures += 1;
-        countNotificationGivenUp();
-        wf.log.warn('Directory Insights notice given up', { error: failureMessage(err) });
-      });
-  };
+  const channel = createSecurityChannel(state, notificationQueue, auditing);
+  const { alert, notice } = channel;
+  // Remove now / Keep from the alerts; a decision and a run never overlap (drift-decisions.ts).
+  let runInProgress = false;
+  const decisions = handleDriftDecisions(state, () => runInProgress, alert);
   const record = (run: ReconcileRun) => {
     state.runs += 1;
     state.lastRun = run;
@@ -142,8 +88,7 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   let nextSweepAt = state.events?.sweepDueAt ?? Date.now();
   for (let runsHere = 0; ; runsHere += 1) {
     if (runsHere >= RUNS_PER_EXECUTION || wf.workflowInfo().continueAsNewSuggested) {
-      await alerts;
-      await trail.settled();
+      await channel.settled();
       await wf.condition(wf.allHandlersFinished);
       if (state.events) state.events.sweepDueAt = nextSweepAt;
       const { config, ...carried } = state;
@@ -189,12 +134,16 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     startedAt: number,
     focus?: { groupIds: string[]; madeBy: Map<string, OpenDrift['madeBy']> },
   ): Promise<ReconcileRun> {
+    // No await unless a decision is in progress: the commands of runs recorded before decisions stay in their order.
+    while (decisions.inProgress()) await wf.condition(() => !decisions.inProgress());
+    runInProgress = true;
     const errors: ReconcileRun['errors'] = [];
     if (guarded) {
       try {
         state.config = await settingsActivities(state.config).reconcilerSettings();
       } catch (err) {
         errors.push({ groupId: '', error: `the worker's policy could not be read: ${failureMessage(err)}` });
+        runInProgress = false;
         return runSummary(startedAt, [], 0, errors);
       }
     }
@@ -230,46 +179,41 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
     let removed = 0;
     const keep: OpenDrift[] = [];
     for (const drift of open) {
-      // A run over some groups leaves the others' drift as it was.
-      if (focus && !focus.groupIds.includes(drift.groupId)) {
+      // A run over some groups leaves the others' drift as it was; a membership an approver kept stays as it is.
+      if ((focus && !focus.groupIds.includes(drift.groupId)) || drift.kept) {
         keep.push(drift);
         continue;
       }
       const group = config.groups.find((g) => g.id === drift.groupId);
-      const at = () => new Date().toISOString();
-      if (drift.kind === 'unexplained-member' && group?.onDrift === 'remove' && holds?.get(group.id) === undefined) {
-        try {
-          if (guarded) {
-            // A fresh look first: the drift may be explained by now, or come from a run that could not read.
-            const { removed: done } = await removalActivities(config).removeDriftMember({
-              groupId: group.id,
-              userId: drift.userId,
-              standingMembers: group.standingMembers,
-            });
-            if (!done) {
-              keep.push(drift);
-              continue;
-            }
-          } else {
-            await removalActivities(config).revokeMembership({ groupId: drift.groupId, userId: drift.userId });
-          }
-          removed += 1;
-          alert({ event: 'removed', drift, groupName: groupName(drift.groupId), at: at() });
-          continue;
-        } catch (err) {
-          wf.log.warn('Drift removal failed; retried next run', { key: driftKey(drift), error: failureMessage(err) });
-          if (!drift.alerted)
-            alert({ event: 'removal-failing', drift, groupName: groupName(drift.groupId), at: nowIso });
-          keep.push({ ...drift, alerted: true });
+      const held = group?.onDrift === 'remove' ? holds?.get(group.id) : undefined;
+      if (drift.kind !== 'unexplained-member' || group?.onDrift !== 'remove' || held !== undefined) {
+        keep.push(reportOnce(drift, held, nowIso));
+        continue;
+      }
+      // The activity is awaited here, not in a helper: an extra await would reorder this run's commands against the
+      // alerts' (recorded histories replay only in this order).
+      try {
+        const done = guarded
+          ? // A fresh look first: the drift may be explained by now, or come from a run that could not read.
+            (
+              await removalActivities(config).removeDriftMember({
+                groupId: group.id,
+                userId: drift.userId,
+                standingMembers: group.standingMembers,
+              })
+            ).removed
+          : (await removalActivities(config).revokeMembership({ groupId: drift.groupId, userId: drift.userId }), true);
+        if (!done) {
+          keep.push(drift);
           continue;
         }
+        removed += 1;
+        alert({ event: 'removed', drift, groupName: groupName(drift.groupId), at: new Date().toISOString() });
+      } catch (err) {
+        wf.log.warn('Drift removal failed; retried next run', { key: driftKey(drift), error: failureMessage(err) });
+        if (!drift.alerted) alert({ event: 'removal-failing', drift, groupName: groupName(drift.groupId), at: nowIso });
+        keep.push({ ...drift, alerted: true });
       }
-      const reason = group?.onDrift === 'remove' ? holds?.get(group.id) : undefined;
-      if (!drift.alerted) {
-        const event = reason === undefined ? 'found' : 'removal-held';
-        alert({ event, drift, groupName: groupName(drift.groupId), at: nowIso, ...(reason && { reason }) });
-      }
-      keep.push({ ...drift, alerted: true });
     }
     state.openDrift = keep;
     if (guarded) {
@@ -286,7 +230,17 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
         });
       }
     }
+    runInProgress = false;
     return runSummary(startedAt, inspections, removed, errors);
+  }
+
+  /** A drift not removed this run: alerted once, as found or as held back with the reason. */
+  function reportOnce(drift: OpenDrift, held: string | undefined, nowIso: string): OpenDrift {
+    if (!drift.alerted) {
+      const event = held === undefined ? 'found' : 'removal-held';
+      alert({ event, drift, groupName: groupName(drift.groupId), at: nowIso, ...(held && { reason: held }) });
+    }
+    return { ...drift, alerted: true };
   }
 
   function groupName(groupId: string): string {

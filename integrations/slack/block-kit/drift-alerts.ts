@@ -3,7 +3,22 @@ import {
   type DriftAlert,
   type InsightsNotice,
 } from '../../../workflows/reconciler/reconciler-types';
-import { context, escapeMrkdwn, section, type SlackMessage, slackDate } from './elements';
+import { type Block, context, escapeMrkdwn, mention, plain, section, type SlackMessage, slackDate } from './elements';
+import { ActionIds } from './ids';
+
+/** The events after which an unexplained member is still there, waiting for someone to decide. */
+const UNDECIDED: ReadonlySet<DriftAlert['event']> = new Set(['found', 'removal-held', 'removal-failing']);
+
+/** A drift button's value: the membership it is about. */
+export function driftActionValue(groupId: string, userId: string): string {
+  return `${groupId}:${userId}`;
+}
+
+/** The membership a drift button names, or undefined when the value is not one of ours. */
+export function parseDriftActionValue(value: string): { groupId: string; userId: string } | undefined {
+  const match = /^([0-9a-f]{24}):([0-9a-f]{24})$/.exec(value);
+  return match?.[1] && match[2] ? { groupId: match[1], userId: match[2] } : undefined;
+}
 
 /** The reconciler's message to the security channel: who, which group, since when, and what was done. */
 export function driftAlertMessage(alert: DriftAlert): SlackMessage {
@@ -16,7 +31,34 @@ export function driftAlertMessage(alert: DriftAlert): SlackMessage {
   if (drift.grantWorkflowId) details.push(`grant \`${drift.grantWorkflowId}\``);
   const blocks = [section(headline), context(details.join(' · '))];
   if (drift.madeBy && alert.event !== 'ended') blocks.splice(1, 0, section(madeByLine(drift.madeBy)));
+  if (drift.kind === 'unexplained-member' && UNDECIDED.has(alert.event)) blocks.push(decisionButtons(alert));
   return { text: plainFallback(headline), blocks };
+}
+
+/** Remove now / Keep, for the group's approvers (the gateway and the worker check who clicks). */
+function decisionButtons(alert: DriftAlert): Block {
+  const value = driftActionValue(alert.drift.groupId, alert.drift.userId);
+  const who = alert.drift.email ?? alert.drift.userId;
+  return {
+    type: 'actions',
+    block_id: 'drift_decision',
+    elements: [
+      {
+        type: 'button',
+        action_id: ActionIds.removeDrift,
+        style: 'danger',
+        value,
+        text: plain('Remove now'),
+        confirm: {
+          title: plain('Remove this membership?'),
+          text: plain(`Removes ${who} from ${alert.groupName} at once.`.slice(0, 300)),
+          confirm: plain('Remove'),
+          deny: plain('Cancel'),
+        },
+      },
+      { type: 'button', action_id: ActionIds.keepDrift, value, text: plain('Keep…') },
+    ],
+  };
 }
 
 /** Who made the change, from where and when, as Directory Insights recorded it. */
@@ -55,7 +97,11 @@ function headlineOf(alert: DriftAlert, who: string, group: string, since: string
     case 'found':
       return `:rotating_light: ${who} is in ${group} with no grant and no standing-member entry (seen since ${since}).`;
     case 'removed':
-      return `:lock: ${who} was in ${group} with no grant (seen since ${since}) and has been removed.`;
+      return alert.bySlackUserId
+        ? `:lock: ${who} was in ${group} with no grant (seen since ${since}); ${mention(alert.bySlackUserId)} removed them (Remove now).`
+        : `:lock: ${who} was in ${group} with no grant (seen since ${since}) and has been removed.`;
+    case 'kept':
+      return `:white_check_mark: ${mention(alert.bySlackUserId ?? '')} kept ${who} in ${group} (no grant, seen since ${since}): "${escapeMrkdwn(alert.drift.kept?.reason ?? '')}". No more alerts for this membership until it changes.`;
     case 'removal-failing':
       return `:rotating_light: ${who} is in ${group} with no grant (seen since ${since}); removing them failed and is retried every run.`;
     case 'removal-held':

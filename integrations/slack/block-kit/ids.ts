@@ -9,6 +9,9 @@ export const ActionIds = {
   rejectExtension: 'extension_reject',
   /** In a break-glass alert: an approver has seen it. */
   acknowledgeBreakGlass: 'break_glass_acknowledge',
+  /** In a drift alert: an approver removes the unexplained member at once, or keeps them with a reason. */
+  removeDrift: 'drift_remove',
+  keepDrift: 'drift_keep',
 } as const;
 
 /** Modals, by the callback_id their submissions carry. */
@@ -16,6 +19,7 @@ export const CallbackIds = {
   request: 'jit_request',
   rejectReason: 'jit_reject_reason',
   extend: 'jit_extend',
+  keepDrift: 'jit_drift_keep',
 } as const;
 
 export const RequestFormInputs = {
@@ -34,3 +38,5 @@ export const ExtendFormInputs = {
   duration: { blockId: 'extend_duration_block', actionId: 'extend_duration_select' },
   reason: { blockId: 'extend_reason_block', actionId: 'extend_reason_input' },
 } as const;
+
+export const KeepDriftInput = { blockId: 'keep_reason_block', actionId: 'keep_reason_input' } as const;

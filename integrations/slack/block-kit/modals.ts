@@ -2,7 +2,15 @@ import { formatDuration } from '../../../config/durations';
 import { policyGroupLabel, type PolicyGroup } from '../../../config/policy';
 import { BREAK_GLASS_JUSTIFICATION_MIN_LENGTH } from '../../../workflows/grant/grant-rules';
 import { type Block, context, escapeMrkdwn, plain, type PlainText, section } from './elements';
-import { BREAK_GLASS_OPTION, CallbackIds, ExtendFormInputs, RejectReasonInput, RequestFormInputs } from './ids';
+import { KEEP_REASON_LENGTH } from '../../../workflows/reconciler/reconciler-types';
+import {
+  BREAK_GLASS_OPTION,
+  CallbackIds,
+  ExtendFormInputs,
+  KeepDriftInput,
+  RejectReasonInput,
+  RequestFormInputs,
+} from './ids';
 
 /** The modals the gateway opens; the IDs their submissions come back with are in ids.ts. */
 
@@ -219,6 +227,35 @@ export function extendFormView(input: {
           multiline: true,
           min_length: EXTENSION_REASON_MIN_LENGTH,
           max_length: JUSTIFICATION_MAX_LENGTH,
+        },
+      },
+    ],
+  };
+}
+
+/** Keep on a drift alert: why this membership without a grant may stay. The reconciler records it with the approver. */
+export function keepDriftView(membership: string, who: string, groupLabel: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.keepDrift,
+    private_metadata: membership,
+    title: plain('Keep membership'),
+    submit: plain('Keep'),
+    close: plain('Cancel'),
+    blocks: [
+      section(
+        `Keep *${escapeMrkdwn(who)}* in *${escapeMrkdwn(groupLabel)}* without a grant? There are no more alerts for this membership until it changes; your name and reason go to the audit record.`,
+      ),
+      {
+        type: 'input',
+        block_id: KeepDriftInput.blockId,
+        label: plain('Why may this membership stay?'),
+        element: {
+          type: 'plain_text_input',
+          action_id: KeepDriftInput.actionId,
+          multiline: true,
+          min_length: KEEP_REASON_LENGTH.min,
+          max_length: KEEP_REASON_LENGTH.max,
         },
       },
     ],
