@@ -41,11 +41,11 @@ const workerEnvSchema = z
     /** How often the reconciler compares the policy groups' members with the open grants. */
     RECONCILE_INTERVAL: durationSeconds('how often the reconciler runs').default(300),
     /**
-     * JumpCloud Directory Insights (e.g. https://api.jumpcloud.com/insights/directory/v1): when set, the reconciler
-     * reads membership changes every DRIFT_EVENTS_INTERVAL and sweeps every RECONCILE_INTERVAL_WITH_EVENTS (back to
-     * RECONCILE_INTERVAL while Insights refuses the key). Unset: sweeps only.
+     * JumpCloud Directory Insights: the reconciler reads membership changes every DRIFT_EVENTS_INTERVAL and sweeps
+     * every RECONCILE_INTERVAL_WITH_EVENTS (back to RECONCILE_INTERVAL while Insights refuses the key). Unset: JumpCloud's
+     * own Insights for JumpCloud's own API hosts (insightsUrlFor), none for any other JUMPCLOUD_API_URL; `off`: sweeps only.
      */
-    JUMPCLOUD_INSIGHTS_URL: outboundUrl('JumpCloud Directory Insights').optional(),
+    JUMPCLOUD_INSIGHTS_URL: z.union([z.literal('off'), outboundUrl('JumpCloud Directory Insights')]).optional(),
     DRIFT_EVENTS_INTERVAL: durationSeconds('how often Directory Insights is read').default(15),
     RECONCILE_INTERVAL_WITH_EVENTS: durationSeconds('how often the reconciler sweeps beside the events').default(3600),
     /** Where drift alerts go; the approval channel when unset. */
@@ -75,11 +75,24 @@ const workerEnvSchema = z
       });
     }
   })
-  .transform(({ SLACK_SECURITY_CHANNEL, SLACK_APPROVAL_CHANNEL, ...rest }) => ({
+  .transform(({ SLACK_SECURITY_CHANNEL, SLACK_APPROVAL_CHANNEL, JUMPCLOUD_INSIGHTS_URL, ...rest }) => ({
     ...rest,
     SLACK_SECURITY_CHANNEL: (SLACK_SECURITY_CHANNEL ?? SLACK_APPROVAL_CHANNEL) as string,
+    JUMPCLOUD_INSIGHTS_URL:
+      JUMPCLOUD_INSIGHTS_URL === 'off' ? undefined : (JUMPCLOUD_INSIGHTS_URL ?? insightsUrlFor(rest.JUMPCLOUD_API_URL)),
     auditSinks: auditSinkSettings(rest),
   }));
+
+/**
+ * Directory Insights of JumpCloud's own API hosts (US and EU consoles), so drift is followed in seconds out of the box;
+ * undefined for any other API URL (a proxy, the stand-ins), which must name its Insights URL to follow it.
+ */
+export function insightsUrlFor(jumpCloudApiUrl: string): string | undefined {
+  const host = new URL(jumpCloudApiUrl).host;
+  if (host === 'console.jumpcloud.com') return 'https://api.jumpcloud.com/insights/directory/v1';
+  if (host === 'console.eu.jumpcloud.com') return 'https://api.eu.jumpcloud.com/insights/directory/v1';
+  return undefined;
+}
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;
 

@@ -25,6 +25,21 @@ test('worker config applies the documented defaults', () => {
   assert.equal(config.SLACK_SECURITY_CHANNEL, 'C0APPROVALS', 'drift alerts go to the approval channel by default');
 });
 
+test('worker config follows JumpCloud Directory Insights by default for JumpCloud’s own API hosts, not for others, and never with off', () => {
+  assert.equal(loadWorkerConfig(complete).JUMPCLOUD_INSIGHTS_URL, 'https://api.jumpcloud.com/insights/directory/v1');
+  const eu = loadWorkerConfig({ ...complete, JUMPCLOUD_API_URL: 'https://console.eu.jumpcloud.com/api' });
+  assert.equal(eu.JUMPCLOUD_INSIGHTS_URL, 'https://api.eu.jumpcloud.com/insights/directory/v1');
+  const proxy = loadWorkerConfig({ ...complete, JUMPCLOUD_API_URL: 'https://jc-proxy.example.com/api' });
+  assert.equal(proxy.JUMPCLOUD_INSIGHTS_URL, undefined, 'another API host names its Insights URL itself');
+  assert.equal(loadWorkerConfig({ ...complete, JUMPCLOUD_INSIGHTS_URL: 'off' }).JUMPCLOUD_INSIGHTS_URL, undefined);
+  const given = 'https://jc-proxy.example.com/insights/directory/v1';
+  assert.equal(loadWorkerConfig({ ...complete, JUMPCLOUD_INSIGHTS_URL: given }).JUMPCLOUD_INSIGHTS_URL, given);
+  assert.throws(
+    () => loadWorkerConfig({ ...complete, JUMPCLOUD_INSIGHTS_URL: 'http://10.0.0.7/insights' }),
+    (err: Error) => err instanceof ConfigError && /JUMPCLOUD_INSIGHTS_URL/.test(err.message),
+  );
+});
+
 test('worker config reads the reconcile interval as a duration and a security channel of its own', () => {
   const config = loadWorkerConfig({ ...complete, RECONCILE_INTERVAL: '30s', SLACK_SECURITY_CHANNEL: 'C0SECURITY' });
   assert.equal(config.RECONCILE_INTERVAL, 30);
