@@ -8,7 +8,12 @@ import {
 import { driftAlertMessage, insightsNoticeMessage } from '../integrations/slack/block-kit/drift-alerts';
 import { type SlackMessage } from '../integrations/slack/block-kit/elements';
 import { extensionNotice, extensionRequestMessage } from '../integrations/slack/block-kit/extension-messages';
-import { approvalMessage, reminderNotice, requesterNotice } from '../integrations/slack/block-kit/grant-messages';
+import {
+  approvalMessage,
+  reminderNotice,
+  removedOutsideNotice,
+  requesterNotice,
+} from '../integrations/slack/block-kit/grant-messages';
 import { type GrantState, type SlackMessageRef } from '../workflows/grant/grant-types';
 import { type DriftAlert, type InsightsNotice } from '../workflows/reconciler/reconciler-types';
 import { slackFailure } from './failures';
@@ -100,6 +105,11 @@ export function createSlackNotificationActivities(slack: WebClient) {
     /** The second, louder alert (`<!channel>`, UNREVIEWED) when nobody acknowledged the grant in time. */
     async postBreakGlassUnreviewed(state: GrantState): Promise<void> {
       await post(state.breakGlassAlertChannel ?? state.approvalChannel, breakGlassUnreviewedMessage(state));
+    },
+
+    /** To the requester: their membership was removed outside JIT access and will not be re-added. */
+    async tellRemovedOutside(state: GrantState): Promise<void> {
+      await post(state.requester.slackUserId, removedOutsideNotice(state));
     },
 
     /** The reminder before expiry, to the requester, with Extend and End now for this run. */

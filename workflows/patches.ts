@@ -115,6 +115,13 @@ export const PATCHES = {
     what: 'follows JumpCloud Directory Insights between sweeps when configured: the groups a change touches are inspected at once, and the alert names who made the change',
     retireWhen: RECONCILER_LIFETIME,
   },
+  tellGrantOfRemoval: {
+    id: 'tell-grant-of-removal',
+    added: '2026-12-07',
+    workflows: ['reconciler'],
+    what: 'an active grant whose membership was removed outside JIT access is signalled once, and tells its requester',
+    retireWhen: RECONCILER_LIFETIME,
+  },
 } as const satisfies Record<string, PatchEntry>;
 
 export type PatchName = keyof typeof PATCHES;

@@ -15,6 +15,7 @@ export type GrantActivities = Pick<
   | 'updateExtensionRequest'
   | 'notifyExtension'
   | 'remindRequester'
+  | 'tellRemovedOutside'
   | 'postBreakGlassAlert'
   | 'updateBreakGlassAlert'
   | 'postBreakGlassUnreviewed'
@@ -37,6 +38,7 @@ export const SLACK_ACTIVITIES: readonly ActivityName[] = [
   'updateExtensionRequest',
   'notifyExtension',
   'remindRequester',
+  'tellRemovedOutside',
   'postBreakGlassAlert',
   'updateBreakGlassAlert',
   'postBreakGlassUnreviewed',
@@ -93,6 +95,7 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
     updateExtensionRequest: async () => undefined,
     notifyExtension: async () => undefined,
     remindRequester: async () => undefined,
+    tellRemovedOutside: async () => undefined,
     postBreakGlassAlert: async (state) => ({
       channel: state.breakGlassAlertChannel ?? state.approvalChannel,
       ts: `1700000000.${String(nextTs++)}`,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { GrantRefusedError } from '../../integrations/temporal/grant-service';
+import { grantStateQuery, removedOutsideSignal } from '../../workflows/grant/grant-updates';
 import { eventually } from '../support/eventually';
 import { createGrantHarness, type Person } from '../support/grant-harness';
 import { startSweep } from '../support/reconciler-sweep';
@@ -83,6 +85,56 @@ describe(
         /Removed by \*dana\.admin@example\.com\* in the admin console/,
       );
       assert.equal(h.isMember(), false, 'not re-added');
+      // The grant is told: its state names who removed it, the requester gets a DM, and it can no longer be extended.
+      const told = await eventually('the grant told', async () => {
+        const state = await h.client.workflow.getHandle(workflowId).query(grantStateQuery);
+        return state.removedOutside;
+      });
+      assert.equal(told.by?.email, DANA.email);
+      const dm = await eventually('the DM', () =>
+        h.slack.dms(h.requester.slackUserId).find((m) => /was removed outside JIT access/.test(m.text ?? '')),
+      );
+      assert.match(JSON.stringify(dm.blocks), /Removed by \*dana\.admin@example\.com\*/);
+      await assert.rejects(
+        h.grants.requestExtension(
+          workflowId,
+          { bySlackUserId: h.requester.slackUserId, extraSeconds: 60, reason: 'need more' },
+          'extend-after-removal',
+        ),
+        (err: Error) => err instanceof GrantRefusedError && /removed outside JIT access/.test(err.message),
+      );
+      assert.equal(h.isMember(), false, 'still not re-added');
+      await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
+    });
+
+    test('a forged "removed outside" signal to an active grant whose member is still in changes nothing', async (t) => {
+      const h = await createGrantHarness(t);
+      const { workflowId } = await h.grants.start(h.grantInput({ durationSeconds: 600 }));
+      await h.grants.decide(workflowId, { decision: 'approve', deciderSlackUserId: h.approver.slackUserId }, 'a');
+      await h.waitForStatus(workflowId, 'ACTIVE');
+      const handle = h.client.workflow.getHandle(workflowId);
+      // Sent once the grant has handed off to its active run, whose history then holds the signal and the check.
+      await eventually('the hand-off', async () => {
+        const description = await handle.describe();
+        return description.runId !== description.raw.workflowExecutionInfo?.firstRunId;
+      });
+      await handle.signal(removedOutsideSignal, { seenAt: new Date().toISOString(), by: { op: 'remove', at: '' } });
+      // The grant's own look at JumpCloud after the signal is in the history (a marker or an activity's result).
+      await eventually('the membership check', async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+        const checked = events
+          .slice(signalled + 1)
+          .some((e) => e.markerRecordedEventAttributes || e.activityTaskCompletedEventAttributes);
+        return signalled >= 0 && checked ? true : undefined;
+      });
+      assert.equal((await handle.query(grantStateQuery)).removedOutside, undefined);
+      assert.equal(h.isMember(), true);
+      assert.equal(
+        h.slack.dms(h.requester.slackUserId).some((m) => /removed outside/.test(m.text ?? '')),
+        false,
+        'no DM',
+      );
       await h.grants.revoke(workflowId, { bySlackUserId: h.requester.slackUserId }, 'cleanup');
     });
 

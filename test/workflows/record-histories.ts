@@ -29,7 +29,7 @@ import {
   type GrantState,
   type GrantStatus,
 } from '../../workflows/grant/grant-types';
-import { grantStateQuery } from '../../workflows/grant/grant-updates';
+import { grantStateQuery, removedOutsideSignal } from '../../workflows/grant/grant-updates';
 import { PATCHES, type PatchName } from '../../workflows/patches';
 import { type ReconcilerConfig } from '../../workflows/reconciler/reconciler-types';
 
@@ -339,6 +339,38 @@ const scenarios: Scenario[] = [
       );
     },
     status: 'REVOKED',
+  }),
+  // The reconciler tells an active grant that its membership was removed by hand ('membershipRemovedOutside'): the
+  // grant looks at JumpCloud itself, records who removed it, tells the requester, and is then revoked.
+  grantScenario('grant-removed-outside-while-active', {
+    input: longAccess,
+    drive: async (grant) => {
+      await approve(grant);
+      await grant.waitFor('ACTIVE');
+      // Told once it has handed off to the active grants' queue, so the fixture is the run that handles it.
+      const handle = grant.client.workflow.getHandle(grant.workflowId);
+      await eventually('the hand-off', async () => {
+        const description = await handle.describe();
+        return description.runId !== description.raw.workflowExecutionInfo?.firstRunId;
+      });
+      const removal = {
+        seenAt: new Date().toISOString(),
+        by: { op: 'remove' as const, email: 'dana@example.com', at: '2026-12-07T10:00:00.000Z' },
+      };
+      await grant.client.workflow.getHandle(grant.workflowId).signal(removedOutsideSignal, removal);
+      await grant.waitUntil('the removal recorded', (state) => state.removedOutside !== undefined);
+      await grant.grants.revoke(
+        grant.workflowId,
+        { bySlackUserId: people.requester.slackUserId },
+        `${grant.workflowId}-revoke`,
+      );
+    },
+    status: 'REVOKED',
+    check: (final, history) =>
+      unmet(
+        [final.removedOutside?.by?.email === 'dana@example.com', 'the removal is not in the state'],
+        [scheduledActivities(history).includes('tellRemovedOutside'), 'the requester was not told'],
+      ),
   }),
   grantScenario('grant-withdrawn-while-pending', {
     drive: ({ grants, workflowId }) =>
@@ -960,7 +992,50 @@ const scenarios: Scenario[] = [
   }),
   reconcilerFollowingScenario('reconciler-following-insights'),
   reconcilerDecisionsScenario('reconciler-drift-kept-and-removed-by-approvers'),
+  reconcilerTellsGrantScenario('reconciler-tells-grant-of-removal'),
 ];
+
+/**
+ * An active grant's member missing from the group ('tell-grant-of-removal'): the drift is alerted and the grant is
+ * signalled once (here a grant that has closed, so the signal fails and is only logged); later runs do not signal again.
+ */
+function reconcilerTellsGrantScenario(name: string): Scenario {
+  const config: ReconcilerConfig = {
+    intervalSeconds: 1,
+    securityChannel: 'C0SECURITY',
+    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
+    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
+  };
+  const missing = {
+    kind: 'missing-member' as const,
+    groupId: group.id,
+    userId: people.requester.jumpcloudUserId,
+    grantWorkflowId: 'jit-grant-closed-long-ago',
+  };
+  return {
+    name,
+    activities: () =>
+      mockWorkerActivities(recordingActivities().activities, {
+        inspectGroup: async ({ groupId }) => ({ groupId, members: 0, drift: [missing], unresolvedStanding: [] }),
+        reconcilerSettings: async () => config,
+      }),
+    async record({ client, taskQueue }) {
+      const reconciler = createReconcilerService(client, taskQueue);
+      await reconciler.ensureRunning(config);
+      await eventually(`${name} to run three times`, async () => ((await reconciler.state())?.runs ?? 0) >= 3);
+      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
+      const history = await handle.fetchHistory();
+      await handle.terminate('history recorded');
+      const signals = (history.events ?? []).filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes);
+      const problems = unmet(
+        [hasPatchMarker(history, 'tellGrantOfRemoval'), 'no tell-grant-of-removal patch marker'],
+        [signals.length === 1, `${signals.length} signals to the grant`],
+      );
+      if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}`);
+      return history;
+    },
+  };
+}
 
 /**
  * Remove now and Keep on the reconciler's alerts: two unexplained members; a stranger's Remove now refused by the

@@ -17,6 +17,7 @@ import {
   decideUpdate,
   endGrantUpdate,
   grantStateQuery,
+  removedOutsideSignal,
   requestExtensionUpdate,
 } from './grant-updates';
 
@@ -64,6 +65,16 @@ export function registerGrantHandlers(run: GrantRun): void {
     },
     { validator: (close) => refuseWith(policyCloseRefusal(state, close)) },
   );
+
+  wf.setHandler(removedOutsideSignal, async (removal) => {
+    if (!removedOutsideMatters(run)) return;
+    // Anyone who can write to the namespace can signal: JumpCloud has the last word.
+    const stillMember = await run.membership.isGroupMember(run.member);
+    if (stillMember || !removedOutsideMatters(run)) return;
+    state.removedOutside = { seenAt: removal.seenAt, ...(removal.by && { by: removal.by }) };
+    const snapshot = { ...state };
+    run.notices.notify('tell the requester of the removal', () => run.slack.tellRemovedOutside(snapshot));
+  });
 
   // Registered for every grant so that an acknowledgement sent to an ordinary one is refused with the validator's
   // reason rather than the SDK's "no handler"; a refused Update writes nothing, so no history changes.
@@ -143,4 +154,10 @@ function approvalOf(decision: DecisionInput, at: string): Approval {
     ...(decision.approverVia !== undefined && { via: decision.approverVia }),
     ...(decision.stepUp !== undefined && { stepUp: decision.stepUp }),
   };
+}
+
+/** Said once, and only of an active grant whose membership it added and that is not ending. */
+function removedOutsideMatters(run: GrantRun): boolean {
+  const { state } = run;
+  return state.status === 'ACTIVE' && !state.standingAccess && !state.removedOutside && state.endingAt === undefined;
 }

@@ -149,6 +149,7 @@ export function extensionRefusal(
   if (state.status !== 'ACTIVE' || state.endedBy !== undefined || state.endingAt !== undefined) {
     return 'only an active grant can be extended';
   }
+  if (state.removedOutside) return 'the membership was removed outside JIT access; ask again with a new request';
   if (!Number.isFinite(input.extraSeconds) || input.extraSeconds <= 0) {
     return 'the extension must be a positive number of seconds';
   }

@@ -1,3 +1,4 @@
+import { type ChangeMadeBy } from '../reconciler/reconciler-types';
 /** Types shared by the grant workflow, its activities, the gateway and the tests. Pure data: no I/O. */
 import { type AuditRecords } from '../audit/audit-types';
 
@@ -263,6 +264,16 @@ export interface GrantState {
   acknowledgedAt?: string;
   /** Break-glass only: ISO 8601 of the second, louder alert (sent once when nobody acknowledged in time). */
   unreviewedAlertAt?: string;
+  /** The membership was removed outside JIT access while the grant was active: it is not re-added or extended. */
+  removedOutside?: RemovedOutside;
+}
+
+/** What the reconciler tells a grant whose membership someone removed by hand. */
+export interface RemovedOutside {
+  /** ISO 8601: when the reconciler saw it. */
+  seenAt: string;
+  /** Who removed it, when Directory Insights said. */
+  by?: ChangeMadeBy;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import {
   type AcknowledgeInput,
   type DecisionInput,
@@ -6,6 +6,7 @@ import {
   type ExtensionRequestInput,
   type GrantState,
   type PolicyCloseInput,
+  type RemovedOutside,
   type RevokeInput,
 } from './grant-types';
 
@@ -34,3 +35,9 @@ export const acknowledgeBreakGlassUpdate = defineUpdate<GrantState, [Acknowledge
 export const closeForPolicyUpdate = defineUpdate<GrantState, [PolicyCloseInput]>('closeForPolicy');
 
 export const grantStateQuery = defineQuery<GrantState>('grantState');
+
+/**
+ * From the reconciler: the grant's membership was removed outside JIT access. A signal (a workflow cannot send an
+ * Update): the grant checks JumpCloud itself before it believes it, so a forged one changes nothing.
+ */
+export const removedOutsideSignal = defineSignal<[RemovedOutside]>('membershipRemovedOutside');

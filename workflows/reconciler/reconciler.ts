@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import { failureMessage } from '../failure-message';
+import { removedOutsideSignal } from '../grant/grant-updates';
 import { isPatched } from '../patches';
 import { notificationTaskQueue } from '../task-queues';
 import { compareDrift, driftKey, reconcilerConfigProblem, removalHolds } from './drift-rules';
@@ -45,6 +46,8 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
   const guarded = isPatched('guardedReconciler');
   // Between sweeps, Directory Insights when the worker's settings say so (docs/architecture.md, "The reconciler").
   const following = guarded && isPatched('driftEvents');
+  // A grant whose membership was removed by hand is told, and tells its requester.
+  const tellsGrants = guarded && isPatched('tellGrantOfRemoval');
   const state: ReconcilerState = {
     config: input.config,
     runs: input.carried?.runs ?? 0,
@@ -167,10 +170,9 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
       const change = focus?.madeBy.get(changeKey(d.groupId, d.userId));
       return change && (change.op === 'add') === (d.kind === 'unexplained-member') ? change : undefined;
     };
-    const open: OpenDrift[] = [
-      ...stillOpen,
-      ...opened.map((d) => ({ ...d, since: nowIso, alerted: false, ...(madeBy(d) && { madeBy: madeBy(d) }) })),
-    ];
+    const fresh = opened.map((d) => ({ ...d, since: nowIso, alerted: false, ...(madeBy(d) && { madeBy: madeBy(d) }) }));
+    const open: OpenDrift[] = [...stillOpen, ...fresh];
+    if (tellsGrants) fresh.forEach((d) => tellGrant(d, nowIso));
     for (const drift of ended) {
       if (drift.alerted) alert({ event: 'ended', drift, groupName: groupName(drift.groupId), at: nowIso });
     }
@@ -241,6 +243,15 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<never>
       alert({ event, drift, groupName: groupName(drift.groupId), at: nowIso, ...(held && { reason: held }) });
     }
     return { ...drift, alerted: true };
+  }
+
+  /** A missing member's grant is told once, when the drift opens; a grant that closed meanwhile needs nothing. */
+  function tellGrant(drift: OpenDrift, seenAt: string): void {
+    if (drift.kind !== 'missing-member' || !drift.grantWorkflowId) return;
+    const removal = { seenAt, ...(drift.madeBy && { by: drift.madeBy }) };
+    wf.getExternalWorkflowHandle(drift.grantWorkflowId)
+      .signal(removedOutsideSignal, removal)
+      .catch((err: unknown) => wf.log.warn('Grant not told of its removal', { error: failureMessage(err) }));
   }
 
   function groupName(groupId: string): string {

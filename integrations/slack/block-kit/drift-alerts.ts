@@ -62,7 +62,7 @@ function decisionButtons(alert: DriftAlert): Block {
 }
 
 /** Who made the change, from where and when, as Directory Insights recorded it. */
-function madeByLine(by: ChangeMadeBy): string {
+export function madeByLine(by: ChangeMadeBy): string {
   const who = by.email
     ? `*${escapeMrkdwn(by.email)}*`
     : by.id

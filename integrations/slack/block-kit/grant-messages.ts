@@ -1,3 +1,4 @@
+import { madeByLine } from './drift-alerts';
 import { formatDuration } from '../../../config/durations';
 import { formatGrantRef, grantWorkflowId } from '../../../workflows/grant/grant-workflow-id';
 import { type GrantState } from '../../../workflows/grant/grant-types';
@@ -236,5 +237,15 @@ function notice(text: string): SlackMessage {
       .replace(/\*/g, '')
       .trim(),
     blocks: [section(text)],
+  };
+}
+
+/** To the requester: someone removed the grant's membership outside JIT access; it is not coming back. */
+export function removedOutsideNotice(state: GrantState): SlackMessage {
+  const by = state.removedOutside?.by;
+  const line = `:warning: Your access to ${groupLabel(state)} was removed outside JIT access (seen ${slackDate(state.removedOutside?.seenAt ?? '')}). It will not be re-added, and this grant can no longer be extended: ask again with a new request if you still need it.`;
+  return {
+    text: `Your access to ${state.group.name} was removed outside JIT access`,
+    blocks: [section(line), ...(by ? [context(madeByLine(by))] : [])],
   };
 }
