@@ -121,6 +121,11 @@ export class SandboxPageDriver {
     await this.submitModal();
   }
 
+  /** Clicks Remove now on a drift alert and confirms in the dialog. */
+  async removeDriftNow(alert: Locator, screenshotOfDialog?: string): Promise<void> {
+    await this.clickAndConfirm(alert.locator(`button[data-action-id="${ActionIds.removeDrift}"]`), screenshotOfDialog);
+  }
+
   /** Clicks a button that asks for confirmation, then the dialog's confirming button. */
   private async clickAndConfirm(button: Locator, screenshotOfDialog?: string): Promise<void> {
     await button.click();

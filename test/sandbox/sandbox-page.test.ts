@@ -547,7 +547,7 @@ test(
 );
 
 test(
-  'a membership added by hand from the page, as an admin, is alerted in #jit-security within seconds, naming the admin',
+  'a membership added by hand from the page, as an admin, is alerted in #jit-security within seconds, naming the admin, and an approver removes it with Remove now',
   { timeout: 120_000 },
   async () => {
     const gus = demoPerson('gus');
@@ -562,7 +562,13 @@ test(
     await alert.waitFor({ timeout: 30_000 });
     assert.match(await alert.innerText(), /Added by it-admin@example\.com in the admin console from 198\.51\.100\.20/);
     await driver.screenshot('24-drift-named');
-    sandbox.jumpcloud.setMember(group.id, gus.jumpcloudUserId, false);
+
+    // Margaret, an approver of billing-admin, removes it from the alert.
+    await driver.actAs(demoPerson('margaret').slackUserId);
+    await driver.openConversation(SANDBOX_CHANNELS.security.id);
+    await driver.removeDriftNow(alert, '25-drift-remove-now');
     await driver.membership(group.id, gus.jumpcloudUserId).waitFor({ state: 'detached', timeout: 20_000 });
+    await driver.message(`removed them (Remove now)`).waitFor({ timeout: 20_000 });
+    assert.equal(sandbox.jumpcloud.isMember(group.id, gus.jumpcloudUserId), false);
   },
 );

@@ -50,6 +50,7 @@ function decisionButtons(alert: DriftAlert): Block {
         value,
         text: plain('Remove now'),
         confirm: {
+          style: 'danger',
           title: plain('Remove this membership?'),
           text: plain(`Removes ${who} from ${alert.groupName} at once.`.slice(0, 300)),
           confirm: plain('Remove'),
