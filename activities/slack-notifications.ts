@@ -14,7 +14,12 @@ import {
   removedOutsideNotice,
   requesterNotice,
 } from '../integrations/slack/block-kit/grant-messages';
-import { type GrantState, type SlackMessageRef } from '../workflows/grant/grant-types';
+import {
+  escalationElsewhere,
+  escalationReminder,
+  escalationToRequester,
+} from '../integrations/slack/block-kit/escalation-messages';
+import { type EscalationStep, type GrantState, type SlackMessageRef } from '../workflows/grant/grant-types';
 import { type DriftAlert, type InsightsNotice } from '../workflows/reconciler/reconciler-types';
 import { slackFailure } from './failures';
 
@@ -105,6 +110,26 @@ export function createSlackNotificationActivities(slack: WebClient) {
     /** The second, louder alert (`<!channel>`, UNREVIEWED) when nobody acknowledged the grant in time. */
     async postBreakGlassUnreviewed(state: GrantState): Promise<void> {
       await post(state.breakGlassAlertChannel ?? state.approvalChannel, breakGlassUnreviewedMessage(state));
+    },
+
+    /**
+     * An escalation step: the reminder in the request's thread (or its channel, when the request message is not there
+     * yet), the step's other channel, and the requester's DM.
+     */
+    async escalateApproval(state: GrantState, step: EscalationStep): Promise<void> {
+      const reminder = escalationReminder(state, step);
+      try {
+        await slack.chat.postMessage({
+          channel: state.approvalMessage?.channel ?? state.approvalChannel,
+          ...(state.approvalMessage && { thread_ts: state.approvalMessage.ts }),
+          text: reminder.text,
+          blocks: reminder.blocks,
+        });
+      } catch (err) {
+        throw slackFailure(err);
+      }
+      if (step.channel) await post(step.channel, escalationElsewhere(state, step));
+      await post(state.requester.slackUserId, escalationToRequester(state, step));
     },
 
     /** To the requester: their membership was removed outside JIT access and will not be re-added. */

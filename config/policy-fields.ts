@@ -60,3 +60,40 @@ export const breakGlassSchema = z
     maxPerDay,
     cooldownSeconds: cooldown ?? 0,
   }));
+
+/**
+ * A group's `escalation`: up to two steps, each `after` a while without a decision (counted from the request),
+ * reminding the approvers in the request's thread and, optionally, posting to another channel and mentioning more
+ * people there. Checked against the approval timeout in config/policy.ts.
+ */
+export const escalationSchema = z
+  .array(
+    z.strictObject(
+      {
+        after: duration,
+        channel: z
+          .string()
+          .regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel ID such as C0123456789')
+          .optional(),
+        mention: z
+          .array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID such as U0123ABCD'), {
+            error: 'must be a list of Slack user IDs',
+          })
+          .optional(),
+      },
+      { error: 'must be a mapping with after, and optionally channel and mention' },
+    ),
+    { error: 'must be a list of steps, each with after' },
+  )
+  .min(1, 'must list at least one step (leave it out for no escalation)')
+  .max(2, 'must list at most two steps')
+  .refine((steps) => steps.every((step, i) => i === 0 || step.after > (steps[i - 1]?.after ?? 0)), {
+    message: "each step's after must be later than the one before",
+  })
+  .transform((steps) =>
+    steps.map(({ after, channel, mention }) => ({
+      afterSeconds: after,
+      ...(channel && { channel }),
+      ...(mention && mention.length > 0 && { mention }),
+    })),
+  );

@@ -6,7 +6,8 @@ import { DEFAULT_MAX_DRIFT_REMOVALS } from '../workflows/reconciler/drift-rules'
 import { type DriftAction } from '../workflows/reconciler/reconciler-types';
 import { formatDuration } from './durations';
 import { describePath, lineOf } from './yaml-location';
-import { breakGlassSchema, duration, requestersSchema, requiredOr } from './policy-fields';
+import { breakGlassSchema, duration, escalationSchema, requestersSchema, requiredOr } from './policy-fields';
+import { type EscalationStep } from '../workflows/grant/grant-types';
 
 /** One JumpCloud user group that can be requested, with its rules. Durations in seconds. */
 export interface PolicyGroup {
@@ -40,6 +41,8 @@ export interface PolicyGroup {
   breakGlass?: PolicyBreakGlass;
   /** Who may ask for the group: these Slack users and members of these JumpCloud groups; absent = anyone. */
   requesters?: PolicyRequesters;
+  /** Reminders while a request waits for a decision; absent = none. */
+  escalation?: EscalationStep[];
 }
 
 /** A group's `requesters`, split by kind. */
@@ -129,6 +132,7 @@ const groupSchema = z
     remindBefore: duration.optional(),
     breakGlass: breakGlassSchema.optional(),
     requesters: requestersSchema.optional(),
+    escalation: escalationSchema.optional(),
   })
   .refine((group) => group.maxTotalDuration === undefined || group.maxTotalDuration >= group.maxDuration, {
     path: ['maxTotalDuration'],
@@ -186,6 +190,14 @@ const policySchema = z
           code: 'custom',
           path: ['groups', index, 'maxDuration'],
           message: `must be at least the smallest offered duration (${formatDuration(smallest)}), or nothing could be requested`,
+        });
+      }
+      const lastStep = group.escalation?.at(-1);
+      if (lastStep && lastStep.afterSeconds >= policy.defaults.approvalTimeout) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', index, 'escalation', (group.escalation?.length ?? 1) - 1, 'after'],
+          message: `must be shorter than defaults.approvalTimeout (${formatDuration(policy.defaults.approvalTimeout)}), or the request times out first`,
         });
       }
       if (group.breakGlass && group.breakGlass.maxDurationSeconds < smallest) {

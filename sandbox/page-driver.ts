@@ -132,7 +132,8 @@ export class SandboxPageDriver {
     const dialog = this.page.locator('#confirm-dialog[open]');
     await dialog.waitFor();
     if (screenshotOfDialog) await this.screenshot(screenshotOfDialog);
-    await dialog.locator('.confirm-buttons .primary').click();
+    // The confirming button is the last: green, or red for a dangerous action (style: danger).
+    await dialog.locator('.confirm-buttons button:last-child').click();
     await dialog.waitFor({ state: 'hidden' });
   }
 

@@ -177,6 +177,8 @@ export function submitRequestForm(services: GatewayServices, submission: ViewSub
       maxTotalDurationSeconds: breakGlass ? breakGlass.maxDurationSeconds : group.maxTotalDurationSeconds,
       remindBeforeSeconds: group.remindBeforeSeconds,
       approvalChannel: group.approvalChannel ?? services.config.SLACK_APPROVAL_CHANNEL,
+      // Break-glass access waits for nobody.
+      ...(!breakGlass && group.escalation && { escalation: group.escalation }),
     },
     ...(breakGlass
       ? {

@@ -45,6 +45,8 @@ export interface PolicyKnobs {
   approverGroups?: string[];
   /** stepUp of the harness's main group: approvals need a fresh sign-in (the gateway needs `stepUpSignIn` then) */
   stepUp?: boolean;
+  /** escalation of the harness's main group, as its YAML flow list, e.g. "[{ after: 2s }, { after: 4s }]" */
+  escalation?: string;
   /** breakGlass of the harness's main group (absent = not allowed), e.g. { maxDuration: '10m', reviewWithin: '2s' } */
   breakGlass?: {
     maxDuration: string;
@@ -158,6 +160,7 @@ export async function createGatewayHarness(
       ...(knobs.requesters ? [`    requesters: [${knobs.requesters.join(', ')}]`] : []),
       ...(knobs.approverGroups ? [`    approverGroups: [${knobs.approverGroups.join(', ')}]`] : []),
       ...(knobs.stepUp ? ['    stepUp: true'] : []),
+      ...(knobs.escalation ? [`    escalation: ${knobs.escalation}`] : []),
       ...(knobs.breakGlass
         ? [
             '    breakGlass:',

@@ -171,6 +171,39 @@ describe('the policy file', () => {
     });
   });
 
+  test('escalation is read per group as steps in seconds; absent means none', () => {
+    const policy = parsePolicy(
+      withLineAfter(8, '    escalation: [{ after: 10m, mention: [U0LEAD1] }, { after: 20m, channel: C0ONCALL1 }]'),
+      'policy.yaml',
+    );
+    assert.deepEqual(policy.groups[0]?.escalation, [
+      { afterSeconds: 600, mention: ['U0LEAD1'] },
+      { afterSeconds: 1200, channel: 'C0ONCALL1' },
+    ]);
+    assert.equal(policy.groups[1]?.escalation, undefined);
+  });
+
+  test('a bad escalation is named with its line: a step not before the approval timeout, out of order, too many, a bad channel', () => {
+    const escalation = (steps: string) => withLineAfter(8, `    escalation: ${steps}`);
+    rejects(
+      escalation('[{ after: 30m }]'),
+      /groups\[0\]\.escalation\[0\]\.after \(line 9\): must be shorter than defaults\.approvalTimeout \(30m\)/,
+    );
+    rejects(
+      escalation('[{ after: 20m }, { after: 10m }]'),
+      /groups\[0\]\.escalation \(line 9\): each step's after must be later/,
+    );
+    rejects(
+      escalation('[{ after: 5m }, { after: 10m }, { after: 15m }]'),
+      /groups\[0\]\.escalation \(line 9\): must list at most two steps/,
+    );
+    rejects(
+      escalation('[{ after: 5m, channel: "#oncall" }]'),
+      /escalation\[0\]\.channel \(line 9\): must be a Slack channel ID/,
+    );
+    rejects(escalation('[{ afterr: 5m }]'), /escalation\[0\]\.afterr \(line 9\): is not a known key/);
+  });
+
   test('a bad breakGlass key is named with its line', () => {
     const breakGlass = (...lines: string[]) =>
       withLineAfter(8, ['    breakGlass:', ...lines.map((line) => `      ${line}`)].join('\n'));

@@ -16,6 +16,7 @@ export type GrantActivities = Pick<
   | 'notifyExtension'
   | 'remindRequester'
   | 'tellRemovedOutside'
+  | 'escalateApproval'
   | 'postBreakGlassAlert'
   | 'updateBreakGlassAlert'
   | 'postBreakGlassUnreviewed'
@@ -39,6 +40,7 @@ export const SLACK_ACTIVITIES: readonly ActivityName[] = [
   'notifyExtension',
   'remindRequester',
   'tellRemovedOutside',
+  'escalateApproval',
   'postBreakGlassAlert',
   'updateBreakGlassAlert',
   'postBreakGlassUnreviewed',
@@ -96,6 +98,7 @@ export function recordingActivities(overrides: Partial<GrantActivities> = {}): R
     notifyExtension: async () => undefined,
     remindRequester: async () => undefined,
     tellRemovedOutside: async () => undefined,
+    escalateApproval: async () => undefined,
     postBreakGlassAlert: async (state) => ({
       channel: state.breakGlassAlertChannel ?? state.approvalChannel,
       ts: `1700000000.${String(nextTs++)}`,

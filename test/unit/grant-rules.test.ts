@@ -49,6 +49,19 @@ describe('inputProblem', () => {
     assert.equal(inputProblem(plainGrantInput({ durationSeconds: 3600, policy })), undefined);
   });
 
+  test('an escalation of more than two steps, out of order, or not before the approval timeout is refused', () => {
+    const withSteps = (...afterSeconds: number[]) =>
+      inputProblem(
+        plainGrantInput({
+          policy: { approvalTimeoutSeconds: 600, escalation: afterSeconds.map((after) => ({ afterSeconds: after })) },
+        }),
+      );
+    assert.equal(withSteps(60, 120), undefined);
+    for (const bad of [[60, 120, 180], [120, 60], [0], [600], [Number.NaN]]) {
+      assert.match(withSteps(...bad) ?? '', /escalation takes at most two steps/, `steps ${bad.join()}`);
+    }
+  });
+
   test('a zero, negative or NaN approval timeout is refused', () => {
     for (const approvalTimeoutSeconds of [0, -1, Number.NaN]) {
       assert.equal(

@@ -340,6 +340,31 @@ const scenarios: Scenario[] = [
     },
     status: 'REVOKED',
   }),
+  // Escalation: two steps pass without a decision (the approvers reminded in the request's thread, an on-call channel
+  // and the requester told), then an approval; the grant runs to its expiry.
+  grantScenario('grant-escalated-then-approved', {
+    input: (input) => ({
+      ...input,
+      policy: {
+        ...input.policy,
+        escalation: [{ afterSeconds: 1 }, { afterSeconds: 2, channel: 'C0ONCALL1', mention: ['U0LEAD1'] }],
+      },
+    }),
+    drive: async (grant) => {
+      await grant.waitUntil('both steps', (state) => (state.escalations?.length ?? 0) === 2);
+      await approve(grant);
+    },
+    status: 'EXPIRED',
+    run: 'first',
+    check: (final, history) =>
+      unmet(
+        [final.escalations?.length === 2, `escalations ${JSON.stringify(final.escalations)}`],
+        [
+          scheduledActivities(history).filter((name) => name === 'escalateApproval').length === 2,
+          'not two escalation activities',
+        ],
+      ),
+  }),
   // The reconciler tells an active grant that its membership was removed by hand ('membershipRemovedOutside'): the
   // grant looks at JumpCloud itself, records who removed it, tells the requester, and is then revoked.
   grantScenario('grant-removed-outside-while-active', {

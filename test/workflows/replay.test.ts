@@ -68,6 +68,7 @@ const REQUIRED_SCENARIOS = [
   // Recorded from the version whose reconciler tells a grant its membership was removed by hand ('tell-grant-of-removal').
   'reconciler-tells-grant-of-removal',
   'grant-removed-outside-while-active',
+  'grant-escalated-then-approved',
   // Recorded from the version that asks every grant patch in the first workflow task ('patches-asked-first').
   'grant-patches-asked-first-handed-off',
   'grant-patches-asked-first-cancelled-while-active',

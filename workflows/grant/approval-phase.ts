@@ -12,15 +12,23 @@ export async function requestApproval(run: GrantRun): Promise<void> {
     state.approvalMessage = await run.slack.postApprovalRequest({ ...state });
   });
 
-  // One deadline covers the whole quorum. A partial approval wakes the wait only to show who has approved so far.
+  // One deadline covers the whole quorum. A partial approval wakes the wait only to show who has approved so far; an
+  // escalation step, only to remind. Without escalation the timer is the deadline's, as in every earlier history.
   const approvalDeadline = run.requestedAt + input.policy.approvalTimeoutSeconds * 1000;
+  const steps = input.policy.escalation ?? [];
   let settled: boolean;
   for (;;) {
     const approvalsSeen = state.approvals.length;
+    const step = steps[state.escalations?.length ?? 0];
+    const wakeAt = step ? Math.min(run.requestedAt + step.afterSeconds * 1000, approvalDeadline) : approvalDeadline;
     settled = await wf.condition(
       () => state.status !== 'PENDING_APPROVAL' || run.revokeRequested || state.approvals.length !== approvalsSeen,
-      Math.max(approvalDeadline - Date.now(), 1),
+      Math.max(wakeAt - Date.now(), 1),
     );
+    if (!settled && step && wakeAt < approvalDeadline) {
+      escalate(run, (state.escalations?.length ?? 0) + 1);
+      continue;
+    }
     if (!settled || state.status !== 'PENDING_APPROVAL' || run.revokeRequested) break;
     notices.refreshApprovalMessage();
   }
@@ -45,4 +53,14 @@ export async function requestApproval(run: GrantRun): Promise<void> {
   } else {
     notices.announce();
   }
+}
+
+/** Still undecided at an escalation step: the approvers are reminded in the request's thread, the requester told. */
+function escalate(run: GrantRun, step: number): void {
+  const { state } = run;
+  state.escalations = [...(state.escalations ?? []), { step, at: new Date().toISOString() }];
+  const snapshot = { ...state };
+  const settings = run.input.policy.escalation?.[step - 1];
+  if (!settings) return;
+  run.notices.notify(`escalation step ${step}`, () => run.slack.escalateApproval(snapshot, settings));
 }

@@ -97,6 +97,14 @@ export function inputProblem(input: GrantInput): string | undefined {
   if (required > 1 && required > policy.approvers.length && !policy.approverGroupIds?.length) {
     return `the group needs ${required} approvals but has only ${policy.approvers.length} approvers`;
   }
+  const steps = policy.escalation ?? [];
+  const stepAfter = steps.map((step) => step.afterSeconds);
+  if (
+    steps.length > 2 ||
+    stepAfter.some((after, i) => !(after > (stepAfter[i - 1] ?? 0)) || after >= policy.approvalTimeoutSeconds)
+  ) {
+    return 'escalation takes at most two steps, each later than the one before and before the approval timeout';
+  }
   if (input.breakGlass) {
     if (input.breakGlass.alertChannel.trim() === '') return 'a break-glass grant needs an alert channel';
     if (!(input.breakGlass.reviewWithinSeconds > 0)) return 'the break-glass review time must be positive';

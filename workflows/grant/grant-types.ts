@@ -52,6 +52,17 @@ export interface GrantPolicy {
    * reminder (grants requested before reminders existed keep their timers as they were).
    */
   remindBeforeSeconds?: number;
+  /** Reminders while the request waits for a decision, in order; absent = none (docs/gateway.md, `escalation`). */
+  escalation?: EscalationStep[];
+}
+
+/** One escalation step: this long after the request, still undecided, the approvers are reminded in its thread. */
+export interface EscalationStep {
+  afterSeconds: number;
+  /** Also posted here (a fallback or on-call channel). */
+  channel?: string;
+  /** Also mentioned: people who can chase the approvers (they do not become approvers). */
+  mention?: string[];
 }
 
 /** Retry pacing. Inputs rather than constants so tests run in seconds; production uses the defaults. */
@@ -264,6 +275,8 @@ export interface GrantState {
   acknowledgedAt?: string;
   /** Break-glass only: ISO 8601 of the second, louder alert (sent once when nobody acknowledged in time). */
   unreviewedAlertAt?: string;
+  /** The escalation steps taken while the request waited, in order (absent = none). */
+  escalations?: Array<{ step: number; at: string }>;
   /** The membership was removed outside JIT access while the grant was active: it is not re-added or extended. */
   removedOutside?: RemovedOutside;
 }
