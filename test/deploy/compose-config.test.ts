@@ -848,6 +848,7 @@ test('config/policy.example.yaml has the documented shape: defaults plus groups 
     'approvalChannel',
     'requesters',
     'approverGroups',
+    'escalation',
   ]);
   for (const group of groups) {
     for (const key of Object.keys(group)) assert.ok(allowed.has(key), `unexpected group key ${key}`);
@@ -862,6 +863,10 @@ test('config/policy.example.yaml has the documented shape: defaults plus groups 
       assert.match(String(requester), /^([UW][A-Z0-9]+|[0-9a-f]{24})$/);
     }
     for (const id of (group.approverGroups as unknown[] | undefined) ?? []) assert.match(String(id), /^[0-9a-f]{24}$/);
+    for (const step of (group.escalation as Array<Record<string, unknown>> | undefined) ?? []) {
+      assert.match(String(step.after), duration);
+      if ('channel' in step) assert.match(String(step.channel), /^C[A-Z0-9]+$/);
+    }
   }
   assert.equal(new Set(groups.map((g) => g.id)).size, groups.length, 'group ids are not unique');
 });
