@@ -66,6 +66,8 @@ interface Scenario {
   removeFailsTimes: 0 | 1 | 2;
   /** An audit sink is configured (a quarter of the runs: each event is an activity, and the suite has a budget). */
   audited: boolean;
+  /** The group escalates an undecided request after 1 s (the approval wait wakes once more before its deadline). */
+  escalates: boolean;
 }
 
 /** One grant's world: its workflow, and JumpCloud as this grant's activities see it. */
@@ -235,6 +237,7 @@ const scenarios: fc.Arbitrary<Scenario> = fc.record({
   addFault: fc.constantFrom<AddFault>('none', 'none', 'retryable-once', 'refused', 'lands-then-fails', 'slow'),
   removeFailsTimes: fc.constantFrom(0 as const, 1 as const, 2 as const),
   audited: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+  escalates: fc.boolean(),
 });
 
 /** The grant's activities over this run's JumpCloud, with the scenario's faults. */
@@ -290,6 +293,8 @@ function checkEnd(real: Real, final: GrantState | undefined): void {
     return;
   }
   assert.ok(FINAL.has(final.status), `final status ${final.status}`);
+  const escalations = final.escalations?.length ?? 0;
+  assert.ok(escalations <= (real.scenario.escalates ? 1 : 0), `${escalations} escalations`);
   const add = adds[0];
   if (add) {
     const approvers = new Set(final.approvals.map((a) => a.bySlackUserId));
@@ -316,6 +321,7 @@ async function runOne(scenario: Scenario, cmds: Iterable<fc.AsyncCommand<Model, 
       allowSelfApproval: scenario.requiredApprovals === 1 && scenario.allowSelfApproval,
       maxDurationSeconds: 2,
       maxTotalDurationSeconds: 3,
+      ...(scenario.escalates && { escalation: [{ afterSeconds: 1 }] }),
     },
     // The slowest add attempt here takes 0.8 s: after a cancellation the removal waits 1 s for it.
     timing: {
