@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { type WebClient } from '@slack/web-api';
-import { findPolicyGroup, type JitPolicy, policyGroupLabel } from '../config/policy';
+import { findPolicyGroup, type JitPolicy, policyGroupLabel, type PolicyGroup } from '../config/policy';
 import { requesterAccountProblem } from '../integrations/jumpcloud/account-state';
 import { type JumpCloudClient } from '../integrations/jumpcloud/jumpcloud-client';
 import { type GrantInput } from '../workflows/grant/grant-types';
@@ -83,12 +83,22 @@ export async function directoryApprovers(
   if (!group || group.approverGroups.length === 0) return found;
   for (const slackUserId of Object.keys(check.approvedVia ?? {})) {
     if (group.approvers.includes(slackUserId)) continue;
-    const email = (await deps.slack.users.info({ user: slackUserId })).user?.profile?.email;
-    const user = email ? await deps.directory.findUserByEmail(email) : undefined;
-    const memberOf = user ? await deps.directory.listUserGroupIds(user.id) : [];
-    if (group.approverGroups.some((id) => memberOf.includes(id))) found.add(slackUserId);
+    if (await inApproverGroup(deps, group, slackUserId)) found.add(slackUserId);
   }
   return found;
+}
+
+/** Whether this Slack user is now a member of one of the group's `approverGroups` in JumpCloud (by profile email). */
+async function inApproverGroup(
+  deps: Pick<PolicyCheckDeps, 'slack' | 'directory'>,
+  group: PolicyGroup,
+  slackUserId: string,
+): Promise<boolean> {
+  if (group.approverGroups.length === 0) return false;
+  const email = (await deps.slack.users.info({ user: slackUserId })).user?.profile?.email;
+  const user = email ? await deps.directory.findUserByEmail(email) : undefined;
+  const memberOf = user ? await deps.directory.listUserGroupIds(user.id) : [];
+  return group.approverGroups.some((id) => memberOf.includes(id));
 }
 
 export interface PolicyCheckDeps {
@@ -137,12 +147,7 @@ export function createPolicyCheckActivities(deps: PolicyCheckDeps) {
     const group = findPolicyGroup(deps.policy(), decider.groupId);
     if (!group) return `the group ${decider.groupId} is not in the worker's policy`;
     if (group.approvers.includes(decider.slackUserId)) return undefined;
-    if (group.approverGroups.length > 0) {
-      const email = (await deps.slack.users.info({ user: decider.slackUserId })).user?.profile?.email;
-      const user = email ? await deps.directory.findUserByEmail(email) : undefined;
-      const memberOf = user ? await deps.directory.listUserGroupIds(user.id) : [];
-      if (group.approverGroups.some((id) => memberOf.includes(id))) return undefined;
-    }
+    if (await inApproverGroup(deps, group, decider.slackUserId)) return undefined;
     log.warn('Drift decision refused: not an approver', { groupId: decider.groupId, slackUserId: decider.slackUserId });
     return `${decider.slackUserId} is not an approver of ${policyGroupLabel(group)}`;
   }

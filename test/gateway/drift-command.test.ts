@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import {
-  createReconcilerService,
-  reconcilerConfig,
-  reconcilerWorkflowId,
-} from '../../integrations/temporal/reconciler-service';
 import { eventually } from '../support/eventually';
 import { closeTestTemporal } from '../support/temporal';
-import { createGatewayHarness } from './gateway-harness';
+import { createGatewayHarness, startHarnessReconciler } from './gateway-harness';
 
 after(() => closeTestTemporal());
 
 test('/jit drift lists the open drift for an approver, and is refused to anyone else', async (t) => {
   const h = await createGatewayHarness(t);
-  t.after(async () => {
-    try {
-      await h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).terminate('test over');
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-  });
-  const reconciler = createReconcilerService(h.client, h.taskQueue);
   h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
-  await reconciler.ensureRunning(reconcilerConfig(h.policy, { intervalSeconds: 1, securityChannel: 'C0SECURITY' }));
+  const reconciler = await startHarnessReconciler(t, h);
   await eventually('the drift to be open', async () => ((await reconciler.state())?.openDrift.length ?? 0) > 0);
 
   assert.equal((await h.slack.sendSlashCommand({ userId: h.approver.slackUserId, text: 'drift' })).status, 200);

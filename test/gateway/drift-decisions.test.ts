@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { ActionIds, CallbackIds, KeepDriftInput } from '../../integrations/slack/block-kit/ids';
-import {
-  createReconcilerService,
-  reconcilerConfig,
-  reconcilerWorkflowId,
-} from '../../integrations/temporal/reconciler-service';
 import { SECURITY_CHANNEL } from '../support/grant-harness';
 import { eventually } from '../support/eventually';
 import { closeTestTemporal } from '../support/temporal';
-import { createGatewayHarness, type GatewayHarness } from './gateway-harness';
+import { createGatewayHarness, type GatewayHarness, startHarnessReconciler } from './gateway-harness';
 
 after(() => closeTestTemporal());
 
@@ -25,18 +19,10 @@ function alertFor(h: GatewayHarness, jumpcloudUserId: string) {
 
 test('Remove now and Keep on a drift alert act for the group’s approvers only, and are recorded in the channel', async (t) => {
   const h = await createGatewayHarness(t);
-  t.after(async () => {
-    try {
-      await h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).terminate('test over');
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-  });
-  const reconciler = createReconcilerService(h.client, h.taskQueue);
   // Two memberships nobody granted: the outsider's (to remove) and the requester's (to keep).
   h.jumpcloud.setMember(h.group.id, h.outsider.jumpcloudUserId, true);
   h.jumpcloud.setMember(h.group.id, h.requester.jumpcloudUserId, true);
-  await reconciler.ensureRunning(reconcilerConfig(h.policy, { intervalSeconds: 1, securityChannel: SECURITY_CHANNEL }));
+  const reconciler = await startHarnessReconciler(t, h);
   const toRemove = await alertFor(h, h.outsider.jumpcloudUserId);
   const toKeep = await alertFor(h, h.requester.jumpcloudUserId);
 

@@ -10,7 +10,12 @@ import { ActionIds, CallbackIds, ExtendFormInputs, RequestFormInputs } from '../
 import { createResponseUrlSender } from '../../gateway/slack/response-url';
 import { temporalReadiness } from '../../integrations/temporal/readiness';
 import { JumpCloudReadClient } from '../../integrations/jumpcloud/jumpcloud-client';
-import { createReconcilerService } from '../../integrations/temporal/reconciler-service';
+import {
+  createReconcilerService,
+  reconcilerConfig,
+  type ReconcilerService,
+  reconcilerWorkflowId,
+} from '../../integrations/temporal/reconciler-service';
 import { createSlackClient } from '../../integrations/slack/slack-client';
 import { type GatewayResponse, type OpenedView, type StoredMessage } from '../../stand-ins/slack/slack-stand-in';
 import { grantWorkflowId } from '../../workflows/grant/grant-workflow-id';
@@ -19,6 +24,7 @@ import {
   createGrantHarness,
   JUMPCLOUD_READ_ONLY_API_KEY,
   SLACK_BOT_TOKEN,
+  SECURITY_CHANNEL,
   SLACK_SIGNING_SECRET,
   type GrantHarness,
   type Person,
@@ -319,4 +325,21 @@ export async function askForMore(
   });
   assert.equal(submitted.status, 200, submitted.body);
   assert.equal(submitted.body, '', 'the form closes');
+}
+
+/**
+ * The reconciler on the harness's queue, over the harness's policy, a run every second, alerting SECURITY_CHANNEL;
+ * terminated when the test ends (it never ends by itself).
+ */
+export async function startHarnessReconciler(t: TestContext, h: GatewayHarness): Promise<ReconcilerService> {
+  t.after(async () => {
+    try {
+      await h.client.workflow.getHandle(reconcilerWorkflowId(h.taskQueue)).terminate('test over');
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  });
+  const reconciler = createReconcilerService(h.client, h.taskQueue);
+  await reconciler.ensureRunning(reconcilerConfig(h.policy, { intervalSeconds: 1, securityChannel: SECURITY_CHANNEL }));
+  return reconciler;
 }

@@ -1,4 +1,5 @@
 import { type Activities } from '../../activities';
+import { people } from './grant-inputs';
 
 /** The activities the grant workflow calls (the worker's full set may hold others, e.g. the reconciler's). */
 export type GrantActivities = Pick<
@@ -168,7 +169,7 @@ export function mockWorkerActivities(
     postDriftAlert: async () => undefined,
     readMembershipChanges: async () => ({ changes: [], full: false }),
     postInsightsNotice: async () => undefined,
-    driftDeciderRefusal: async ({ slackUserId }) => (slackUserId === 'U0APPROVER' ? undefined : 'not an approver'),
+    driftDeciderRefusal: async ({ slackUserId }) => (slackUserId === people.approver ? undefined : 'not an approver'),
     ...reconciler,
     ...grant,
   };

@@ -67,6 +67,14 @@ interface StartedGrant extends ScenarioContext {
   waitUntil(what: string, check: (state: GrantState) => boolean): Promise<void>;
 }
 
+/** One policy group in report mode, runs a second apart: the reconciler scenarios' configuration. */
+const REPORTING_RECONCILER: ReconcilerConfig = {
+  intervalSeconds: 1,
+  securityChannel: 'C0SECURITY',
+  groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
+  timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
+};
+
 /** Slack down for every call: retried until the notification budget runs out, then given up. */
 const slackDown = async (): Promise<never> => {
   throw ApplicationFailure.retryable('Slack answered 503', 'SlackError');
@@ -1020,17 +1028,20 @@ const scenarios: Scenario[] = [
   reconcilerTellsGrantScenario('reconciler-tells-grant-of-removal'),
 ];
 
+/** The reconciler never ends by itself: its history is recorded open, then it is stopped. */
+async function recordedOpen(client: Client, taskQueue: string): Promise<History> {
+  const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
+  const history = await handle.fetchHistory();
+  await handle.terminate('history recorded');
+  return history;
+}
+
 /**
  * An active grant's member missing from the group ('tell-grant-of-removal'): the drift is alerted and the grant is
  * signalled once (here a grant that has closed, so the signal fails and is only logged); later runs do not signal again.
  */
 function reconcilerTellsGrantScenario(name: string): Scenario {
-  const config: ReconcilerConfig = {
-    intervalSeconds: 1,
-    securityChannel: 'C0SECURITY',
-    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
-    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
-  };
+  const config = REPORTING_RECONCILER;
   const missing = {
     kind: 'missing-member' as const,
     groupId: group.id,
@@ -1048,9 +1059,7 @@ function reconcilerTellsGrantScenario(name: string): Scenario {
       const reconciler = createReconcilerService(client, taskQueue);
       await reconciler.ensureRunning(config);
       await eventually(`${name} to run three times`, async () => ((await reconciler.state())?.runs ?? 0) >= 3);
-      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
-      const history = await handle.fetchHistory();
-      await handle.terminate('history recorded');
+      const history = await recordedOpen(client, taskQueue);
       const signals = (history.events ?? []).filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes);
       const problems = unmet(
         [hasPatchMarker(history, 'tellGrantOfRemoval'), 'no tell-grant-of-removal patch marker'],
@@ -1067,12 +1076,7 @@ function reconcilerTellsGrantScenario(name: string): Scenario {
  * worker's check, an approver's Keep with a reason, an approver's Remove now; then a run that leaves the kept one be.
  */
 function reconcilerDecisionsScenario(name: string): Scenario {
-  const config: ReconcilerConfig = {
-    intervalSeconds: 1,
-    securityChannel: 'C0SECURITY',
-    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
-    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
-  };
+  const config = REPORTING_RECONCILER;
   const kept = people.requester.jumpcloudUserId;
   const removed = '64f0c0ffee00000000000077';
   return {
@@ -1105,9 +1109,7 @@ function reconcilerDecisionsScenario(name: string): Scenario {
       await reconciler.decideDrift({ ...decision, bySlackUserId: people.approver });
       const runs = (await reconciler.state())?.runs ?? 0;
       await eventually(`${name} to run twice more`, async () => ((await reconciler.state())?.runs ?? 0) >= runs + 2);
-      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
-      const history = await handle.fetchHistory();
-      await handle.terminate('history recorded');
+      const history = await recordedOpen(client, taskQueue);
       const open = (await reconciler.state())?.openDrift ?? [];
       if (open.length !== 1 || open[0]?.kept?.bySlackUserId !== people.approver) {
         throw new Error(`${name}: open drift ${JSON.stringify(open)}`);
@@ -1122,13 +1124,7 @@ function reconcilerDecisionsScenario(name: string): Scenario {
  * change by hand, and the run over that group, which finds the drift and names who made it; then looks with nothing.
  */
 function reconcilerFollowingScenario(name: string): Scenario {
-  const config: ReconcilerConfig = {
-    intervalSeconds: 1,
-    events: { followSeconds: 1, sweepSeconds: 3600 },
-    securityChannel: 'C0SECURITY',
-    groups: [{ id: group.id, name: group.name, onDrift: 'report', standingMembers: [] }],
-    timing: { membershipRetryMaxIntervalSeconds: 1, notificationBudgetSeconds: 2 },
-  };
+  const config: ReconcilerConfig = { ...REPORTING_RECONCILER, events: { followSeconds: 1, sweepSeconds: 3600 } };
   const madeBy = {
     op: 'add' as const,
     email: 'dana@example.com',
@@ -1164,9 +1160,7 @@ function reconcilerFollowingScenario(name: string): Scenario {
         const state = await reconciler.state();
         return (state?.runs ?? 0) >= 2 && Number(state?.events?.cursor?.[0] ?? 0) >= 3;
       });
-      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
-      const history = await handle.fetchHistory();
-      await handle.terminate('history recorded');
+      const history = await recordedOpen(client, taskQueue);
       const drift = (await reconciler.state())?.openDrift[0];
       if (!hasPatchMarker(history, 'driftEvents')) throw new Error(`${name}: no drift-events patch marker`);
       if (drift?.madeBy?.email !== madeBy.email) throw new Error(`${name}: the drift does not name who made it`);
@@ -1219,10 +1213,7 @@ function reconcilerScenario(
       const reconciler = createReconcilerService(client, taskQueue);
       await reconciler.ensureRunning(config);
       await eventually(`${name} to finish three runs`, async () => ((await reconciler.state())?.runs ?? 0) >= 3);
-      // It never ends by itself: its history is recorded open, then it is stopped.
-      const handle = client.workflow.getHandle(reconcilerWorkflowId(taskQueue));
-      const history = await handle.fetchHistory();
-      await handle.terminate('history recorded');
+      const history = await recordedOpen(client, taskQueue);
       const problems = options.check?.(history) ?? [];
       if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}`);
       return history;
